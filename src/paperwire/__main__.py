@@ -1,0 +1,5 @@
+"""`python -m paperwire` runs the CLI."""
+
+from paperwire.cli import main
+
+main()
