@@ -18,7 +18,7 @@ from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from paperwire.config import Settings, load_settings
@@ -108,7 +108,7 @@ def ingest_progress(description: str) -> Iterator[Callable[[Page, PageResult], N
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        TaskProgressColumn(),
         TextColumn("{task.fields[stats]}"),
         TimeElapsedColumn(),
         console=err,

@@ -118,3 +118,15 @@ def test_make_record_reports_missing_fields() -> None:
 )
 def test_invert_name_suffixes(raw: str, expected: str) -> None:
     assert normalize.invert_name(raw) == expected
+
+
+def test_code_links_are_case_insensitive_and_source_field_first() -> None:
+    record = make_record(
+        raw_id="2508.19060",
+        title="t",
+        abstract="see github.com/blaz-r/SuperSimplenet",
+        source="hf",
+        code_links=["https://github.com/blaz-r/SuperSimpleNet"],
+    )
+    assert isinstance(record, PaperRecord)
+    assert record.code_links == ("https://github.com/blaz-r/SuperSimpleNet",)

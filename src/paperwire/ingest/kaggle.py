@@ -101,7 +101,10 @@ class KaggleSnapshot:
         return self
 
     def __next__(self) -> Page:
-        return next(self._pages)
+        page = next(self._pages)
+        # Progress in bytes of the file: the record count of a 4 GB snapshot is not known up front.
+        page.progress, page.total = self.bytes_read, self.total_bytes
+        return page
 
     def close(self) -> None:
         self._pages.close()

@@ -212,16 +212,25 @@ _CODE_URL = re.compile(
 _NOT_REPOS = {"orgs", "sponsors", "topics", "features", "about", "site", "settings", "marketplace"}
 
 
+_CODE_HOSTS = ("github", "gitlab", "bitbucket", "codeberg")
+
+
 def extract_code_links(*texts: str) -> list[str]:
-    """Canonical ``https://host/owner/repo`` links found in any of ``texts``, first occurrence first."""
-    links: dict[str, None] = {}
+    """Canonical ``https://host/owner/repo`` links found in any of ``texts``, first occurrence first.
+
+    Hosts and repository names are case-insensitive, so ``acme/MoE`` and ``acme/moe`` are one link (the
+    first spelling wins).
+    """
+    links: dict[str, str] = {}
     for text in texts:
-        if not text:
+        # Cheap pre-check: most abstracts name no code host, and the regex is a third of parse time.
+        if not text or not any(host in text.lower() for host in _CODE_HOSTS):
             continue
         for host, owner, repo in _CODE_URL.findall(text):
             repo = repo.rstrip(".")
             repo = repo.removesuffix(".git")
             if not repo or owner.lower() in _NOT_REPOS:
                 continue
-            links.setdefault(f"https://{host.lower()}/{owner}/{repo}", None)
-    return list(links)
+            link = f"https://{host.lower()}/{owner}/{repo}"
+            links.setdefault(link.lower(), link)
+    return list(links.values())

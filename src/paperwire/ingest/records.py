@@ -125,7 +125,8 @@ def make_record(
     if versions and versions[0].submitted:
         submitted_at = submitted_at or versions[0].submitted
         updated_at = updated_at or versions[-1].submitted
-    links = normalize.extract_code_links(clean_abstract, clean_comments or "", *code_links)
+    # The source's own code field is the most trustworthy, so it comes first.
+    links = normalize.extract_code_links(*code_links, clean_abstract, clean_comments or "")
     return PaperRecord(
         id=paper_id,
         title=clean_title,
