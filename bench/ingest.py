@@ -106,7 +106,8 @@ def measure(
         cleanup()
     naive_rate = len(subset) / naive
     print(
-        f"  {name:<9} parse+store {n / (parse_seconds + first):>7,.0f} rec/s | store only {n / first:>7,.0f} rec/s"
+        f"  {name:<9} parse+store {n / (parse_seconds + first):>7,.0f} rec/s"
+        f" | store only {n / first:>7,.0f} rec/s"
         f" | rerun (all unchanged) {n / again:>7,.0f} rec/s | naive 1 txn/record {naive_rate:>6,.0f} rec/s"
         f" (batched store x{(n / first) / naive_rate:.1f})"
     )

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from paperwire.config import Settings
 from paperwire.db.engine import Database, normalize_url
 from paperwire.db.migrate import upgrade
+
 from replay_server import ReplayServer
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from paperwire.cli import app
 from paperwire.db.engine import Database
 from paperwire.db.schema import harvest_state, papers
+
 from replay_server import ReceivedRequest, ReplayServer, Reply
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from replay_server import Reply
-
 from paperwire.ingest.xmltools import read_bytes
+
+from replay_server import Reply
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 OAI_DIR = FIXTURES / "oai"

@@ -8,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from recordings import OAI_CHAIN, OAI_DIR, SleepRecorder, oai_fixture
 
 from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.oai import (
@@ -19,6 +18,8 @@ from paperwire.ingest.oai import (
     raise_for_oai_error,
 )
 from paperwire.ingest.records import PaperRecord, RecordError, SourceError, Version
+
+from recordings import OAI_CHAIN, OAI_DIR, SleepRecorder, oai_fixture
 from replay_server import ReplayServer, Reply
 
 ARXIV_FORMAT_PAGE = (

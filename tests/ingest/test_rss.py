@@ -6,12 +6,13 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from recordings import RSS_DIR, rss_fixture
-from replay_server import ReplayServer, Reply
 
 from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.records import PaperRecord, RecordError, SourceError
 from paperwire.ingest.rss import fetch_rss, parse_rss, parse_rss_entries, parse_rss_files
+
+from recordings import RSS_DIR, rss_fixture
+from replay_server import ReplayServer, Reply
 
 RSS_HEADERS = {"Content-Type": "application/rss+xml"}
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
-from recordings import OAI_CHAIN, oai_fixture
 
 from paperwire.ingest import taxonomy
+
+from recordings import OAI_CHAIN, oai_fixture
 
 DC_SUBJECT = "{http://purl.org/dc/elements/1.1/}subject"
 
