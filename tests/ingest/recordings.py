@@ -37,7 +37,6 @@ def api_recording(name: str) -> Reply:
     return Reply(recorded["status_code"], body, {"Content-Type": "application/atom+xml"})
 
 
-
 class SleepRecorder:
     """Stands in for ``time.sleep``: records the waits instead of sleeping."""
 

@@ -14,8 +14,11 @@ from paperwire.ingest.records import PaperRecord, SourceError
 from recordings import API_DIR, api_fixture, api_recording
 from replay_server import ReplayServer
 
-SEARCH_PAGES = ["q_testing_s0_m10_bc5a6c384fe9.json", "q_testing_s10_m10_34e56e15aaac.json",
-                "q_testing_s20_m10_348a237fecab.json"]
+SEARCH_PAGES = [
+    "q_testing_s0_m10_bc5a6c384fe9.json",
+    "q_testing_s10_m10_34e56e15aaac.json",
+    "q_testing_s20_m10_348a237fecab.json",
+]
 
 
 def paper(item: object) -> PaperRecord:
@@ -139,9 +142,11 @@ def test_fetch_pages_a_search_with_start_and_max_results(
     replay_server: ReplayServer, make_client: Callable[..., PoliteClient]
 ) -> None:
     replay_server.queue("/api/query", *(api_recording(name) for name in SEARCH_PAGES))
-    pages = list(fetch_api_pages(
-        make_client(), replay_server.url("/api/query"), query="testing", page_size=10, max_results=30
-    ))
+    pages = list(
+        fetch_api_pages(
+            make_client(), replay_server.url("/api/query"), query="testing", page_size=10, max_results=30
+        )
+    )
     assert [request.query for request in replay_server.requests] == [
         "search_query=testing&start=0&max_results=10",
         "search_query=testing&start=10&max_results=10",
@@ -178,7 +183,9 @@ def test_fetch_id_list(replay_server: ReplayServer, make_client: Callable[..., P
     url = replay_server.url("/api/query")
     pages = list(fetch_api_pages(make_client(), url, ids=["0808.05394", "1707.08567"]))
     assert replay_server.requests[0].params == {
-        "id_list": "0808.05394,1707.08567", "start": "0", "max_results": "100"
+        "id_list": "0808.05394,1707.08567",
+        "start": "0",
+        "max_results": "100",
     }
     assert len(pages) == 1
     assert pages[0].resume is None

@@ -57,9 +57,16 @@ def test_newest_answer_gives_records_ai_fields_code_and_signals() -> None:
         "EnvHarness and EnvRigger dynamically reshape static environments via programmable plugins to "
         "target agent weaknesses and improve reinforcement learning co-evolution."
     )
-    assert paper.ai_keywords == ("LLM agents", "Environment Harness", "EnvHarness", "EnvRigger",
-                                 "black-box policy", "execution trajectories", "reinforcement learning",
-                                 "co-evolution")
+    assert paper.ai_keywords == (
+        "LLM agents",
+        "Environment Harness",
+        "EnvHarness",
+        "EnvRigger",
+        "black-box policy",
+        "execution trajectories",
+        "reinforcement learning",
+        "co-evolution",
+    )
     midnight = datetime(2026, 8, 21)
     assert paper.signals == (
         Signal("hf_upvotes", 163.0, midnight, "hf"),
@@ -281,7 +288,7 @@ def test_fetch_gets_the_day_over_http(daily_papers_url: str, client: PoliteClien
     pages: list[Page] = list(fetch_hf_daily(client, daily_papers_url, date(2025, 9, 2)))
     assert [(p.label, p.resume) for p in pages] == [("hf daily_papers 2025-09-02 page 1", None)]
     assert pages[0].items == parse_file("2025-09-02")
-    (path, user_agent), = DailyPapersHandler.requests
+    ((path, user_agent),) = DailyPapersHandler.requests
     assert path == "/api/daily_papers?date=2025-09-02&limit=100&p=0"
     assert user_agent.startswith("paperwire/")
 

@@ -99,8 +99,11 @@ def test_a_changed_repeat_is_kept_on_a_new_page(tmp_path: Path) -> None:
 def test_several_files_make_separate_pages_in_order() -> None:
     pages = list(read_jsonl([DAY, HEAD50], batch_size=20))
     assert [page.label for page in pages] == [
-        "2026-06-25.jsonl:1-20", "2026-06-25.jsonl:21-26",
-        "2026-05-14.jsonl:1-21", "2026-05-14.jsonl:22-42", "2026-05-14.jsonl:43-50",
+        "2026-06-25.jsonl:1-20",
+        "2026-06-25.jsonl:21-26",
+        "2026-05-14.jsonl:1-21",
+        "2026-05-14.jsonl:22-42",
+        "2026-05-14.jsonl:43-50",
     ]
     assert [len(page.items) for page in pages] == [20, 6, 20, 20, 8]
 
@@ -143,8 +146,13 @@ def test_malformed_line_is_a_record_error_and_the_rest_is_kept(tmp_path: Path) -
     assert [e.id for e in errors(pages)] == ["line 3"]
     assert "invalid JSON" in errors(pages)[0].reason
     assert "2026-06-25.jsonl line 3" in errors(pages)[0].reason
-    assert [p.id for p in records(pages)] == ["2606.25042", "2606.25101", "2606.25420", "2606.25276",
-                                              "2606.25065"]
+    assert [p.id for p in records(pages)] == [
+        "2606.25042",
+        "2606.25101",
+        "2606.25420",
+        "2606.25276",
+        "2606.25065",
+    ]
 
 
 def test_record_without_title_names_its_line(tmp_path: Path) -> None:
@@ -266,8 +274,16 @@ def corpus_csv_rows() -> list[list[str]]:
         categories = row["categories"]
         assert isinstance(authors, list)
         assert isinstance(categories, list)
-        rows.append([str(row["id"]), str(row["title"]), str(row["summary"]), "; ".join(authors),
-                     ";".join(categories), str(row["comment"] or "")])
+        rows.append(
+            [
+                str(row["id"]),
+                str(row["title"]),
+                str(row["summary"]),
+                "; ".join(authors),
+                ";".join(categories),
+                str(row["comment"] or ""),
+            ]
+        )
     return rows
 
 
@@ -292,11 +308,25 @@ def test_csv_semicolon_authors_may_be_surname_first_and_cells_may_hold_newlines(
         tmp_path / "papers.csv",
         ["id", "title", "abstract", "authors", "published", "code", "doi"],
         [
-            ["acl-2024-long-1", "A paper", "Line one.\nLine two.", "Lima, Ana; Chen, Bo", "2024-08-12", "",
-             ""],
+            [
+                "acl-2024-long-1",
+                "A paper",
+                "Line one.\nLine two.",
+                "Lima, Ana; Chen, Bo",
+                "2024-08-12",
+                "",
+                "",
+            ],
             ["doi:10.1/xyz", "", "no title here", "", "", "", ""],
-            ["2401.00001", "Another paper", "", "Ana Lima, Bo Chen and Cy Dee", "",
-             "https://github.com/owner/repo", "10.1/xyz"],
+            [
+                "2401.00001",
+                "Another paper",
+                "",
+                "Ana Lima, Bo Chen and Cy Dee",
+                "",
+                "https://github.com/owner/repo",
+                "10.1/xyz",
+            ],
         ],
     )
     pages = list(read_jsonl(path))

@@ -78,7 +78,11 @@ def test_affiliation_in_authors_parsed_is_not_a_name() -> None:
     # authors_parsed: [["Mishchenko", "A. S.", "", "1 and 2"], ["Nagaosa", "N.", "", "1 and 3"]]
     assert papers["0704.0025"].authors == ("A. S. Mishchenko", "N. Nagaosa")
     assert papers["0704.0090"].categories == (
-        "cs.CE", "cond-mat.stat-mech", "cs.MS", "cs.NA", "physics.data-an"
+        "cs.CE",
+        "cond-mat.stat-mech",
+        "cs.MS",
+        "cs.NA",
+        "physics.data-an",
     )
 
 
@@ -118,8 +122,14 @@ def test_exact_filter() -> None:
 
 def test_several_patterns_and_hyphenated_archives() -> None:
     pages = list(read_kaggle(SNAPSHOT, categories=["math-ph", "cs.IT"]))
-    assert [r.id for r in records(pages)] == ["0704.0041", "0704.0046", "0704.0072", "0704.0081", "0704.0097",
-                                              "0704.0098"]
+    assert [r.id for r in records(pages)] == [
+        "0704.0041",
+        "0704.0046",
+        "0704.0072",
+        "0704.0081",
+        "0704.0097",
+        "0704.0098",
+    ]
     # "math" is the archive math.*, not every archive whose name starts with "math".
     assert not CategoryFilter.parse(["math"]).matches(["math-ph"])
     assert CategoryFilter.parse(["math"]).matches(["math-ph", "math.MP"])

@@ -58,7 +58,9 @@ def test_chain_parses_to_2265_unique_records_with_tokens(chain: list[OaiPage]) -
     assert all(page.error_code is None for page in chain)
     # first and last record of every page
     assert [(paper(p.items[0]).id, paper(p.items[-1]).id) for p in chain] == [
-        ("0806.4410", "2303.00735"), ("2303.00907", "2303.03123"), ("2303.03124", "nlin/0202021")
+        ("0806.4410", "2303.00735"),
+        ("2303.00907", "2303.03123"),
+        ("2303.03124", "nlin/0202021"),
     ]
 
 
@@ -100,7 +102,10 @@ def test_oai_dc_physics_subjects_and_creators(chain: list[OaiPage]) -> None:
     assert holography.doi == "10.3842/SIGMA.2023.009"
     assert holography.journal_ref == "SIGMA 19 (2023), 009, 82 pages"
     assert records["2206.01499"].categories == (
-        "cond-mat.stat-mech", "cond-mat.str-el", "nlin.SI", "quant-ph"
+        "cond-mat.stat-mech",
+        "cond-mat.str-el",
+        "nlin.SI",
+        "quant-ph",
     )
     assert records["2206.01499"].authors[2] == "Christopher Aßmus"
     assert records["2112.10749"].categories == ("astro-ph.CO",)
@@ -199,7 +204,9 @@ def test_arxiv_raw_list_records_page() -> None:
     richard = records["0704.0716"]
     assert [v.number for v in richard.versions] == [1, 2, 3, 4]
     assert (richard.version, richard.submitted, richard.updated) == (
-        4, datetime(2007, 4, 5, 12, 45, 3), datetime(2008, 11, 14, 9, 7, 25)
+        4,
+        datetime(2007, 4, 5, 12, 45, 3),
+        datetime(2008, 11, 14, 9, 7, 25),
     )
     assert richard.categories == ("math-ph", "math.MP")
     assert page.max_datestamp == "2014-12-22"
@@ -244,7 +251,9 @@ def test_record_without_any_id_is_a_record_error() -> None:
 
 
 def test_unknown_metadata_format_is_a_record_error() -> None:
-    data = oai_fixture(ARXIV_FORMAT_PAGE).replace(b"http://arxiv.org/OAI/arXiv/", b"http://example.org/other/")
+    data = oai_fixture(ARXIV_FORMAT_PAGE).replace(
+        b"http://arxiv.org/OAI/arXiv/", b"http://example.org/other/"
+    )
     page = parse_oai_page(data)
     assert [type(item) for item in page.items] == [RecordError, RecordError]
     assert isinstance(page.items[0], RecordError)
@@ -322,7 +331,9 @@ def test_parse_oai_files_reads_the_gzipped_chain() -> None:
     pages = list(parse_oai_files(OAI_CHAIN))
     assert [len(page.items) for page in pages] == [1000, 1000, 265]
     assert [page.resume for page in pages] == [
-        {"next_file": str(OAI_CHAIN[1])}, {"next_file": str(OAI_CHAIN[2])}, None
+        {"next_file": str(OAI_CHAIN[1])},
+        {"next_file": str(OAI_CHAIN[2])},
+        None,
     ]
     assert [page.total for page in pages] == [2265] * 3
     assert [page.progress for page in pages] == [1000, 2000, 2265]
@@ -350,17 +361,25 @@ def test_fetch_follows_resumption_tokens_through_the_chain(
 ) -> None:
     replay_server.queue("/oai", *(Reply(200, oai_fixture(path.name), XML) for path in OAI_CHAIN))
     pauses = SleepRecorder()
-    pages = list(fetch_oai_pages(
-        make_client(), replay_server.url("/oai"), metadata_prefix="oai_dc", from_="2023-03-07",
-        page_pause=0.25, sleep=pauses,
-    ))
+    pages = list(
+        fetch_oai_pages(
+            make_client(),
+            replay_server.url("/oai"),
+            metadata_prefix="oai_dc",
+            from_="2023-03-07",
+            page_pause=0.25,
+            sleep=pauses,
+        )
+    )
     assert [request.query for request in replay_server.requests] == [
         "verb=ListRecords&metadataPrefix=oai_dc&from=2023-03-07",
         "verb=ListRecords&resumptionToken=6511260%7C1001",
         "verb=ListRecords&resumptionToken=6511260%7C2001",
     ]
     assert [page.resume for page in pages] == [
-        {"token": "6511260|1001", "cursor": 0}, {"token": "6511260|2001", "cursor": 1000}, None
+        {"token": "6511260|1001", "cursor": 0},
+        {"token": "6511260|2001", "cursor": 1000},
+        None,
     ]
     assert [page.total for page in pages] == [2265, 2265, 2265]
     assert [page.progress for page in pages] == [1000, 2000, 2265]
@@ -374,10 +393,17 @@ def test_fetch_sends_only_the_given_arguments(
     replay_server: ReplayServer, make_client: Callable[..., PoliteClient]
 ) -> None:
     replay_server.queue("/oai", Reply(200, oai_fixture(ARXIV_FORMAT_PAGE), XML))
-    pages = list(fetch_oai_pages(
-        make_client(), replay_server.url("/oai"), from_="2015-01-01", until="2015-01-03", set_="cs",
-        page_pause=0, sleep=SleepRecorder(),
-    ))
+    pages = list(
+        fetch_oai_pages(
+            make_client(),
+            replay_server.url("/oai"),
+            from_="2015-01-01",
+            until="2015-01-03",
+            set_="cs",
+            page_pause=0,
+            sleep=SleepRecorder(),
+        )
+    )
     assert replay_server.requests[0].query == (
         "verb=ListRecords&metadataPrefix=arXiv&from=2015-01-01&until=2015-01-03&set=cs"
     )
@@ -390,10 +416,17 @@ def test_fetch_resumes_from_a_token(
     replay_server: ReplayServer, make_client: Callable[..., PoliteClient]
 ) -> None:
     replay_server.queue("/oai", Reply(200, oai_fixture(OAI_CHAIN[2].name), XML))
-    pages = list(fetch_oai_pages(
-        make_client(), replay_server.url("/oai"), metadata_prefix="oai_dc", from_="2023-03-07",
-        resume_token="6511260|2001", page_pause=0, sleep=SleepRecorder(),
-    ))
+    pages = list(
+        fetch_oai_pages(
+            make_client(),
+            replay_server.url("/oai"),
+            metadata_prefix="oai_dc",
+            from_="2023-03-07",
+            resume_token="6511260|2001",
+            page_pause=0,
+            sleep=SleepRecorder(),
+        )
+    )
     assert [r.query for r in replay_server.requests] == ["verb=ListRecords&resumptionToken=6511260%7C2001"]
     assert len(pages[0].items) == 265
     assert pages[0].resume is None
@@ -403,9 +436,11 @@ def test_fetch_no_records_match_is_one_empty_final_page(
     replay_server: ReplayServer, make_client: Callable[..., PoliteClient]
 ) -> None:
     replay_server.queue("/oai", Reply(200, oai_fixture("ErrorResponseNoRecordsMatch.xml"), XML))
-    pages = list(fetch_oai_pages(
-        make_client(), replay_server.url("/oai"), metadata_prefix="arXivRaw", set_="moo", page_pause=0
-    ))
+    pages = list(
+        fetch_oai_pages(
+            make_client(), replay_server.url("/oai"), metadata_prefix="arXivRaw", set_="moo", page_pause=0
+        )
+    )
     assert len(pages) == 1
     assert (pages[0].items, pages[0].resume, pages[0].total) == ([], None, 0)
 
@@ -426,10 +461,15 @@ def test_fetch_waits_out_503_retry_after(
     busy = Reply(503, oai_fixture("arxiv_retry_after.html"), headers)
     replay_server.queue("/oai", busy, Reply(200, oai_fixture(ARXIV_FORMAT_PAGE), XML))
     waits = SleepRecorder()
-    pages = list(fetch_oai_pages(
-        make_client(sleep=waits), replay_server.url("/oai"), from_="2015-01-01", page_pause=0,
-        sleep=SleepRecorder(),
-    ))
+    pages = list(
+        fetch_oai_pages(
+            make_client(sleep=waits),
+            replay_server.url("/oai"),
+            from_="2015-01-01",
+            page_pause=0,
+            sleep=SleepRecorder(),
+        )
+    )
     assert waits.calls == [1.0]
     assert len(replay_server.requests) == 2
     assert replay_server.requests[0].query == replay_server.requests[1].query
@@ -455,7 +495,7 @@ def test_fetch_http_error_is_a_source_error(
     url = replay_server.url("/oai")
     with pytest.raises(SourceError) as raised:
         list(fetch_oai_pages(make_client(), url, page_pause=0))
-    assert str(raised.value) == f"{url} answered HTTP 404: \"This is not the site you're looking for\""
+    assert str(raised.value) == f'{url} answered HTTP 404: "This is not the site you\'re looking for"'
 
 
 def test_fetch_oai_error_sent_with_4xx_status_is_read_as_oai_error(

@@ -89,7 +89,10 @@ def test_rdf_items() -> None:
     assert (fireball.id, fireball.version, fireball.announced) == ("2007.03939", 2, None)
     assert fireball.categories == ("hep-ph", "hep-ex")
     assert fireball.authors == (
-        "Partha Pratim Bhaduri", "Mubarak Alqahtani", "Nicolas Borghini", "Amaresh Jaiswal",
+        "Partha Pratim Bhaduri",
+        "Mubarak Alqahtani",
+        "Nicolas Borghini",
+        "Amaresh Jaiswal",
         "Michael Strickland",
     )
 
