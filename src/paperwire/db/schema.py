@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -103,4 +104,14 @@ counters = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("value", BigInteger, nullable=False),
+)
+
+paper_embeddings = Table(
+    "paper_embeddings",
+    metadata,
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("model", String(64), nullable=False, comment="embedder name; a different model re-embeds"),
+    Column("dim", Integer, nullable=False),
+    Column("vector", LargeBinary, nullable=False, comment="float16 little-endian, L2-normalised"),
+    Column("paper_seq", BigInteger, nullable=False, comment="papers.seq when embedded: stale if it differs"),
 )

@@ -133,8 +133,13 @@ def fetch_api_pages(
         total = page.total_results if limit is None else min(page.total_results or 0, limit)
         next_start = start + page.entry_count
         done = page.entry_count == 0 or total is None or next_start >= total
-        yield Page(page.items, f"arXiv API start={start}", resume=None if done else {"start": next_start},
-                   total=total, progress=min(next_start, total) if total is not None else None)
+        yield Page(
+            page.items,
+            f"arXiv API start={start}",
+            resume=None if done else {"start": next_start},
+            total=total,
+            progress=min(next_start, total) if total is not None else None,
+        )
         if done:
             return
         start = next_start

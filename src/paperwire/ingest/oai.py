@@ -238,7 +238,7 @@ def _parse_oai_dc(meta: ET.Element, header_id: str, source: str) -> Parsed:
 
 
 def _dc_creators(creators: list[str]) -> list[str]:
-    """"Surname, Forenames" -> "Forenames Surname"; arXiv's own splitting of odd author lists leaves
+    """ "Surname, Forenames" -> "Forenames Surname"; arXiv's own splitting of odd author lists leaves
     punctuation-only creators such as ":" (after "collaborations"), which are dropped."""
     return [normalize.invert_name(c) for c in creators if any(ch.isalpha() for ch in c)]
 
@@ -359,5 +359,11 @@ def parse_oai_files(paths: Iterable[Path | str], *, source: str = "oai") -> Iter
 def _to_page(page: OaiPage, label: str, resume: dict[str, str | int | None] | None) -> Page:
     # cursor is the position of the page's first record in the complete list (0, 1000, ... on arXiv)
     progress = page.cursor + len(page.items) if page.cursor is not None else None
-    return Page(page.items, label, resume=resume, total=page.complete_list_size,
-                datestamp=page.max_datestamp, progress=progress)
+    return Page(
+        page.items,
+        label,
+        resume=resume,
+        total=page.complete_list_size,
+        datestamp=page.max_datestamp,
+        progress=progress,
+    )

@@ -112,7 +112,7 @@ def _parse_rss2_item(item: ET.Element, channel_date: date | None, source: str) -
         # The description and guid carry the announced version; the link does not.
         raw_id=(prefix.group("id") if prefix else None) or _guid_or_link(item),
         title=child_text(item, "title"),
-        abstract=description[prefix.end():] if prefix else description,
+        abstract=description[prefix.end() :] if prefix else description,
         source=source,
         authors=child_text(item, f"{_DC}creator"),
         categories=all_texts(item, "category"),  # primary first
@@ -150,8 +150,10 @@ def _parse_rdf_item(item: ET.Element, feed: str | None, announced: date | None, 
     categories = [c for c in (primary, feed) if c and taxonomy.is_category(c)]
     creators = child_text(item, f"{_DC}creator")
     record = make_record(
-        raw_id=(suffix.group("id") if suffix else None) or child_text(item, f"{_RSS1}link")
-        or item.get(f"{_RDF}about") or "",
+        raw_id=(suffix.group("id") if suffix else None)
+        or child_text(item, f"{_RSS1}link")
+        or item.get(f"{_RDF}about")
+        or "",
         title=title[: suffix.start()] if suffix else title,
         abstract=child_text(item, f"{_RSS1}description"),
         source=source,

@@ -1,0 +1,154 @@
+"""What every command module shares: clean errors, settings, the database, JSON output, progress bars."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from paperwire.config import Settings, load_settings
+from paperwire.db.engine import Database
+from paperwire.db.migrate import upgrade
+from paperwire.ingest.pipeline import IngestReport, PageResult
+from paperwire.ingest.records import Page, SourceError
+
+err = Console(stderr=True)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+def clean_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn domain errors into one line on stderr and exit code 1 (never a traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except (CliError, SourceError) as exc:
+            _fail(str(exc))
+        except OperationalError as exc:
+            _fail(f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}")
+        except SQLAlchemyError as exc:
+            _fail(f"database error: {str(exc).splitlines()[0]}")
+        except KeyboardInterrupt:
+            _fail("interrupted; rerun the command to continue where it stopped")
+
+    return wrapper
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=1)
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def open_database(config: Settings) -> Database:
+    """The configured database, migrated to the newest schema (cheap when already up to date)."""
+    db = Database(config.resolved_database_url)
+    upgrade(db)
+    return db
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2) + "\n")
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# --- progress --------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def ingest_progress(description: str) -> Iterator[Callable[[Page, PageResult], None]]:
+    """A progress bar fed page by page (records, or bytes of a file when the source reports them).
+
+    It appears with the first stored page, so a command that fails up front prints only its error, and it
+    is transient: the summary line that follows says what was done.
+    """
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[stats]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = progress.add_task(description, total=None, stats="")
+    seen = {"records": 0, "new": 0}
+
+    def on_page(page: Page, result: PageResult) -> None:
+        if not progress.live.is_started:
+            progress.start()
+        seen["records"] += len(page.items)
+        seen["new"] += result.counts.inserted
+        completed = page.progress if page.progress is not None else seen["records"]
+        stats = f"{seen['records']:,} records, {seen['new']:,} new"
+        progress.update(task, total=page.total, completed=completed, stats=stats)
+
+    try:
+        yield on_page
+    finally:
+        progress.stop()
+
+
+def report_ingest(report: IngestReport, *, as_json: bool) -> None:
+    if as_json:
+        print_json(report.as_dict())
+        return
+    for error in report.errors[:20]:
+        err.print(f"[yellow]skipped[/] {error.id or '?'}: {error.reason}", highlight=False)
+    if len(report.errors) > 20:
+        err.print(f"[yellow]... and {len(report.errors) - 20} more skipped records[/]")
+    c = report.counts
+    err.print(
+        f"[green]done:[/] {report.records_seen:,} records in {report.pages} page(s): {c.inserted:,} new, "
+        f"{c.updated:,} updated, {c.unchanged:,} unchanged"
+        + (f", {c.skipped:,} skipped" if c.skipped else "")
+        + (f", {len(report.errors):,} unreadable" if report.errors else "")
+        + (f", {report.signals_added:,} signals" if report.signals_added else ""),
+        highlight=False,
+    )
+
+
+def run_ingest(description: str, as_json: bool, work: Callable[..., IngestReport]) -> None:
+    with ingest_progress(description) as on_page:
+        report = work(on_page=on_page)
+    report_ingest(report, as_json=as_json)
+
+
+def parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CliError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+
+
+# --- shared options ---------------------------------------------------------------------------------
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+FilesArg = Annotated[
+    list[Path] | None, typer.Argument(help="Recorded files to read instead of the live source.")
+]
+UrlOpt = Annotated[str | None, typer.Option("--url", help="Endpoint to use instead of the default.")]

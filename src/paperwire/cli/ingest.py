@@ -1,0 +1,221 @@
+"""``paperwire ingest <source>``: harvest papers from a source, live or from recorded files."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from paperwire.cli.common import (
+    CliError,
+    FilesArg,
+    JsonOpt,
+    UrlOpt,
+    clean_errors,
+    err,
+    open_database,
+    parse_day,
+    print_json,
+    run_ingest,
+    settings,
+)
+from paperwire.db import harvest
+from paperwire.ingest import service
+from paperwire.ingest.http import PoliteClient
+from paperwire.ingest.pipeline import IngestReport, PageResult
+from paperwire.ingest.records import Page
+
+app = typer.Typer(help="Harvest papers from a source (live, or recorded files given as arguments).")
+
+
+@app.command("oai")
+@clean_errors
+def ingest_oai(
+    files: FilesArg = None,
+    url: UrlOpt = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="Harvest records changed on/after YYYY-MM-DD.")
+    ] = None,
+    until: Annotated[str | None, typer.Option("--until", help="... and on/before YYYY-MM-DD.")] = None,
+    set_: Annotated[str | None, typer.Option("--set", help="OAI set, e.g. cs or physics:hep-th.")] = None,
+    prefix: Annotated[
+        str, typer.Option("--prefix", "--metadata-prefix", help="arXiv, arXivRaw or oai_dc.")
+    ] = "arXiv",
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Ignore saved state; start the range over.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """arXiv OAI-PMH ListRecords (resumable: a rerun continues where a crash stopped)."""
+    if prefix not in {"arXiv", "arXivRaw", "oai_dc"}:
+        raise CliError(f"unknown metadata prefix {prefix!r}: use arXiv, arXivRaw or oai_dc")
+    config = settings()
+    db = open_database(config)
+    if files:
+        run_ingest("oai files", as_json, lambda on_page: service.ingest_oai_files(db, files, on_page=on_page))
+        return
+
+    def harvest_live(on_page: Callable[[Page, PageResult], None]) -> IngestReport:
+        waits = lambda seconds, why: err.print(f"[yellow]waiting {seconds:.0f}s:[/] {why}")  # noqa: E731
+        with PoliteClient(config, on_wait=waits) as client:
+            return service.harvest_oai(
+                db,
+                config,
+                client,
+                url=url,
+                metadata_prefix=prefix,
+                from_=from_,
+                until=until,
+                set_=set_,
+                restart=restart,
+                on_page=on_page,
+            )
+
+    run_ingest("oai-pmh", as_json, harvest_live)
+
+
+@app.command("arxiv-api")
+@clean_errors
+def ingest_arxiv_api(
+    files: FilesArg = None,
+    ids: Annotated[list[str] | None, typer.Option("--id", help="arXiv id (repeatable).")] = None,
+    query: Annotated[
+        str | None, typer.Option("--query", help="arXiv API search_query, e.g. cat:cs.LG.")
+    ] = None,
+    max_results: Annotated[
+        int | None, typer.Option("--max-results", min=1, help="Stop after N results.")
+    ] = None,
+    url: UrlOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """arXiv API (Atom): by id list or a search query, paged, at most one request every 3 s."""
+    config = settings()
+    db = open_database(config)
+    run_ingest(
+        "arxiv-api",
+        as_json,
+        lambda on_page: service.ingest_arxiv_api(
+            db,
+            config,
+            paths=files or [],
+            ids=ids or [],
+            query=query,
+            max_results=max_results,
+            url=url,
+            on_page=on_page,
+        ),
+    )
+
+
+@app.command("rss")
+@clean_errors
+def ingest_rss(
+    targets: Annotated[list[str], typer.Argument(help="Categories (cs.LG ...) or recorded feed files.")],
+    url: UrlOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """arXiv RSS new-submission feeds (rss.arxiv.org RSS 2.0, and the old RSS 1.0 format)."""
+    config = settings()
+    db = open_database(config)
+    paths = [Path(t) for t in targets if Path(t).suffix in {".xml", ".rss", ".rdf"} or Path(t).exists()]
+    categories = [t for t in targets if Path(t) not in paths]
+    if paths and categories:
+        raise CliError("give either categories or files, not both")
+    run_ingest(
+        "rss",
+        as_json,
+        lambda on_page: service.ingest_rss(
+            db, config, categories=categories, paths=paths, url=url, on_page=on_page
+        ),
+    )
+
+
+@app.command("kaggle")
+@clean_errors
+def ingest_kaggle(
+    file: Annotated[Path, typer.Argument(help="arxiv-metadata-oai-snapshot.json (or .gz), streamed.")],
+    category: Annotated[
+        list[str] | None, typer.Option("--category", help="Keep only C or a prefix (cs.*).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The Kaggle arXiv metadata snapshot (JSON lines), streamed with flat memory."""
+    config = settings()
+    db = open_database(config)
+    run_ingest(
+        "kaggle",
+        as_json,
+        lambda on_page: service.ingest_kaggle(db, config, file, categories=category or [], on_page=on_page),
+    )
+
+
+@app.command("jsonl")
+@clean_errors
+def ingest_jsonl(
+    files: Annotated[list[Path], typer.Argument(help="JSONL or CSV files (.gz accepted).")],
+    date_: Annotated[
+        str | None, typer.Option("--date", help="Announcement date for undated records.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Plain JSONL / CSV: id, title, abstract (or summary), optional authors, categories, dates, code."""
+    config = settings()
+    announced = parse_day(date_) if date_ else None
+    db = open_database(config)
+    run_ingest(
+        "jsonl",
+        as_json,
+        lambda on_page: service.ingest_jsonl(db, config, files, announced=announced, on_page=on_page),
+    )
+
+
+@app.command("hf-daily")
+@clean_errors
+def ingest_hf_daily(
+    files: FilesArg = None,
+    date_: Annotated[str | None, typer.Option("--date", help="The day to fetch (YYYY-MM-DD).")] = None,
+    url: UrlOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Hugging Face daily papers: papers plus upvotes, GitHub stars and AI summaries."""
+    config = settings()
+    day = parse_day(date_) if date_ else None
+    db = open_database(config)
+    run_ingest(
+        "hf-daily",
+        as_json,
+        lambda on_page: service.ingest_hf_daily(
+            db, config, paths=files or [], day=day, url=url, on_page=on_page
+        ),
+    )
+
+
+@app.command("sample")
+@clean_errors
+def ingest_sample(as_json: JsonOpt = False) -> None:
+    """The bundled sample (a few hundred real papers and one Hugging Face day)."""
+    config = settings()
+    db = open_database(config)
+    run_ingest("sample", as_json, lambda on_page: service.load_sample(db, config, on_page=on_page))
+
+
+@app.command("status")
+@clean_errors
+def ingest_status(as_json: JsonOpt = False) -> None:
+    """Where each resumable harvest stands."""
+    db = open_database(settings())
+    states = harvest.all_states(db)
+    if as_json:
+        print_json([dataclasses.asdict(s) for s in states])
+        return
+    if not states:
+        err.print("no harvests yet")
+    for s in states:
+        err.print(
+            f"{s.source}: {s.status}, {s.pages_done} pages, {s.records_done:,} records, "
+            f"last datestamp {s.last_datestamp or '-'}" + (f", error: {s.error}" if s.error else ""),
+            highlight=False,
+        )
