@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     )
     ingest_batch_size: int = Field(default=500, description="Records written per database transaction.")
 
+    # --- search (the search issue adds its settings here) --------------------------------------------------
+
+    # --- trending (the trending issue adds its settings here) ----------------------------------------------
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

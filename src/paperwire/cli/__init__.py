@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from paperwire.cli import ingest, papers, server
+from paperwire.cli import ingest, papers, search, server, trending
 
 app = typer.Typer(
     help="paperwire: trending research papers, searchable, and in your inbox once a day.",
@@ -21,6 +21,8 @@ app.add_typer(ingest.app, name="ingest")
 app.add_typer(papers.app, name="papers")
 papers.register(app)
 server.register(app)
+search.register(app)
+trending.register(app)
 
 
 def main() -> None:
