@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,9 +33,7 @@ class Settings(BaseSettings):
 
     # --- harvesting -------------------------------------------------------------------------------------
     oai_url: str = Field(default="https://oaipmh.arxiv.org/oai", description="arXiv OAI-PMH endpoint.")
-    arxiv_api_url: str = Field(
-        default="https://export.arxiv.org/api/query", description="arXiv API endpoint."
-    )
+    arxiv_api_url: str = Field(default="https://export.arxiv.org/api/query", description="arXiv API endpoint.")
     rss_url: str = Field(
         default="https://rss.arxiv.org/rss/",
         description="arXiv RSS base URL; the category (or cat1+cat2) is appended.",
@@ -63,9 +61,164 @@ class Settings(BaseSettings):
     )
     ingest_batch_size: int = Field(default=500, description="Records written per database transaction.")
 
+    # --- web ------------------------------------------------------------------------------------------
+    secret_key: str = Field(
+        default="dev-insecure-secret-change-me",
+        description="Signs sessions, CSRF tokens and every link in mail. Set a long random value in "
+        "production (all web nodes and workers must share it).",
+    )
+    production: bool = Field(default=False, description="Production mode: refuse to start with the default secret key.")
+    session_days: int = Field(default=30, description="How long a sign-in lasts (days).")
+    magic_link_minutes: int = Field(default=15, description="How long a sign-in link stays valid (minutes).")
+    signin_rate_limit: int = Field(
+        default=5, description="Sign-in requests allowed per address and per client IP in 10 minutes."
+    )
+    vote_rate_limit: int = Field(default=60, description="Votes and saves allowed per user per minute.")
+    index_catch_up_seconds: float = Field(
+        default=30.0,
+        description="How often a web node catches its search index and trending up with the database.",
+    )
+
+    # --- mail -------------------------------------------------------------------------------------------
+    mail_url: str = Field(
+        default="dev://",
+        description="Mail transport: smtp://user:pass@host:port (?starttls=1 or smtps://), file:///dir "
+        "(writes .eml files), or dev:// (stored and shown at /_mail; for trying paperwire out).",
+    )
+    mail_from: str = Field(default="paperwire <paperwire@localhost>", description="From address of all mail.")
+    mail_max_attempts: int = Field(
+        default=6, description="Delivery attempts for a message before it is marked failed (SMTP 4xx retries)."
+    )
+    mail_retry_seconds: float = Field(
+        default=60.0, description="First retry delay after a temporary failure; doubles each time, with jitter."
+    )
+    mail_rate: float = Field(default=0.0, description="Messages per second per sender process; 0 = no limit.")
+    mail_connections: int = Field(
+        default=2, description="SMTP connections a sender process keeps open and sends over in parallel."
+    )
+    mail_messages_per_connection: int = Field(
+        default=100, description="Messages sent over one SMTP connection before it is renewed (0 = no limit)."
+    )
+    outbox_lease_seconds: float = Field(
+        default=30.0,
+        description="How long a sender holds a claimed outbox row; a sender that dies loses its rows after this.",
+    )
+    hard_bounce_limit: int = Field(default=3, description="Hard bounces after which an address is suppressed.")
+    confirmation_mails_per_day: int = Field(
+        default=3, description="Confirmation mails one address can be sent per day (no mail-bombing via the form)."
+    )
+    click_tracking: bool = Field(
+        default=True, description="Digest links go through a signed redirect that records the click signal."
+    )
+    empty_digest: str = Field(
+        default="skip",
+        description="When nothing new qualifies for a subscriber: skip (no mail) or note (a short note).",
+    )
+    dkim_key_file: Path | None = Field(default=None, description="PEM private key to DKIM-sign mail (optional).")
+    dkim_selector: str = Field(default="paperwire", description="DKIM selector (the DNS record name part).")
+    webhook_token: str | None = Field(
+        default=None, description="Shared secret for the bounce/complaint webhook (POST /hooks/bounce); unset = off."
+    )
+
+    # --- scheduler ------------------------------------------------------------------------------------
+    harvest_sources: str = Field(
+        default="",
+        description="What the scheduler harvests daily, comma-separated: oai:SET (e.g. oai:cs), rss:CATS "
+        "(e.g. rss:cs.LG+cs.CL), hf-daily. Empty = no live harvest (offline installs).",
+    )
+    harvest_hour: int = Field(
+        default=2, description="UTC hour after which the daily harvest runs (arXiv lists ~00:00)."
+    )
+    scheduler_tick_seconds: float = Field(default=60.0, description="How often the scheduler looks for due work.")
+
     # --- search (the search issue adds its settings here) --------------------------------------------------
+    search_embedder: str = Field(
+        default="minilm-l6-int8",
+        description="Embedding model for semantic search (minilm-l6-int8: all-MiniLM-L6-v2, int8 ONNX). "
+        "Changing it re-embeds every paper on the next `paperwire index`.",
+    )
+    search_max_tokens: int = Field(
+        default=256,
+        description="Tokens of title + abstract embedded per paper (longer text is truncated).",
+    )
+    search_embed_batch_size: int = Field(default=32, description="Texts per ONNX inference call.")
+    search_hnsw_threshold: int = Field(
+        default=50_000,
+        description="Indexed papers above which the vector index switches from exact search to HNSW.",
+    )
+    search_hnsw_ef_search: int = Field(
+        default=128, description="HNSW search breadth: higher finds more true neighbours, slower."
+    )
+    search_rrf_k: int = Field(
+        default=60, description="Reciprocal rank fusion constant k (score = sum of 1 / (k + rank))."
+    )
+    search_depth: int = Field(
+        default=100, description="Hits taken from each of the keyword and semantic lists before fusion."
+    )
 
     # --- trending (the trending issue adds its settings here) ----------------------------------------------
+    trending_half_life_day: float = Field(
+        default=12.0, description="Half-life (hours) of a signal in the day window of trending."
+    )
+    trending_half_life_week: float = Field(
+        default=72.0, description="Half-life (hours) of a signal in the week window of trending."
+    )
+    trending_half_life_month: float = Field(
+        default=240.0, description="Half-life (hours) of a signal in the month window of trending."
+    )
+    trending_weight_hf_upvotes: float = Field(
+        default=1.0, description="Trending weight of Hugging Face daily-papers upvotes (per ln(1+count))."
+    )
+    trending_weight_hf_comments: float = Field(
+        default=0.5, description="Trending weight of Hugging Face daily-papers comments (per ln(1+count))."
+    )
+    trending_weight_github_stars: float = Field(
+        default=0.5, description="Trending weight of new GitHub stars of the paper's code (per ln(1+count))."
+    )
+    trending_weight_upvote: float = Field(
+        default=2.0, description="Trending weight of upvotes by signed-in users (per ln(1+count))."
+    )
+    trending_weight_save: float = Field(
+        default=2.0, description="Trending weight of saves by signed-in users (per ln(1+count))."
+    )
+    trending_weight_view: float = Field(
+        default=0.25,
+        description="Trending weight of paper-page views, one per visitor per day (per ln(1+count)).",
+    )
+    trending_weight_click: float = Field(
+        default=1.0, description="Trending weight of clicks from digest emails (per ln(1+count))."
+    )
+    trending_prior_weight: float = Field(
+        default=1.0,
+        description="Recency prior: points a paper gets on its announcement day, decaying with the window's "
+        "half-life (a fresh install shows the newest papers first).",
+    )
+    trending_credibility: float = Field(
+        default=3.0,
+        description="Pseudo-events of prior belief: signal points are scaled by n/(n+this), n = events seen, "
+        "so a paper with one or two events cannot jump to the top.",
+    )
+    trending_actor_cap_share: float = Field(
+        default=0.2,
+        description="Largest share of a paper's in-app signal (votes, saves, views, clicks) one user or "
+        "visitor may contribute (never less than one upvote's worth).",
+    )
+    github_api_url: str = Field(default="https://api.github.com", description="GitHub REST API base URL.")
+    github_token: SecretStr | None = Field(
+        default=None,
+        description="GitHub token for `paperwire signals github` (optional; raises the rate limit from 60 "
+        "to 5,000 requests an hour).",
+    )
+    github_recent_days: int = Field(
+        default=14,
+        description="`signals github` checks the code repositories of papers announced in the last N days.",
+    )
+    github_trending_top: int = Field(
+        default=200, description="`signals github` also checks the code of the week's top N trending papers."
+    )
+    github_max_repos: int = Field(
+        default=500, description="Most GitHub repositories `signals github` asks about per run."
+    )
 
     @property
     def resolved_database_url(self) -> str:

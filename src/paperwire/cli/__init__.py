@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from paperwire.cli import ingest, papers, search, server, trending
+from paperwire.cli import ingest, mail, papers, search, server, trending
 
 app = typer.Typer(
     help="paperwire: trending research papers, searchable, and in your inbox once a day.",
@@ -23,6 +23,7 @@ papers.register(app)
 server.register(app)
 search.register(app)
 trending.register(app)
+mail.register(app)
 
 
 def main() -> None:

@@ -1,9 +1,186 @@
-"""``paperwire search ...``: to be written (see the search issue)."""
+"""``paperwire search``, ``paperwire similar`` and ``paperwire index``: hybrid search from the terminal."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from paperwire.cli.common import (
+    CliError,
+    JsonOpt,
+    clean_errors,
+    err,
+    open_database,
+    parse_day,
+    print_json,
+    settings,
+)
+from paperwire.search import CatchUpReport, QueryError, SearchFilters, SearchHit, SearchService
+from paperwire.search.embedder import EmbedderError
+
+LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Number of results.")]
 
 
 def register(root: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    root.command("search")(search)
+    root.command("similar")(similar)
+    root.command("index")(index)
+
+
+@contextmanager
+def _search_errors() -> Iterator[None]:
+    """Search's own errors become the CLI's one-line messages."""
+    try:
+        yield
+    except (QueryError, EmbedderError) as exc:
+        raise CliError(str(exc)) from None
+
+
+@contextmanager
+def _index_progress(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A transient bar on stderr, shown from the first indexed batch (nothing when already up to date)."""
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = progress.add_task(description, total=None)
+
+    def on_progress(done: int, total: int) -> None:
+        if not progress.live.is_started:
+            progress.start()
+        progress.update(task, completed=done, total=total)
+
+    try:
+        yield on_progress
+    finally:
+        progress.stop()
+
+
+def _service() -> SearchService:
+    config = settings()
+    return SearchService(config, open_database(config))
+
+
+def _report(report: CatchUpReport | None, *, quiet_when_current: bool = False) -> None:
+    if report is None or (quiet_when_current and report.changed == 0 and not report.busy):
+        return
+    if report.busy:
+        err.print("[yellow]another process is updating the index; using what it has saved[/]")
+        return
+    err.print(
+        f"[green]index:[/] {report.indexed:,} indexed, {report.removed:,} removed, "
+        f"{report.embedded:,} embedded ({report.reused:,} stored vectors reused) in {report.seconds:.1f}s",
+        highlight=False,
+    )
+
+
+@clean_errors
+def index(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Discard the index and build it again.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Bring the search index up to date with the database (incremental; --rebuild starts over)."""
+    service = _service()
+    with _search_errors(), _index_progress("indexing") as on_progress:
+        report = service.rebuild(on_progress) if rebuild else service.catch_up(on_progress)
+    if as_json:
+        print_json({**report.as_dict(), "documents": service.status().documents})
+        return
+    _report(report)
+    err.print(f"{service.status().documents:,} papers searchable", highlight=False)
+
+
+@clean_errors
+def search(
+    query: Annotated[str, typer.Argument(metavar="QUERY", help='Words, "a phrase", an arXiv id or a title.')],
+    limit: LimitOpt = 10,
+    category: Annotated[
+        list[str] | None,
+        typer.Option("--category", "-c", help="cs.LG, or a whole archive: cs.* (repeatable)."),
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Announced on/after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Announced on/before YYYY-MM-DD.")] = None,
+    has_code: Annotated[
+        bool | None, typer.Option("--has-code/--no-code", help="Only papers with (or without) code.")
+    ] = None,
+    sort: Annotated[str, typer.Option("--sort", help="relevance or date.")] = "relevance",
+    as_json: JsonOpt = False,
+) -> None:
+    """Hybrid search (keywords + meaning); exact arXiv ids and titles come first."""
+    filters = SearchFilters(
+        categories=category or [],
+        since=parse_day(since) if since else None,
+        until=parse_day(until) if until else None,
+        has_code=has_code,
+    )
+    if sort not in {"relevance", "date"}:
+        raise CliError(f"unknown sort {sort!r}: use relevance or date")
+    service = _service()
+    with _search_errors():
+        with _index_progress("indexing new papers") as on_progress:
+            caught_up = service.catch_up_if_behind(on_progress)
+        if not as_json:
+            _report(caught_up, quiet_when_current=True)
+        results = service.search(query, filters, limit=limit, sort=sort)
+    if as_json:
+        print_json([_hit_json(hit) for hit in results.hits])
+        return
+    _print_hits(results.hits)
+    err.print(f"{len(results.hits)} of {results.total:,} ranked in {results.took_ms:.0f} ms", highlight=False)
+
+
+@clean_errors
+def similar(
+    paper_id: Annotated[str, typer.Argument(metavar="ID", help="arXiv id (any version) or arxiv.org URL.")],
+    limit: LimitOpt = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Papers nearest in meaning to one paper (its other versions left out)."""
+    service = _service()
+    with _search_errors():
+        with _index_progress("indexing new papers") as on_progress:
+            service.catch_up_if_behind(on_progress)
+        try:
+            hits = service.similar(paper_id, limit=limit)
+        except KeyError:
+            raise CliError(f"no paper {paper_id!r} in the search index") from None
+    if as_json:
+        print_json([_hit_json(hit) for hit in hits])
+        return
+    _print_hits(hits)
+
+
+def _hit_json(hit: SearchHit) -> dict[str, object]:
+    data = hit.as_dict()
+    data.pop("snippet_html")
+    return data
+
+
+def _print_hits(hits: list[SearchHit]) -> None:
+    out = Console()
+    if not hits:
+        err.print("no results")
+    for number, hit in enumerate(hits, start=1):
+        why = " · ".join(
+            part
+            for part in (
+                "exact match" if hit.pinned else "",
+                f"keyword #{hit.lexical_rank}" if hit.lexical_rank else "",
+                f"meaning #{hit.semantic_rank}" if hit.semantic_rank else "",
+            )
+            if part
+        )
+        day = hit.announced_on or (hit.submitted_at.date() if hit.submitted_at else "")
+        out.print(f"{number:>2}. [bold]{escape(hit.title)}[/]", highlight=False)
+        out.print(f"    {hit.id} · {', '.join(hit.categories[:3])} · {day} · {why}", highlight=False)

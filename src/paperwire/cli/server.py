@@ -10,6 +10,8 @@ from paperwire.cli.common import clean_errors, err, open_database, run_ingest, s
 from paperwire.config import Settings
 from paperwire.db import papers
 from paperwire.ingest import service
+from paperwire.jobs import pipeline
+from paperwire.search import SearchService
 
 HostOpt = Annotated[str | None, typer.Option("--host", help="Address to bind (default PAPERWIRE_HOST).")]
 PortOpt = Annotated[int | None, typer.Option("--port", help="Port (default PAPERWIRE_PORT, 8000).")]
@@ -20,14 +22,15 @@ def register(root: typer.Typer) -> None:
     root.command()(run)
 
 
-def _serve(config: Settings, host: str | None, port: int | None) -> None:
+def _serve(config: Settings, host: str | None, port: int | None, *, with_scheduler: bool = False) -> None:
     import uvicorn  # imported here: the other commands should not pay for the web stack
 
     from paperwire.web.app import create_app
 
     bind_host, bind_port = host or config.host, port or config.port
     err.print(f"paperwire is serving on http://{bind_host}:{bind_port}", highlight=False)
-    uvicorn.run(create_app(config), host=bind_host, port=bind_port, log_level="info")
+    app = create_app(config, with_scheduler=with_scheduler)
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level="info")
 
 
 @clean_errors
@@ -40,9 +43,13 @@ def serve(host: HostOpt = None, port: PortOpt = None) -> None:
 
 @clean_errors
 def run(host: HostOpt = None, port: PortOpt = None) -> None:
-    """Initialise, load the bundled sample into an empty database, then serve (what `make run` does)."""
+    """Initialise, load the bundled sample into an empty database, then serve the site and run the
+    scheduler (harvest, index, trending, digests, sending) in one process: what `make run` does."""
     config = settings()
     db = open_database(config)
     if papers.count_papers(db, include_deleted=True) == 0:
         run_ingest("sample", False, lambda on_page: service.load_sample(db, config, on_page=on_page))
-    _serve(config, host, port)
+        err.print("building the search index and trending scores for the sample…")
+        search = SearchService(config, db)
+        pipeline.after_ingest(db, config, search)
+    _serve(config, host, port, with_scheduler=True)

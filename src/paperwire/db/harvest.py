@@ -79,9 +79,9 @@ def page_done(
 ) -> None:
     """Record a committed page in the same transaction as its records (so the two never disagree)."""
     current = conn.execute(
-        select(
-            harvest_state.c.pages_done, harvest_state.c.records_done, harvest_state.c.last_datestamp
-        ).where(harvest_state.c.source == source)
+        select(harvest_state.c.pages_done, harvest_state.c.records_done, harvest_state.c.last_datestamp).where(
+            harvest_state.c.source == source
+        )
     ).one()
     newest = max(filter(None, (current.last_datestamp, last_datestamp)), default=None)
     conn.execute(

@@ -275,3 +275,47 @@ def latest_papers(db: Database, *, limit: int = 50, offset: int = 0) -> list[dic
     )
     with db.read() as conn:
         return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def top_categories(db: Database, *, limit: int = 12) -> list[tuple[str, int]]:
+    """The most common primary categories (for the category filter)."""
+    query = (
+        select(papers.c.primary_category, func.count().label("n"))
+        .where(papers.c.deleted.is_(False), papers.c.primary_category.is_not(None))
+        .group_by(papers.c.primary_category)
+        .order_by(func.count().desc(), papers.c.primary_category)
+        .limit(limit)
+    )
+    with db.read() as conn:
+        return [(str(row.primary_category), int(row.n)) for row in conn.execute(query)]
+
+
+def papers_by_ids(db: Database, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    with db.read() as conn:
+        for chunk in _chunks(list(ids), _SQLITE_MAX_PARAMS):
+            for row in conn.execute(select(papers).where(papers.c.id.in_(chunk))).mappings():
+                found[row["id"]] = dict(row)
+    return found
+
+
+def papers_announced_on(db: Database, day: date, *, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    query = (
+        select(papers)
+        .where(papers.c.deleted.is_(False), papers.c.announced_on == day)
+        .order_by(papers.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    with db.read() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def latest_announcement_day(db: Database, *, on_or_before: date | None = None) -> date | None:
+    """The newest listing day (optionally not after ``on_or_before``): arXiv lists nothing on weekends."""
+    query = select(func.max(papers.c.announced_on))
+    if on_or_before is not None:
+        query = query.where(papers.c.announced_on <= on_or_before)
+    with db.read() as conn:
+        value = conn.execute(query).scalar()
+    return value if isinstance(value, date) else None

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL wants a BIGINT identity.
@@ -114,4 +115,162 @@ paper_embeddings = Table(
     Column("dim", Integer, nullable=False),
     Column("vector", LargeBinary, nullable=False, comment="float16 little-endian, L2-normalised"),
     Column("paper_seq", BigInteger, nullable=False, comment="papers.seq when embedded: stale if it differs"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False, unique=True, comment="normalised address"),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_login_at", DateTime, nullable=True),
+)
+
+used_tokens = Table(
+    "used_tokens",
+    metadata,
+    Column("nonce", String(64), primary_key=True, comment="a single-use token's nonce, burnt on first use"),
+    Column("purpose", String(32), nullable=False),
+    Column("used_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False, comment="after this the row can be purged"),
+    Index("ix_used_tokens_expires_at", "expires_at"),
+)
+
+dev_mail = Table(
+    "dev_mail",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("to_addr", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("raw", Text, nullable=False, comment="the whole RFC 5322 message"),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# --- trending ---------------------------------------------------------------------------------------------
+
+# Upvotes and saves are signals too (source "app", actor = the user), at most one per user, paper and kind:
+# the database enforces it, so two racing clicks cannot count twice. Views and digest clicks are deduplicated
+# per visitor (subscriber) and day by ``uq_signals_observation`` (their ``at`` is the day at 00:00).
+REACTION_KINDS = ("upvote", "save")
+APP_SOURCE = "app"
+_reaction_rows = f"source = '{APP_SOURCE}' AND kind IN ('upvote', 'save')"
+Index(
+    "uq_signals_reaction",
+    signals.c.paper_id,
+    signals.c.kind,
+    signals.c.actor,
+    unique=True,
+    sqlite_where=text(_reaction_rows),
+    postgresql_where=text(_reaction_rows),
+)
+
+trending_scores = Table(
+    "trending_scores",
+    metadata,
+    Column("trend_window", String(8), primary_key=True, comment="day, week or month"),
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("parts", JSON, nullable=False, comment='{"why": {kind: amount}, "points": {part: points}}'),
+    Column("categories", Text, nullable=False, comment="' cs.LG cs.AI ': the paper's categories, for LIKE"),
+    Column("announced_on", Date, nullable=True, comment="tie-break: newer first"),
+    Index("ix_trending_scores_rank", "trend_window", "score"),
+)
+
+trending_state = Table(
+    "trending_state",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("as_of", DateTime, nullable=False, comment="the `now` the stored scores were computed for"),
+    Column("fingerprint", String(64), nullable=False, comment="inputs digest: same digest, nothing to redo"),
+    Column("computed_at", DateTime, nullable=False),
+)
+
+# --- subscriptions and mail ------------------------------------------------------------------------------
+
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False, unique=True, comment="normalised address"),
+    Column("status", String(16), nullable=False, comment="pending, confirmed or unsubscribed"),
+    Column("topics", JSON, nullable=False, comment="free-text interests"),
+    Column("categories", JSON, nullable=False),
+    Column("authors", JSON, nullable=False, comment="authors to follow"),
+    Column("frequency", String(8), nullable=False, comment="daily or weekly"),
+    Column("weekday", Integer, nullable=False, comment="weekly digests: 0 = Monday"),
+    Column("hour", Integer, nullable=False, comment="local delivery hour, 0-23"),
+    Column("timezone", String(64), nullable=False, comment="IANA zone, e.g. Europe/Berlin"),
+    Column("digest_size", Integer, nullable=False),
+    Column("paused", Boolean, nullable=False),
+    Column("hard_bounces", Integer, nullable=False),
+    Column("suppressed_at", DateTime, nullable=True, comment="set: never mail this address again"),
+    Column("suppressed_reason", Text, nullable=True),
+    Column("confirm_sent_at", DateTime, nullable=True, comment="last confirmation mail (rate limit)"),
+    Column("confirm_sent_count", Integer, nullable=False, comment="confirmation mails in the current day"),
+    Column("created_at", DateTime, nullable=False),
+    Column("confirmed_at", DateTime, nullable=True),
+    Column("unsubscribed_at", DateTime, nullable=True),
+    Index("ix_subscribers_status", "status"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("dedup_key", String(200), nullable=False, unique=True, comment="one row per (subscriber, period)"),
+    Column("kind", String(16), nullable=False, comment="digest or confirm"),
+    Column("subscriber_id", BigInteger, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    Column("period", String(16), nullable=False, comment="2026-06-30 (daily) or 2026-W27 (weekly)"),
+    Column("payload", JSON, nullable=False, comment="what the message says: papers and why"),
+    Column("status", String(12), nullable=False, comment="pending, sending, sent, retry, failed"),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", DateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("message_id", String(255), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime, nullable=True),
+    Index("ix_outbox_due", "status", "next_attempt_at"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("subscriber_id", BigInteger, ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", String(64), primary_key=True, comment="never the same paper twice"),
+    Column("outbox_id", BigInteger, nullable=False),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("subscriber_id", BigInteger, ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True, comment="fewer (fewer like this)"),
+    Column("at", DateTime, nullable=False),
+)
+
+bounces = Table(
+    "bounces",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False),
+    Column("kind", String(16), nullable=False, comment="hard, soft or complaint"),
+    Column("reason", Text, nullable=False),
+    Column("at", DateTime, nullable=False),
+    Index("ix_bounces_email", "email"),
+)
+
+job_leases = Table(
+    "job_leases",
+    metadata,
+    Column("name", String(64), primary_key=True, comment="job name plus its period"),
+    Column("owner", String(64), nullable=True),
+    Column("lease_until", DateTime, nullable=True),
+    Column("last_started_at", DateTime, nullable=True),
+    Column("last_finished_at", DateTime, nullable=True),
+    Column("last_status", String(16), nullable=True),
+    Column("last_error", Text, nullable=True),
 )

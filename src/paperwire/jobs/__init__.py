@@ -1,0 +1,1 @@
+"""The scheduler and the idempotent daily jobs (harvest, index, trending, digests, sending)."""

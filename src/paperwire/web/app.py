@@ -1,42 +1,151 @@
-"""The web app factory. For now a minimal, working list of the newest papers; the web issue grows it."""
+"""The web app factory: ``create_app(settings)`` builds the site, the JSON API and the feeds."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import logging
+import threading
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
+import swagger_ui_bundle
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.templating import Jinja2Templates
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import Scope
 
+from paperwire import __version__
 from paperwire.config import Settings
-from paperwire.db import papers
 from paperwire.db.engine import Database
-from paperwire.ingest.normalize import split_arxiv_id
+from paperwire.jobs.scheduler import Scheduler
+from paperwire.search import SearchService
+from paperwire.web.routes import api, auth, dev_mail, feeds, pages, subscriptions
+from paperwire.web.security import SecurityHeadersMiddleware
+from paperwire.web.services import Services
+from paperwire.web.templating import STATIC, render
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+log = logging.getLogger(__name__)
+DEFAULT_SECRET = Settings.model_fields["secret_key"].default
 
 
-def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
+class ConfigurationError(RuntimeError):
+    """The settings are unsafe or inconsistent; the message says which one to change."""
+
+
+def check_settings(settings: Settings) -> None:
+    if settings.production and (settings.secret_key == DEFAULT_SECRET or len(settings.secret_key) < 32):
+        raise ConfigurationError(
+            "PAPERWIRE_PRODUCTION is on but PAPERWIRE_SECRET_KEY is the default or shorter than 32 "
+            "characters; set it to a long random value (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+
+
+class CachedStaticFiles(StaticFiles):
+    """Static files are versioned by content hash in their URLs (``static_url``), so cache them long."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def _catch_up_loop(services: Services, stop: threading.Event) -> None:
+    """Keep this node's search index up with the database (other nodes and the scheduler write to it)."""
+    while not stop.wait(services.settings.index_catch_up_seconds):
+        try:
+            if services.search.catch_up().changed:
+                services.cache.clear()
+        except Exception:  # keep serving with the index we have; the next round tries again
+            log.exception("search index catch-up failed")
+
+
+def create_app(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    search: SearchService | None = None,
+    with_scheduler: bool = False,
+) -> FastAPI:
+    """The site. ``with_scheduler`` (``paperwire run``) also runs the daily jobs in this process."""
+    check_settings(settings)
     database = db or Database(settings.resolved_database_url)
-    app = FastAPI(title="paperwire", version="0.1.0")
-    app.state.settings = settings
-    app.state.db = database
+    services = Services.build(settings, database, search)
 
-    @app.get("/healthz")
-    def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok"})
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services.search.catch_up()
+        stop = threading.Event()
+        worker = threading.Thread(target=_catch_up_loop, args=(services, stop), daemon=True, name="catch-up")
+        worker.start()
+        scheduler = Scheduler(database, settings, services.search) if with_scheduler else None
+        if scheduler:
+            scheduler.start()
+        yield
+        if scheduler:
+            scheduler.stop()
+        stop.set()
+        worker.join(timeout=5)
 
-    @app.get("/", response_class=HTMLResponse)
-    def index(request: Request) -> HTMLResponse:
-        latest = papers.latest_papers(database, limit=100)
-        total = papers.count_papers(database)
-        return TEMPLATES.TemplateResponse(request, "index.html", {"papers": latest, "total": total})
-
-    @app.get("/papers/{paper_id:path}", response_class=HTMLResponse)
-    def paper_page(request: Request, paper_id: str) -> HTMLResponse:
-        paper = papers.get_paper(database, split_arxiv_id(paper_id)[0])
-        if paper is None:
-            raise HTTPException(status_code=404, detail="No such paper")
-        return TEMPLATES.TemplateResponse(request, "paper.html", {"paper": paper})
-
+    app = FastAPI(
+        title="paperwire",
+        version=__version__,
+        description="Trending research papers: search, trending, votes and saves, feeds.",
+        docs_url=None,  # served by pages.api_docs from local assets: nothing may load from a CDN
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="paperwire_session",
+        max_age=settings.session_days * 86400,
+        same_site="lax",
+        https_only=urlsplit(settings.base_url).scheme == "https",
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.mount("/static/swagger", CachedStaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+    app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
+    for router in (
+        pages.router,
+        auth.router,
+        api.router,
+        feeds.router,
+        dev_mail.router,
+        subscriptions.router,
+    ):
+        app.include_router(router)
+    _install_error_handlers(app)
     return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """One place renders every error: JSON ``{"error": {...}}`` for the API, a friendly page otherwise."""
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return _error_response(request, exc.status_code, str(exc.detail), exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'][1:]) or 'request'}: {error['msg']}" for error in exc.errors()
+        )
+        return _error_response(request, 422, problems or "invalid request")
+
+
+def _error_response(
+    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": {"status": status, "message": message}}, status_code=status, headers=headers)
+    if status == 401:
+        return Response(status_code=303, headers={"Location": f"/signin?next={request.url.path}"})
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)

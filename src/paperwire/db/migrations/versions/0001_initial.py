@@ -51,9 +51,7 @@ def upgrade() -> None:
 
     op.create_table(
         "paper_versions",
-        sa.Column(
-            "paper_id", sa.String(64), sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
-        ),
+        sa.Column("paper_id", sa.String(64), sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("version", sa.Integer, primary_key=True),
         sa.Column("submitted_at", sa.DateTime, nullable=True),
         sa.Column("size", sa.String(32), nullable=True),

@@ -19,9 +19,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "paper_embeddings",
-        sa.Column(
-            "paper_id", sa.String(64), sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
-        ),
+        sa.Column("paper_id", sa.String(64), sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("model", sa.String(64), nullable=False),
         sa.Column("dim", sa.Integer, nullable=False),
         sa.Column("vector", sa.LargeBinary, nullable=False),

@@ -1,0 +1,449 @@
+"""``paperwire subscribers ...``, ``digest ...``, ``worker send``, ``bounces record``, ``daily``."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from paperwire.cli.common import (
+    CliError,
+    JsonOpt,
+    clean_errors,
+    err,
+    open_database,
+    parse_day,
+    print_json,
+    settings,
+)
+from paperwire.config import Settings
+from paperwire.db import outbox
+from paperwire.db import subscribers as subs
+from paperwire.db.engine import Database
+from paperwire.db.subscribers import Preferences
+from paperwire.ingest.pipeline import utcnow
+from paperwire.jobs import pipeline
+from paperwire.mail.compose import compose_digest
+from paperwire.mail.digest import CandidateSets, choose, digest_context
+from paperwire.mail.links import Links
+from paperwire.mail.sender import Sender
+from paperwire.mail.subscriptions import InvalidSubscription, check_preferences, clean_list, normalise_email
+from paperwire.search import SearchService
+
+subscribers_app = typer.Typer(help="Manage digest subscribers (admin).")
+digest_app = typer.Typer(help="Plan, send and preview the digest mail.")
+worker_app = typer.Typer(help="Background workers.")
+bounces_app = typer.Typer(help="Bounces and complaints from the mail system.")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(subscribers_app, name="subscribers")
+    root.add_typer(digest_app, name="digest")
+    root.add_typer(worker_app, name="worker")
+    root.add_typer(bounces_app, name="bounces")
+    root.command("daily")(daily)
+
+
+def _email(raw: str) -> str:
+    try:
+        return normalise_email(raw)
+    except InvalidSubscription as exc:
+        raise CliError(str(exc)) from None
+
+
+# --- subscribers -----------------------------------------------------------------------------------------
+
+
+@subscribers_app.command("add")
+@clean_errors
+def subscribers_add(
+    email: Annotated[str, typer.Argument(metavar="EMAIL")],
+    topic: Annotated[list[str] | None, typer.Option("--topic", help="A topic of interest (repeatable).")] = None,
+    category: Annotated[list[str] | None, typer.Option("--category", help="arXiv category (repeatable).")] = None,
+    author: Annotated[list[str] | None, typer.Option("--author", help="Author to follow (repeatable).")] = None,
+    confirmed: Annotated[bool, typer.Option("--confirmed", help="Skip double opt-in (you have consent).")] = False,
+    frequency: Annotated[str, typer.Option("--frequency", help="daily or weekly.")] = "daily",
+    hour: Annotated[int, typer.Option("--hour", help="Local delivery hour, 0-23.")] = 7,
+    timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone.")] = "UTC",
+    as_json: JsonOpt = False,
+) -> None:
+    """Add (or update) a subscriber. Without --confirmed they get a confirmation mail first."""
+    config = settings()
+    db = open_database(config)
+    try:
+        prefs = check_preferences(
+            Preferences(
+                topics=clean_list(topic or [], name="topics"),
+                categories=clean_list(category or [], name="categories"),
+                authors=clean_list(author or [], name="authors"),
+                frequency=frequency,
+                hour=hour,
+                timezone=timezone,
+            )
+        )
+    except InvalidSubscription as exc:
+        raise CliError(str(exc)) from None
+    address = _email(email)
+    subscriber, created = subs.add(db, address, prefs, confirmed=confirmed, now=utcnow())
+    if subscriber.status == subs.PENDING:
+        from paperwire.mail.subscriptions import request_subscription
+
+        request_subscription(db, config, address, prefs, now=utcnow())
+    if as_json:
+        print_json({**subscriber.as_dict(), "created": created})
+    else:
+        err.print(f"{'added' if created else 'updated'} {address} ({subscriber.status})", highlight=False)
+
+
+@subscribers_app.command("list")
+@clean_errors
+def subscribers_list(
+    status: Annotated[str | None, typer.Option("--status", help="pending, confirmed or unsubscribed.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List subscribers."""
+    rows = subs.all_subscribers(open_database(settings()), status=status)
+    if as_json:
+        print_json([s.as_dict() for s in rows])
+        return
+    for s in rows:
+        flags = " paused" if s.paused else ""
+        flags += f" suppressed({s.suppressed_reason})" if s.suppressed_at else ""
+        print(
+            f"{s.email}\t{s.status}{flags}\t{s.frequency}@{s.hour:02d} {s.timezone}\t"
+            f"topics={';'.join(s.topics)}\tcategories={';'.join(s.categories)}"
+        )
+    err.print(f"{len(rows)} subscriber(s)")
+
+
+CSV_FIELDS = [
+    "email",
+    "status",
+    "topics",
+    "categories",
+    "authors",
+    "frequency",
+    "weekday",
+    "hour",
+    "timezone",
+    "digest_size",
+    "paused",
+    "suppressed_reason",
+]
+
+
+@subscribers_app.command("import")
+@clean_errors
+def subscribers_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="CSV",
+            help="Header row; email required; topics and categories separated by ';'; status confirmed or pending.",
+        ),
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Import subscribers from CSV. Bad rows are reported with their line number and skipped."""
+    if not file.is_file():
+        raise CliError(f"no such file: {file}")
+    config = settings()
+    db = open_database(config)
+    created = updated = 0
+    problems: list[dict[str, object]] = []
+    with file.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames or "email" not in [f.strip().lower() for f in reader.fieldnames]:
+            raise CliError(f"{file}: the header row must name an 'email' column")
+        for line, row in enumerate(reader, start=2):
+            row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+            try:
+                was_created = _import_row(db, config, row)
+            except (InvalidSubscription, ValueError) as exc:
+                problems.append({"line": line, "email": row.get("email", ""), "reason": str(exc)})
+                continue
+            created += was_created
+            updated += not was_created
+    report = {"created": created, "updated": updated, "skipped": problems}
+    if as_json:
+        print_json(report)
+        return
+    for problem in problems[:20]:
+        err.print(
+            f"[yellow]skipped[/] line {problem['line']} ({problem['email']}): {problem['reason']}",
+            highlight=False,
+        )
+    err.print(f"imported: {created} new, {updated} updated, {len(problems)} skipped", highlight=False)
+
+
+def _import_row(db: Database, config: Settings, row: dict[str, str]) -> bool:
+    status = row.get("status") or "pending"
+    if status not in {"confirmed", "pending"}:
+        raise InvalidSubscription(f"status must be confirmed or pending, not {status!r}")
+    prefs = check_preferences(
+        Preferences(
+            topics=clean_list(row.get("topics"), name="topics"),
+            categories=clean_list(row.get("categories"), name="categories"),
+            authors=clean_list(row.get("authors"), name="authors"),
+            frequency=row.get("frequency") or "daily",
+            hour=int(row.get("hour") or 7),
+            timezone=row.get("timezone") or "UTC",
+        )
+    )
+    _, created = subs.add(
+        db, normalise_email(row.get("email", "")), prefs, confirmed=status == "confirmed", now=utcnow()
+    )
+    return created
+
+
+@subscribers_app.command("export")
+@clean_errors
+def subscribers_export(
+    file: Annotated[Path | None, typer.Option("--file", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Export all subscribers as CSV (the same columns `import` reads)."""
+    rows = subs.all_subscribers(open_database(settings()))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
+    writer.writeheader()
+    for s in rows:
+        writer.writerow(
+            {
+                "email": s.email,
+                "status": s.status,
+                "topics": ";".join(s.topics),
+                "categories": ";".join(s.categories),
+                "authors": ";".join(s.authors),
+                "frequency": s.frequency,
+                "weekday": s.weekday,
+                "hour": s.hour,
+                "timezone": s.timezone,
+                "digest_size": s.digest_size,
+                "paused": s.paused,
+                "suppressed_reason": s.suppressed_reason or "",
+            }
+        )
+    if file:
+        file.write_text(buffer.getvalue(), encoding="utf-8")
+        err.print(f"wrote {len(rows)} subscriber(s) to {file}", highlight=False)
+    else:
+        sys.stdout.write(buffer.getvalue())
+
+
+@subscribers_app.command("remove")
+@clean_errors
+def subscribers_remove(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None:
+    """Delete a subscriber and everything recorded about them."""
+    db = open_database(settings())
+    subscriber = subs.find(db, _email(email))
+    if subscriber is None:
+        raise CliError(f"no subscriber {email}")
+    subs.remove(db, subscriber.id)
+    err.print(f"removed {subscriber.email}", highlight=False)
+
+
+@subscribers_app.command("suppress")
+@clean_errors
+def subscribers_suppress(
+    email: Annotated[str, typer.Argument(metavar="EMAIL")],
+    reason: Annotated[str, typer.Option("--reason")] = "suppressed by an admin",
+) -> None:
+    """Never mail this address again (until unsuppressed)."""
+    if not subs.suppress(open_database(settings()), _email(email), reason, now=utcnow()):
+        raise CliError(f"no subscriber {email}, or already suppressed")
+    err.print(f"suppressed {email}", highlight=False)
+
+
+@subscribers_app.command("unsuppress")
+@clean_errors
+def subscribers_unsuppress(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None:
+    """Allow mail to an address again (and forget its hard bounces)."""
+    if not subs.unsuppress(open_database(settings()), _email(email)):
+        raise CliError(f"no subscriber {email}")
+    err.print(f"unsuppressed {email}", highlight=False)
+
+
+# --- digests ---------------------------------------------------------------------------------------------
+
+DateOpt = Annotated[str | None, typer.Option("--date", help="Plan for this day (YYYY-MM-DD); default today.")]
+
+
+def _day(value: str | None) -> date:
+    return parse_day(value) if value else utcnow().date()
+
+
+@digest_app.command("plan")
+@clean_errors
+def digest_plan(date_: DateOpt = None, as_json: JsonOpt = False) -> None:
+    """Write one outbox row per due subscriber and period; sends nothing. Idempotent."""
+    config = settings()
+    db = open_database(config)
+    search = SearchService(config, db)
+    search.catch_up()
+    report = pipeline.plan(db, config, search, day=_day(date_))
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        err.print(
+            f"planned {report.planned} digest(s) for {report.listing_day or 'no listing yet'}: "
+            f"{report.due} due, {report.already_planned} already planned, {report.nothing_new} with "
+            f"nothing new ({report.seconds:.1f}s)",
+            highlight=False,
+        )
+
+
+@digest_app.command("send")
+@clean_errors
+def digest_send(date_: DateOpt = None, as_json: JsonOpt = False) -> None:
+    """Plan and deliver in one process (the usual daily command)."""
+    config = settings()
+    db = open_database(config)
+    search = SearchService(config, db)
+    search.catch_up()
+    planned = pipeline.plan(db, config, search, day=_day(date_))
+    sent = Sender(db, config).run(until_empty=True)
+    if as_json:
+        print_json({"plan": planned.as_dict(), "send": sent.as_dict()})
+    else:
+        err.print(
+            f"planned {planned.planned}, sent {sent.sent}, retrying {sent.retried}, failed {sent.failed}, "
+            f"suppressed {sent.suppressed} ({sent.seconds:.1f}s)",
+            highlight=False,
+        )
+
+
+@digest_app.command("preview")
+@clean_errors
+def digest_preview(
+    email: Annotated[str, typer.Argument(metavar="EMAIL")],
+    date_: DateOpt = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML part to this file.")] = None,
+) -> None:
+    """Render exactly what this subscriber would get (plans nothing, sends nothing)."""
+    config = settings()
+    db = open_database(config)
+    subscriber = subs.find(db, _email(email))
+    if subscriber is None:
+        raise CliError(f"no subscriber {email}")
+    search = SearchService(config, db)
+    search.catch_up()
+    candidates = CandidateSets(db, config, search).for_subscriber(subscriber, _day(date_))
+    if candidates is None:
+        raise CliError("no papers have been listed yet; ingest some first")
+    with db.read() as conn:
+        got = {
+            p
+            for _, p in subs.received_papers(
+                conn,
+                [subscriber.id],
+                [pick.paper_id for pick in choose(subscriber, candidates, received=set(), disliked=set())],
+            )
+        }
+    picks = choose(
+        subscriber,
+        candidates,
+        received=got,
+        disliked=subs.fewer_like(db).get(subscriber.id, set()),
+        saved=pipeline.saved_papers_of(db)(subscriber.email),
+    )
+    payload = {"label": candidates.period.label, "items": [{"id": p.paper_id, "why": p.why} for p in picks]}
+    from paperwire.db.papers import papers_by_ids
+
+    context = digest_context(Links.build(config), subscriber, payload, papers_by_ids(db, [p.paper_id for p in picks]))
+    message = compose_digest(config, context)
+    sys.stdout.write("".join(f"{name}: {value}\n" for name, value in message.items()) + "\n")
+    text = message.get_body(preferencelist=("plain",))
+    sys.stdout.write(text.get_content() if text else "")
+    if html:
+        part = message.get_body(preferencelist=("html",))
+        html.write_text(part.get_content() if part else "", encoding="utf-8")
+        err.print(f"wrote the HTML part to {html}", highlight=False)
+
+
+@worker_app.command("send")
+@clean_errors
+def worker_send(
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", min=1, max=64, help="SMTP connections in this process.")
+    ] = None,
+    until_empty: Annotated[
+        bool,
+        typer.Option(
+            "--until-empty",
+            help="Return when no row is pending or leased (waits out leases of dead senders).",
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Deliver planned mail from the outbox. Run several (here or on other machines) to go faster."""
+    config = settings()
+    if concurrency:
+        config = config.model_copy(update={"mail_connections": concurrency})
+    db = open_database(config)
+    report = Sender(db, config).run(until_empty=until_empty)
+    if as_json:
+        print_json({**report.as_dict(), "outbox": outbox.counts(db)})
+    else:
+        err.print(
+            f"sent {report.sent}, retrying {report.retried}, failed {report.failed}, "
+            f"suppressed {report.suppressed} ({report.seconds:.1f}s)",
+            highlight=False,
+        )
+
+
+@bounces_app.command("record")
+@clean_errors
+def bounces_record(
+    email: Annotated[str, typer.Argument(metavar="EMAIL")],
+    kind: Annotated[str, typer.Option("--kind", help="hard, soft or complaint.")] = "hard",
+    reason: Annotated[str, typer.Option("--reason")] = "",
+) -> None:
+    """Record a bounce or complaint (hard bounces past the limit, or a complaint, suppress the address)."""
+    if kind not in {"hard", "soft", "complaint"}:
+        raise CliError("--kind must be hard, soft or complaint")
+    config = settings()
+    suppressed = subs.record_bounce(
+        open_database(config),
+        _email(email),
+        kind=kind,
+        reason=reason,
+        hard_limit=config.hard_bounce_limit,
+        now=utcnow(),
+    )
+    err.print(
+        f"recorded {kind} bounce for {email}" + ("; address suppressed" if suppressed else ""),
+        highlight=False,
+    )
+
+
+@clean_errors
+def daily(date_: DateOpt = None, as_json: JsonOpt = False) -> None:
+    """The whole daily pipeline for cron/systemd: harvest → index → trending → plan → send."""
+    config = settings()
+    db = open_database(config)
+    search = SearchService(config, db)
+    day = _day(date_)
+    harvested = pipeline.guarded(db, f"harvest:{day.isoformat()}", lambda: pipeline.harvest(db, config, day=day))
+    refreshed = pipeline.after_ingest(db, config, search)
+    planned = pipeline.plan(db, config, search, day=day)
+    sent = Sender(db, config).run(until_empty=True)
+    result = {
+        "harvested": [r.as_dict() for r in harvested],
+        "refreshed": dataclasses.asdict(refreshed),
+        "plan": planned.as_dict(),
+        "send": sent.as_dict(),
+    }
+    if as_json:
+        print_json(result)
+    else:
+        err.print(
+            f"harvested {sum(r.counts.changed for r in harvested)} changed papers; planned {planned.planned} "
+            f"digests; sent {sent.sent}",
+            highlight=False,
+        )

@@ -1,0 +1,138 @@
+"""Search's queries: papers changed since a sequence number (with their stored embedding when it is
+current), storing embeddings, and the fields a result page shows.
+
+An embedding is current when it was made by the same model from the same version of the paper
+(``paper_seq == papers.seq``); anything else is recomputed, so every search node shares one set of vectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from paperwire.db.engine import Database
+from paperwire.db.schema import paper_embeddings, papers
+
+_SQLITE_MAX_PARAMS = 900
+
+# What the search index and result pages need of a paper (not the whole row).
+_HIT_COLUMNS = (
+    papers.c.id,
+    papers.c.version,
+    papers.c.title,
+    papers.c.abstract,
+    papers.c.authors,
+    papers.c.categories,
+    papers.c.primary_category,
+    papers.c.announced_on,
+    papers.c.submitted_at,
+    papers.c.updated_at,
+    papers.c.code_links,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedPaper:
+    id: str
+    seq: int
+    deleted: bool
+    title: str
+    abstract: str
+    authors: list[str]
+    categories: list[str]
+    announced_on: date | None
+    submitted_at: datetime | None
+    code_links: list[str]
+    vector: bytes | None  # the stored embedding, when current for this model and this version
+
+
+@dataclass(frozen=True, slots=True)
+class NewEmbedding:
+    paper_id: str
+    paper_seq: int
+    vector: bytes
+
+
+def max_seq(db: Database) -> int:
+    with db.read() as conn:
+        return int(conn.execute(select(func.coalesce(func.max(papers.c.seq), 0))).scalar_one())
+
+
+def count_changed_since(db: Database, since: int) -> int:
+    with db.read() as conn:
+        query = select(func.count()).select_from(papers).where(papers.c.seq > since)
+        return int(conn.execute(query).scalar_one())
+
+
+def changed_since(db: Database, since: int, *, model: str, limit: int) -> list[ChangedPaper]:
+    """The next ``limit`` papers with ``seq > since``, oldest change first (keyset paging on seq)."""
+    current = and_(
+        paper_embeddings.c.paper_id == papers.c.id,
+        paper_embeddings.c.model == model,
+        paper_embeddings.c.paper_seq == papers.c.seq,
+    )
+    query = (
+        select(
+            papers.c.id,
+            papers.c.seq,
+            papers.c.deleted,
+            papers.c.title,
+            papers.c.abstract,
+            papers.c.authors,
+            papers.c.categories,
+            papers.c.announced_on,
+            papers.c.submitted_at,
+            papers.c.code_links,
+            paper_embeddings.c.vector,
+        )
+        .select_from(papers.outerjoin(paper_embeddings, current))
+        .where(papers.c.seq > since)
+        .order_by(papers.c.seq)
+        .limit(limit)
+    )
+    with db.read() as conn:
+        return [ChangedPaper(**row) for row in conn.execute(query).mappings()]
+
+
+def save_embeddings(db: Database, rows: Sequence[NewEmbedding], *, model: str, dim: int) -> None:
+    """Insert or replace embeddings, in one transaction."""
+    if not rows:
+        return
+    values = [
+        {"paper_id": r.paper_id, "model": model, "dim": dim, "vector": r.vector, "paper_seq": r.paper_seq} for r in rows
+    ]
+    with db.write() as conn:
+        _upsert(conn, values)
+
+
+def _upsert(conn: Connection, values: list[dict[str, Any]]) -> None:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(paper_embeddings)
+    statement = statement.on_conflict_do_update(
+        index_elements=[paper_embeddings.c.paper_id],
+        set_={name: statement.excluded[name] for name in ("model", "dim", "vector", "paper_seq")},
+    )
+    conn.execute(statement, values)
+
+
+def count_embeddings(db: Database, *, model: str) -> int:
+    query = select(func.count()).select_from(paper_embeddings).where(paper_embeddings.c.model == model)
+    with db.read() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def live_papers_by_id(db: Database, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Display fields of the given papers that exist and are not deleted."""
+    found: dict[str, dict[str, Any]] = {}
+    with db.read() as conn:
+        for start in range(0, len(ids), _SQLITE_MAX_PARAMS):
+            chunk = list(ids[start : start + _SQLITE_MAX_PARAMS])
+            query = select(*_HIT_COLUMNS).where(papers.c.id.in_(chunk), papers.c.deleted.is_(False))
+            for row in conn.execute(query).mappings():
+                found[row["id"]] = dict(row)
+    return found

@@ -1,0 +1,125 @@
+"""The daily pipeline as idempotent jobs: harvest → index → trending → digests → send.
+
+The scheduler (``paperwire run``) calls these on its clock; cron/systemd users call the same jobs through
+the CLI (``paperwire daily``, ``paperwire digest send``, ``paperwire worker send``). Each job runs under
+a database lease, so two schedulers never run one job twice at the same time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from paperwire import trending
+from paperwire.config import Settings
+from paperwire.db import jobs, users
+from paperwire.db.engine import Database
+from paperwire.ingest import service
+from paperwire.ingest.http import PoliteClient
+from paperwire.ingest.pipeline import IngestReport, utcnow
+from paperwire.mail.digest import PlanReport, due_at, due_on_day, plan_digests
+from paperwire.mail.sender import Sender, SendReport
+from paperwire.search import SearchService
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+class JobBusy(Exception):
+    """Another process holds this job's lease right now."""
+
+
+def guarded(db: Database, name: str, work: Callable[[], T], *, lease_seconds: float = 3600) -> T:
+    """Run ``work`` under the job lease ``name``; ``JobBusy`` if another process is running it."""
+    if not jobs.acquire(db, name, owner=OWNER, seconds=lease_seconds, now=utcnow()):
+        raise JobBusy(f"job {name!r} is running elsewhere")
+    try:
+        result = work()
+    except Exception as exc:
+        jobs.finish(db, name, owner=OWNER, status="failed", error=str(exc)[:2000], now=utcnow())
+        raise
+    jobs.finish(db, name, owner=OWNER, status="ok", error=None, now=utcnow())
+    return result
+
+
+# --- harvest ---------------------------------------------------------------------------------------------
+
+
+def parse_sources(spec: str) -> list[tuple[str, str]]:
+    """``"oai:cs, rss:cs.LG+cs.CL, hf-daily"`` -> ``[("oai", "cs"), ("rss", "cs.LG+cs.CL"), ("hf-daily", "")]``."""
+    sources = []
+    for part in spec.split(","):
+        kind, _, argument = part.strip().partition(":")
+        if kind:
+            if kind not in {"oai", "rss", "hf-daily"}:
+                raise ValueError(f"unknown harvest source {part.strip()!r} in PAPERWIRE_HARVEST_SOURCES")
+            sources.append((kind, argument.strip()))
+    return sources
+
+
+def harvest(db: Database, settings: Settings, *, day: date) -> list[IngestReport]:
+    """Every configured source, one after another (a failing source is logged; the others still run)."""
+    reports = []
+    for kind, argument in parse_sources(settings.harvest_sources):
+        try:
+            if kind == "oai":
+                with PoliteClient(settings) as client:
+                    reports.append(service.harvest_oai(db, settings, client, set_=argument or None))
+            elif kind == "rss":
+                reports.append(service.ingest_rss(db, settings, categories=argument.split("+")))
+            else:
+                reports.append(service.ingest_hf_daily(db, settings, day=day))
+        except Exception:
+            log.exception("harvest of %s:%s failed", kind, argument)
+    return reports
+
+
+@dataclass(slots=True)
+class Refreshed:
+    index: dict[str, Any] = field(default_factory=dict)
+    trending: dict[str, Any] = field(default_factory=dict)
+
+
+def after_ingest(db: Database, settings: Settings, search: SearchService) -> Refreshed:
+    """New papers become searchable and scored: index catch-up, then the trending refresh."""
+    index = search.catch_up()
+    scores = trending.refresh(db, settings)
+    return Refreshed(index=index.as_dict(), trending=scores.as_dict())
+
+
+# --- digests ---------------------------------------------------------------------------------------------
+
+
+def saved_papers_of(db: Database) -> Callable[[str], Sequence[tuple[str, str]]]:
+    """Personalisation for subscribers who also sign in: the papers they saved or upvoted."""
+
+    def lookup(email: str) -> Sequence[tuple[str, str]]:
+        user = users.find_user(db, email)
+        if user is None:
+            return []
+        return [(paper["id"], paper["title"]) for paper in trending.saved_papers(db, str(user.id))[:5]]
+
+    return lookup
+
+
+def plan(
+    db: Database,
+    settings: Settings,
+    search: SearchService,
+    *,
+    day: date | None = None,
+    at: datetime | None = None,
+) -> PlanReport:
+    """Plan digests: everyone due on ``day``, or (the scheduler) everyone whose local hour has come ``at``."""
+    due = due_on_day(db, day) if day is not None else due_at(db, at or utcnow())
+    return plan_digests(db, settings, search, due=due, now=utcnow(), saved_by_email=saved_papers_of(db))
+
+
+def send(db: Database, settings: Settings, *, until_empty: bool = True) -> SendReport:
+    return Sender(db, settings).run(until_empty=until_empty)

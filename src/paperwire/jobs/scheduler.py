@@ -1,0 +1,89 @@
+"""The in-process scheduler of ``paperwire run``: a thread that runs the daily pipeline on its clock.
+
+Every tick (a minute by default): once a day after ``PAPERWIRE_HARVEST_HOUR`` (UTC) harvest the configured
+sources, then catch the index up and refresh trending; plan digests for subscribers whose local delivery
+hour has come; deliver whatever the outbox holds (confirmation mails go out within a tick). Every job is
+idempotent and runs under a database lease, so a second scheduler (another machine, a cron job) is safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from paperwire.config import Settings
+from paperwire.db import jobs
+from paperwire.db.engine import Database
+from paperwire.ingest.pipeline import utcnow
+from paperwire.jobs import pipeline
+from paperwire.jobs.pipeline import JobBusy
+from paperwire.mail.sender import Sender
+from paperwire.search import SearchService
+
+log = logging.getLogger(__name__)
+
+
+class Scheduler:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        search: SearchService,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db, self.settings, self.search, self.clock = db, settings, search, clock
+        self.sender = Sender(db, settings)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.tick()
+            self._stop.wait(self.settings.scheduler_tick_seconds)
+
+    def tick(self) -> None:
+        """One round of due work; each step's failure is logged and the others still run."""
+        now = self.clock()
+        for name, step in (("harvest", self._harvest), ("digests", self._digests), ("send", self._send)):
+            try:
+                step(now)
+            except JobBusy:
+                log.info("%s: running elsewhere, skipped this tick", name)
+            except Exception:
+                log.exception("scheduler step %s failed", name)
+
+    def _harvest(self, now: datetime) -> None:
+        if not self.settings.harvest_sources or now.hour < self.settings.harvest_hour:
+            return
+        name = f"harvest:{now.date().isoformat()}"
+        if jobs.last_finished(self.db, name):
+            return  # today's harvest is done
+
+        def work() -> None:
+            pipeline.harvest(self.db, self.settings, day=now.date())
+            pipeline.after_ingest(self.db, self.settings, self.search)
+
+        pipeline.guarded(self.db, name, work)
+
+    def _digests(self, now: datetime) -> None:
+        pipeline.guarded(
+            self.db,
+            "digests:plan",
+            lambda: pipeline.plan(self.db, self.settings, self.search, at=now),
+            lease_seconds=1800,
+        )
+
+    def _send(self, now: datetime) -> None:
+        self.sender.run(until_empty=False, stop=self._stop)

@@ -1,0 +1,1 @@
+"""Mail: composing (pure, templates as files), tokens in links, transports, the outbox and its senders."""

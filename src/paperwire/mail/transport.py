@@ -1,0 +1,218 @@
+"""Mail transports chosen by URL (``PAPERWIRE_MAIL_URL``): SMTP, a directory of .eml files, the dev mailbox.
+
+Every transport raises ``TemporaryFailure`` (try again later: SMTP 4xx, a dropped connection) or
+``PermanentFailure`` (give up on this address: SMTP 5xx) so the sender can retry or suppress.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import smtplib
+import ssl
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import getaddresses, parseaddr
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from paperwire.db import dev_mail
+from paperwire.db.engine import Database
+
+
+class MailError(Exception):
+    """A message could not be delivered."""
+
+
+class TemporaryFailure(MailError):
+    """Worth retrying later (SMTP 4xx, connection trouble)."""
+
+
+class PermanentFailure(MailError):
+    """Retrying will not help (SMTP 5xx for this recipient)."""
+
+    def __init__(self, message: str, *, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class LeaseLost(MailError):
+    """The outbox row was taken over by another sender before this one committed: nothing was sent."""
+
+
+# Called right before the point of no return; False aborts the send (see ``SmtpTransport.send``).
+BeforeFinal = Callable[[], bool]
+
+
+class Transport(Protocol):
+    def send(self, message: EmailMessage, *, before_final: BeforeFinal | None = None) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _check(before_final: BeforeFinal | None) -> None:
+    if before_final is not None and not before_final():
+        raise LeaseLost("another sender owns this message now")
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def smtp_data(message: EmailMessage) -> bytes:
+    """The DATA payload: CRLF line ends, leading dots doubled (RFC 5321 4.5.2), without the final dot."""
+    raw = message.as_bytes(policy=SMTP_POLICY)
+    raw = _LEADING_DOT.sub(b"..", raw)
+    return raw if raw.endswith(b"\r\n") else raw + b"\r\n"
+
+
+def recipients(message: EmailMessage) -> list[str]:
+    return [address for _, address in getaddresses(message.get_all("To", []))]
+
+
+class SmtpTransport:
+    """One reused SMTP connection (reconnects when the server drops it)."""
+
+    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        self.host = parts.hostname or "localhost"
+        self.implicit_tls = parts.scheme == "smtps"
+        self.port = parts.port or (465 if self.implicit_tls else 25)
+        self.starttls = query.get("starttls", ["0"])[0] in {"1", "true", "yes"}
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.timeout = timeout
+        self._smtp: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP
+        if self.implicit_tls:
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            if self.starttls:
+                smtp.starttls(context=context)
+        if self.username:
+            smtp.login(self.username, self.password or "")
+        return smtp
+
+    def send(self, message: EmailMessage, *, before_final: BeforeFinal | None = None) -> None:
+        """Deliver one message over the reused connection.
+
+        The transaction is driven by hand so that ``before_final`` (the outbox commit) runs after the whole
+        message is with the server but before the terminating dot. Once the dot is written the server owns
+        the message even if this process dies at once (the kernel still delivers buffered bytes), and before
+        it a dropped connection makes the server discard the message: the window in which a crash can lose
+        or double a digest is the few microseconds between the commit and the write of the dot.
+        """
+        try:
+            smtp = self._smtp = self._smtp or self._connect()
+            self._transaction(smtp, message, before_final)
+        except LeaseLost:
+            self.close()  # abandon the open DATA: the server drops the unfinished message
+            raise
+        except smtplib.SMTPResponseException as exc:
+            self._reset_or_close()
+            self._raise_for_code(exc.smtp_code, exc.smtp_error)
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()  # the connection is in an unknown state: start afresh next time
+            raise TemporaryFailure(f"SMTP {self.host}:{self.port}: {exc}") from exc
+
+    def _transaction(self, smtp: smtplib.SMTP, message: EmailMessage, before_final: BeforeFinal | None) -> None:
+        smtp.ehlo_or_helo_if_needed()
+        sender = parseaddr(str(message["From"]))[1]
+        _expect(smtp.mail(sender), (250,))
+        for address in recipients(message):
+            _expect(smtp.rcpt(address), (250, 251))
+        _expect(smtp.docmd("DATA"), (354,))
+        smtp.send(smtp_data(message))
+        _check(before_final)
+        smtp.send(b".\r\n")
+        _expect(smtp.getreply(), (250,))
+
+    def _reset_or_close(self) -> None:
+        try:
+            if self._smtp is not None:
+                self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close()
+
+    @staticmethod
+    def _raise_for_code(code: int, text: bytes | str) -> None:
+        reason = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+        if 500 <= code < 600:
+            raise PermanentFailure(f"{code} {reason}", code=code)
+        raise TemporaryFailure(f"{code} {reason}")
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._smtp.quit()
+            self._smtp = None
+
+
+def _expect(reply: tuple[int, bytes], codes: tuple[int, ...]) -> None:
+    code, text = reply
+    if code not in codes:
+        raise smtplib.SMTPResponseException(code, text)
+
+
+class FileTransport:
+    """Writes each message as an .eml file (for inspection, or a mail pickup directory)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def send(self, message: EmailMessage, *, before_final: BeforeFinal | None = None) -> None:
+        _check(before_final)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        path = self.directory / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(bytes(message))
+        temporary.rename(path)  # readers never see half a message
+
+    def close(self) -> None:
+        return None
+
+
+class DevMailbox:
+    """Stores mail in the database; the site shows it at /_mail. For trying paperwire out offline."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def send(self, message: EmailMessage, *, before_final: BeforeFinal | None = None) -> None:
+        _check(before_final)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        for address in recipients(message) or [""]:
+            dev_mail.store(
+                self.db,
+                to_addr=address,
+                subject=str(message.get("Subject", "")),
+                raw=message.as_string(),
+                now=now,
+            )
+
+    def close(self) -> None:
+        return None
+
+
+def is_dev_mailbox(url: str) -> bool:
+    return urlsplit(url).scheme == "dev"
+
+
+def transport_from_url(url: str, db: Database) -> Transport:
+    scheme = urlsplit(url).scheme
+    if scheme in {"smtp", "smtps"}:
+        return SmtpTransport(url)
+    if scheme == "file":
+        return FileTransport(Path(unquote(urlsplit(url).path)))
+    if scheme == "dev":
+        return DevMailbox(db)
+    raise ValueError(f"unknown mail transport {url!r}: use smtp://, smtps://, file:// or dev://")

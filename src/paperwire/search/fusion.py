@@ -1,0 +1,62 @@
+"""Reciprocal rank fusion of the keyword and semantic lists, then pins. Pure functions over paper ids.
+
+RRF (Cormack et al., 2009) scores a document by ``sum(weight / (k + rank))`` over the lists it appears in.
+It needs no score calibration between BM25 and cosine similarity, which live on unrelated scales.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Fused:
+    id: str
+    score: float
+    lexical_rank: int | None = None  # 1-based; None when absent from the keyword list
+    semantic_rank: int | None = None
+    pinned: bool = False
+
+
+def reciprocal_rank_fusion(
+    lexical: Sequence[str],
+    semantic: Sequence[str],
+    *,
+    k: int,
+    depth: int,
+    lexical_weight: float = 1.0,
+    semantic_weight: float = 1.0,
+) -> list[Fused]:
+    """Fuse the top ``depth`` of each ranked list; ties broken by the better single rank, then id."""
+    fused: dict[str, Fused] = {}
+    for rank, paper_id in enumerate(lexical[:depth], start=1):
+        hit = fused.setdefault(paper_id, Fused(paper_id, 0.0))
+        hit.lexical_rank = rank
+        hit.score += lexical_weight / (k + rank)
+    for rank, paper_id in enumerate(semantic[:depth], start=1):
+        hit = fused.setdefault(paper_id, Fused(paper_id, 0.0))
+        hit.semantic_rank = rank
+        hit.score += semantic_weight / (k + rank)
+    return sorted(fused.values(), key=_order)
+
+
+def _order(hit: Fused) -> tuple[float, int, str]:
+    best = min(r for r in (hit.lexical_rank, hit.semantic_rank) if r is not None)
+    return (-hit.score, best, hit.id)
+
+
+def pin_first(hits: list[Fused], pinned_ids: Sequence[str]) -> list[Fused]:
+    """Move exact matches (the id or title the user typed) to the top, in the given order.
+
+    A pinned paper that neither list found is added (it was found by exact lookup), with no ranks.
+    """
+    if not pinned_ids:
+        return hits
+    by_id = {hit.id: hit for hit in hits}
+    top: list[Fused] = []
+    for paper_id in dict.fromkeys(pinned_ids):
+        hit = by_id.pop(paper_id, None) or Fused(paper_id, 0.0)
+        hit.pinned = True
+        top.append(hit)
+    return top + [hit for hit in hits if hit.id in by_id]

@@ -1,0 +1,275 @@
+"""Keyword search with tantivy: BM25 over title (boosted) and abstract, English stemming, "phrases", the
+last word as a prefix while it is being typed, and filters as index terms so they apply before ranking.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import tantivy
+from tantivy import Document, Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
+
+from paperwire.search.filters import SearchFilters, category_paths, category_prefixes, to_day
+from paperwire.search.query import ParsedQuery
+
+ANALYZER = "en_paper"
+TITLE_BOOST = 2.0
+PREFIX_BOOST = 0.5  # a completion of the word being typed counts, but less than a whole-word match
+PREFIX_EXPANSIONS = 50
+SNIPPET_CHARS = 300
+WRITER_HEAP_BYTES = 128_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalDoc:
+    key: int  # a stable integer per paper id (a fast field: reading it for 100 hits is one call)
+    id: str
+    title: str
+    abstract: str
+    authors: str
+    title_key: str
+    categories: list[str]
+    day: int
+    has_code: bool
+
+
+def _analyzer(*, stopwords: bool) -> tantivy.TextAnalyzer:
+    # tantivy's en_stem plus accent folding (café = cafe) and English stop words: they carry no meaning for BM25, and
+    # dropping them keeps "the" and "of" from scanning most of a million posting lists.
+    builder = (
+        TextAnalyzerBuilder(Tokenizer.simple())
+        .filter(Filter.remove_long(40))
+        .filter(Filter.lowercase())
+        .filter(Filter.ascii_fold())
+    )
+    if stopwords:
+        builder = builder.filter(Filter.stopword("english"))
+    return builder.filter(Filter.stemmer("english")).build()
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("key", indexed=True, fast=True)
+    builder.add_text_field("id", tokenizer_name="raw")
+    builder.add_text_field("title", tokenizer_name=ANALYZER)
+    builder.add_text_field("abstract", tokenizer_name=ANALYZER)
+    builder.add_text_field("authors", tokenizer_name="default")
+    builder.add_text_field("title_key", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("category", tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("day", indexed=True, fast=True)
+    builder.add_integer_field("has_code", indexed=True)
+    return builder.build()
+
+
+class LexicalIndex:
+    def __init__(self, path: Path | None) -> None:
+        if path is not None:
+            path.mkdir(parents=True, exist_ok=True)
+        self.schema = _schema()
+        self.index = tantivy.Index(self.schema, path=str(path) if path else None, reuse=True)
+        self.index.register_tokenizer(ANALYZER, _analyzer(stopwords=True))
+        self._stemmer = _analyzer(stopwords=True)
+        self._plain = _analyzer(stopwords=False)
+        self._writer: tantivy.IndexWriter | None = None
+
+    # --- writing --------------------------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold tantivy's writer for a batch of changes; committed on success, rolled back on error."""
+        self._writer = self.index.writer(WRITER_HEAP_BYTES, 1)
+        try:
+            yield
+            self._writer.commit()
+            self._writer.wait_merging_threads()
+        except BaseException:
+            self._writer.rollback()
+            raise
+        finally:
+            self._writer = None
+        self.index.reload()
+
+    def delete(self, paper_ids: Sequence[str]) -> None:
+        assert self._writer is not None, "call inside writing()"
+        for paper_id in paper_ids:
+            self._writer.delete_documents_by_term("id", paper_id)
+
+    def add(self, docs: Sequence[LexicalDoc]) -> None:
+        assert self._writer is not None, "call inside writing()"
+        for d in docs:
+            self._writer.add_document(
+                Document(
+                    key=d.key,
+                    id=d.id,
+                    title=d.title,
+                    abstract=d.abstract,
+                    authors=d.authors,
+                    title_key=d.title_key,
+                    category=category_paths(d.categories),
+                    day=d.day,
+                    has_code=int(d.has_code),
+                )
+            )
+
+    def clear(self) -> None:
+        assert self._writer is not None, "call inside writing()"
+        self._writer.delete_all_documents()
+
+    def reload(self) -> None:
+        self.index.reload()
+
+    @property
+    def num_docs(self) -> int:
+        return int(self.index.searcher().num_docs)
+
+    # --- searching ------------------------------------------------------------------------------------
+
+    def text_query(self, parsed: ParsedQuery) -> Query | None:
+        """The query a user's words mean here; ``None`` when nothing is left (e.g. only stop words)."""
+        clauses = [(Occur.Should, q) for q in self._word_queries(parsed)]
+        phrases = [(Occur.Must, q) for q in self._phrase_queries(parsed.phrases)]
+        if not clauses and not phrases:
+            return None
+        return Query.boolean_query(clauses + phrases)
+
+    def _word_queries(self, parsed: ParsedQuery) -> list[Query]:
+        queries = []
+        for term in dict.fromkeys(self._stemmer.analyze(parsed.words)):
+            queries.append(Query.boost_query(Query.term_query(self.schema, "title", term), TITLE_BOOST))
+            queries.append(Query.term_query(self.schema, "abstract", term))
+        for term in dict.fromkeys(self._plain.analyze(parsed.words)) if _looks_like_names(parsed) else ():
+            queries.append(Query.boost_query(Query.term_query(self.schema, "authors", term), 0.5))
+        if parsed.prefix and parsed.words:
+            for field in ("title", "abstract"):
+                prefix = Query.phrase_prefix_query(self.schema, field, [parsed.prefix])
+                queries.append(Query.boost_query(prefix, PREFIX_BOOST))
+        return queries
+
+    def _phrase_queries(self, phrases: Sequence[str]) -> list[Query]:
+        queries = []
+        for phrase in phrases:
+            words = self._positioned_terms(phrase)
+            if not words:
+                continue
+            positioned: list[str | tuple[int, str]] = list(words)
+            per_field = [
+                Query.phrase_query(self.schema, field, positioned)
+                if len(words) > 1
+                else Query.term_query(self.schema, field, words[0][1])
+                for field in ("title", "abstract")
+            ]
+            queries.append(Query.boolean_query([(Occur.Should, q) for q in per_field]))
+        return queries
+
+    def _positioned_terms(self, phrase: str) -> list[tuple[int, str]]:
+        """Stemmed terms with their word positions: stop words leave gaps, as they do in the index."""
+        terms = []
+        for position, word in enumerate(self._plain_words(phrase)):
+            stemmed = self._stemmer.analyze(word)
+            if stemmed:
+                terms.append((position, stemmed[0]))
+        return terms
+
+    def _plain_words(self, text: str) -> list[str]:
+        return list(TextAnalyzerBuilder(Tokenizer.simple()).build().analyze(text))
+
+    def filter_queries(self, filters: SearchFilters | None) -> list[Query]:
+        if filters is None or filters.is_empty:
+            return []
+        queries = []
+        prefixes = category_prefixes(filters)
+        if prefixes:
+            queries.append(Query.term_set_query(self.schema, "category", prefixes))
+        if filters.since is not None or filters.until is not None:
+            since = to_day(filters.since) if filters.since else None
+            until = to_day(filters.until) if filters.until else None
+            queries.append(Query.range_query(self.schema, "day", tantivy.FieldType.Integer, since, until))
+        if filters.has_code is not None:
+            queries.append(Query.term_query(self.schema, "has_code", int(filters.has_code)))
+        return queries
+
+    def search(self, parsed: ParsedQuery, filters: SearchFilters | None, depth: int) -> tuple[list[int], int]:
+        """Keys of the best ``depth`` papers, best first, and how many match in all."""
+        text = self.text_query(parsed)
+        if text is None:
+            return [], 0
+        query = _filtered(text, self.filter_queries(filters))
+        searcher = self.index.searcher()
+        result = searcher.search(query, depth, count=True)
+        addresses = [address for _score, address in result.hits]
+        keys = searcher.fast_field_values("key", addresses) if addresses else []
+        # ``count`` is there at run time (count=True) though tantivy's type stubs omit it.
+        return [int(k) for k in keys if k is not None], int(getattr(result, "count", 0) or 0)
+
+    def keys_with_title(self, title_key: str, filters: SearchFilters | None, limit: int = 5) -> list[int]:
+        if not title_key:
+            return []
+        exact = Query.term_query(self.schema, "title_key", title_key)
+        searcher = self.index.searcher()
+        hits = searcher.search(_filtered(exact, self.filter_queries(filters)), limit, count=False).hits
+        return [int(k) for k in searcher.fast_field_values("key", [a for _s, a in hits]) if k is not None]
+
+    def snippets_html(self, parsed: ParsedQuery, texts: Sequence[str]) -> list[str]:
+        """HTML-safe excerpts of ``texts`` with the words the query matched wrapped in ``<mark>``."""
+        query = self.text_query(parsed)
+        generator = None
+        if query is not None:
+            generator = tantivy.SnippetGenerator.create(self.index.searcher(), query, self.schema, "abstract")
+            generator.set_max_num_chars(SNIPPET_CHARS)
+        return [_snippet(generator, text) for text in texts]
+
+
+def _snippet(generator: tantivy.SnippetGenerator | None, text: str) -> str:
+    if generator is not None:
+        snippet = generator.snippet_from_doc(Document(abstract=text))
+        ranges = [(r.start, r.end) for r in snippet.highlighted()]
+        if ranges:
+            fragment = snippet.fragment()
+            start = max(text.find(fragment), 0)
+            head, tail = text[:start], text[start + len(fragment) :]
+            return _edge(head) + mark_ranges(fragment, ranges) + _edge(tail)
+    return html.escape(shorten(text, SNIPPET_CHARS))
+
+
+def _edge(cut: str) -> str:
+    """What stands for the text cut off a fragment: the cut itself when it is only punctuation, else "…"."""
+    return html.escape(cut) if len(cut.strip(" .,;:!?()[]'\"")) == 0 else "…"
+
+
+def _filtered(query: Query, filters: list[Query]) -> Query:
+    if not filters:
+        return query
+    # Filters must match but add no score, so the ranking is the text query's alone.
+    clauses = [(Occur.Must, query)] + [(Occur.Must, Query.const_score_query(f, 0.0)) for f in filters]
+    return Query.boolean_query(clauses)
+
+
+def _looks_like_names(parsed: ParsedQuery) -> bool:
+    """Author matching only for short queries: "hinton" or "yann lecun", not a paragraph of prose."""
+    return 0 < len(parsed.words.split()) <= 3
+
+
+def mark_ranges(fragment: str, ranges: Sequence[tuple[int, int]]) -> str:
+    """Escape ``fragment`` and wrap each (start, end) range in ``<mark>``; tantivy's ranges count UTF-8
+    bytes, not characters, so the cutting happens on the encoded text."""
+    raw = fragment.encode()
+    out, last = [], 0
+    for start, end in sorted(ranges):
+        if start < last:
+            continue
+        out.append(html.escape(raw[last:start].decode(errors="replace")))
+        out.append(f"<mark>{html.escape(raw[start:end].decode(errors='replace'))}</mark>")
+        last = end
+    out.append(html.escape(raw[last:].decode(errors="replace")))
+    return "".join(out)
+
+
+def shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + "…"

@@ -1,0 +1,40 @@
+"""A paper's signal history in daily buckets, for the sparkline on its page.
+
+Each day holds the *increments* of that day (new HF upvotes, new GitHub stars, upvotes, views, ...), the
+same increments the trending formula decays and sums, so the picture and the score tell one story.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from paperwire.db.engine import Database
+from paperwire.db.signals import signals_for
+from paperwire.trending.formula import EVENT_KINDS, SNAPSHOT_KINDS, running_rises
+from paperwire.trending.refresh import utcnow
+
+DailyHistory = list[tuple[date, dict[str, float]]]
+
+
+def signal_history(db: Database, paper_id: str, days: int = 30, now: datetime | None = None) -> DailyHistory:
+    """The last ``days`` days up to ``now``, oldest first; every day is present (a quiet day is empty)."""
+    now = now or utcnow()
+    rows = [row for row in signals_for(db, paper_id) if row["at"] <= now]  # type: ignore[operator]
+    return daily_buckets(rows, last_day=now.date(), days=days)
+
+
+def daily_buckets(rows: Sequence[Mapping[str, Any]], *, last_day: date, days: int) -> DailyHistory:
+    """Signal rows (``kind``, ``value``, ``at``) -> each day's increments, ``days`` days to ``last_day``."""
+    per_day: defaultdict[date, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
+    series = sorted((r for r in rows if r["kind"] in SNAPSHOT_KINDS), key=lambda r: r["at"])
+    for row, rise in zip(series, running_rises((r["kind"], r["value"]) for r in series), strict=True):
+        if rise > 0:
+            per_day[row["at"].date()][row["kind"]] += rise
+    for row in rows:
+        if row["kind"] in EVENT_KINDS:
+            per_day[row["at"].date()][row["kind"]] += 1.0
+    first = last_day - timedelta(days=days - 1)
+    return [(day, dict(per_day.get(day, {}))) for day in (first + timedelta(n) for n in range(days))]

@@ -1,0 +1,155 @@
+"""The trending list: what the web page, the API, the digest and ``paperwire trending`` show.
+
+Stored scores (from the last ``refresh``) answer when they were computed for the ``now`` asked for (or no
+``now`` is given); any other ``now`` (``--now`` in tests and replays) or a database never refreshed is scored
+on the fly by the same code, without writing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+
+from paperwire.config import Settings
+from paperwire.db import papers as papers_db
+from paperwire.db import trending as store
+from paperwire.db.engine import Database
+from paperwire.trending.formula import WINDOWS, Window, parts
+from paperwire.trending.refresh import Scored, category_text, compute, utcnow
+
+_CATEGORY = re.compile(r"^[A-Za-z][A-Za-z0-9.-]*?(\.\*)?$")
+
+
+class TrendingError(ValueError):
+    """A bad argument (unknown window, malformed category); the message says what is allowed."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrendingItem:
+    id: str
+    title: str
+    score: float
+    why: dict[str, float]  # the decayed amount of each signal behind the score, e.g. {"hf_upvotes": 163.0}
+    points: dict[str, float]  # what each part added to the score (they sum to it)
+    authors: list[str]
+    categories: list[str]
+    announced_on: date | None
+    abstract: str
+    code_links: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def trending(
+    db: Database,
+    settings: Settings,
+    *,
+    window: str = "day",
+    category: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> list[TrendingItem]:
+    """The best-scored papers of ``window`` (optionally of a category: ``cs.LG``, ``cs.*`` or ``cs``)."""
+    checked = check_window(window)
+    patterns = like_patterns(category)
+    with db.read() as conn:
+        state = store.read_state(conn)
+        if state is not None and (now is None or now == state.as_of):
+            rows = store.ranked(conn, checked, patterns, limit=limit, offset=offset)
+            return [_item(row) for row in rows]
+    scored = compute(db, settings, now or utcnow())
+    return _rank_in_memory(db, scored, checked, category, limit=limit, offset=offset)
+
+
+def scores(
+    db: Database, window: str, now: datetime | None = None, *, settings: Settings | None = None
+) -> dict[str, float]:
+    """Every scored paper's score in ``window``, for search's sort-by-trending (a paper not listed: 0).
+
+    The stored scores when they are for ``now`` (or no ``now`` is given); otherwise, with ``settings``, the
+    scores computed for ``now``; without settings, nothing (``{}``) until the first refresh.
+    """
+    checked = check_window(window)
+    with db.read() as conn:
+        state = store.read_state(conn)
+        if state is not None and (now is None or now == state.as_of):
+            return store.score_map(conn, checked)
+    if settings is None:
+        return {}
+    scored = compute(db, settings, now or utcnow())
+    values = scored.windows[checked].score
+    return {scored.papers[i].id: float(values[i]) for i in np.flatnonzero(values > 0)}
+
+
+def check_window(window: str) -> Window:
+    for name in WINDOWS:
+        if window == name:
+            return name
+    raise TrendingError(f"unknown window {window!r}: use day, week or month")
+
+
+def like_patterns(category: str | None) -> list[str]:
+    """LIKE patterns over ``trending_scores.categories`` (``' cs.lg cs.ai '``) for a category filter.
+
+    ``cs.LG`` matches that category (primary or cross-list), ``cs.*`` every ``cs.`` category, and an
+    archive name without a dot (``cs``, ``hep-th``) itself and its sub-categories. Case does not matter.
+    """
+    if not category:
+        return []
+    if not _CATEGORY.match(category):
+        raise TrendingError(f"not a category: {category!r} (e.g. cs.LG, cs.* or cs)")
+    name = category.lower()
+    if name.endswith(".*"):
+        return [f"% {name[:-1]}%"]
+    if "." not in name:
+        return [f"% {name} %", f"% {name}.%"]
+    return [f"% {name} %"]
+
+
+def category_matches(categories: list[str], category: str | None) -> bool:
+    """The same rule as ``like_patterns``, for a list in memory (the patterns are ``% x %`` or ``% x.%``)."""
+    text = category_text(categories)
+    return not category or any(pattern.strip("%") in text for pattern in like_patterns(category))
+
+
+def _rank_in_memory(
+    db: Database, scored: Scored, window: Window, category: str | None, *, limit: int, offset: int
+) -> list[TrendingItem]:
+    result = scored.windows[window]
+    papers = scored.papers
+    order = [i for i in np.flatnonzero(result.score > 0) if category_matches(papers[i].categories, category)]
+    order.sort(key=lambda i: papers[i].id, reverse=True)  # the last tie-break, kept by the stable sort below
+    order.sort(key=lambda i: (-result.score[i], _newest_first(papers[i].day)))
+    page = order[offset : offset + limit]
+    cards = papers_db.papers_by_ids(db, [scored.papers[i].id for i in page])
+    items = []
+    for i in page:
+        card = cards[scored.papers[i].id]
+        explanation = parts(result.amounts[i], result.points[i], float(result.prior[i]))
+        items.append(_item({**card, "score": float(result.score[i]), "parts": explanation}))
+    return items
+
+
+def _newest_first(day: date | None) -> int:
+    return -day.toordinal() if day else 1  # no day: after every dated paper, as NULLS LAST in SQL
+
+
+def _item(row: dict[str, Any]) -> TrendingItem:
+    return TrendingItem(
+        id=row["id"],
+        title=row["title"],
+        score=round(float(row["score"]), 4),
+        why=dict(row["parts"]["why"]),
+        points=dict(row["parts"]["points"]),
+        authors=list(row["authors"]),
+        categories=list(row["categories"]),
+        announced_on=row["announced_on"],
+        abstract=row["abstract"],
+        code_links=list(row["code_links"]),
+    )

@@ -1,0 +1,183 @@
+"""The refresh job: read the signals once, score every window with the formula, store the scores.
+
+Idempotent and incremental: the stored state remembers a digest of the inputs (``now``, the signals and
+papers watermark, the formula's settings); a refresh whose digest matches does nothing. ``paperwire trending
+refresh``, the scheduler and the after-ingest hook all call ``refresh``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection
+
+from paperwire.config import Settings
+from paperwire.db import trending as store
+from paperwire.db.engine import Database
+from paperwire.trending.formula import (
+    EVENT_KINDS,
+    KINDS,
+    SNAPSHOT_KINDS,
+    WINDOWS,
+    Increments,
+    Window,
+    WindowScores,
+    params_for,
+    parts,
+    rises,
+    score_window,
+)
+
+_KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """Every candidate paper scored in every window at one moment."""
+
+    now: datetime
+    papers: list[store.Candidate]
+    windows: dict[Window, WindowScores]
+    signals_read: int
+    fingerprint: str
+
+    def rows(self, window: Window) -> list[dict[str, Any]]:
+        """The papers with a score in ``window`` as rows of ``trending_scores``."""
+        scores = self.windows[window]
+        rows = []
+        for i in np.flatnonzero(scores.score > 0):
+            paper = self.papers[i]
+            rows.append(
+                {
+                    "trend_window": window,
+                    "paper_id": paper.id,
+                    "score": float(scores.score[i]),
+                    "parts": parts(scores.amounts[i], scores.points[i], float(scores.prior[i])),
+                    "categories": category_text(paper.categories),
+                    "announced_on": paper.day,
+                }
+            )
+        return rows
+
+
+@dataclass(slots=True)
+class RefreshReport:
+    as_of: datetime
+    skipped: bool  # nothing changed since the refresh that stored the current scores
+    papers: dict[str, int] = field(default_factory=dict)  # scored papers per window
+    signals_read: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "skipped": self.skipped,
+            "papers": self.papers,
+            "signals_read": self.signals_read,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def utcnow() -> datetime:
+    """Now, naive UTC, to the minute: reruns within a minute see the same ``now`` (and do nothing)."""
+    return datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def category_text(categories: list[str]) -> str:
+    """``' cs.lg cs.ai '``: lower case, space-delimited, so a LIKE finds whole names and prefixes."""
+    return " " + " ".join(c.lower() for c in categories) + " "
+
+
+def refresh(db: Database, settings: Settings, now: datetime | None = None) -> RefreshReport:
+    """Recompute and store the scores of every window at ``now``; a no-op when no input changed."""
+    started = time.perf_counter()
+    now = now or utcnow()
+    with db.read() as conn:
+        state = store.read_state(conn)
+        unchanged = state is not None and state.fingerprint == fingerprint(conn, settings, now)
+    if unchanged:
+        return RefreshReport(now, skipped=True, seconds=time.perf_counter() - started)
+    scored = compute(db, settings, now)
+    rows = [row for window in WINDOWS for row in scored.rows(window)]
+    with db.write() as conn:
+        store.replace_scores(conn, rows, store.State(now, scored.fingerprint, utcnow()))
+    return RefreshReport(
+        now,
+        skipped=False,
+        papers={w: int((scored.windows[w].score > 0).sum()) for w in WINDOWS},
+        signals_read=scored.signals_read,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def fingerprint(conn: Connection, settings: Settings, now: datetime) -> str:
+    inputs = {
+        "now": now.isoformat(),
+        "watermark": store.watermark(conn),
+        "params": {w: repr(params_for(settings, w)) for w in WINDOWS},
+    }
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def compute(db: Database, settings: Settings, now: datetime) -> Scored:
+    """Score every candidate paper in every window at ``now`` (reads only)."""
+    params = {w: params_for(settings, w) for w in WINDOWS}
+    longest = max(p.horizon_hours for p in params.values())
+    since = now - timedelta(hours=longest)
+    with db.read() as conn:
+        digest = fingerprint(conn, settings, now)
+        reference = store.reference_day(conn, now.date()) or now.date()
+        first_day = reference - timedelta(days=math.ceil(longest / 24))  # the prior's horizon
+        papers = store.candidates(conn, first_day, now.date(), since, now)
+        index = {paper.id: i for i, paper in enumerate(papers)}
+        snapshots = store.snapshot_rows(conn, SNAPSHOT_KINDS, since, now)
+        floors = store.snapshot_floors(conn, SNAPSHOT_KINDS, since, now)
+        events = store.event_rows(conn, EVENT_KINDS, since, now)
+    increments, n_actors = build_increments(index, snapshots, floors, events, now)
+    prior_age = prior_age_hours(papers, reference)
+    windows = {w: score_window(increments, prior_age, params[w], n_actors=n_actors) for w in WINDOWS}
+    return Scored(now, papers, windows, len(snapshots) + len(events), digest)
+
+
+def prior_age_hours(papers: list[store.Candidate], reference: date) -> np.ndarray[Any, np.dtype[np.float64]]:
+    return np.array(
+        [(reference - p.day).days * 24.0 if p.day is not None else np.nan for p in papers], dtype=np.float64
+    )
+
+
+def build_increments(
+    index: dict[str, int],
+    snapshots: list[tuple[str, str, float, float]],
+    floors: dict[tuple[str, str], float],
+    events: list[tuple[str, str, str, float]],
+    now: datetime,
+) -> tuple[Increments, int]:
+    """The increments of every candidate paper as arrays (rows of other papers are dropped)."""
+    now_epoch = now.replace(tzinfo=UTC).timestamp()
+    snaps = [row for row in snapshots if row[0] in index]
+    group = np.array([index[p] * len(KINDS) + _KIND_INDEX[k] for p, k, _, _ in snaps], dtype=np.int64)
+    value = np.array([v for _, _, _, v in snaps], dtype=np.float64)
+    floor = np.array([floors.get((p, k), 0.0) for p, k, _, _ in snaps], dtype=np.float64)
+    snap_age = np.array([now_epoch - t for _, _, t, _ in snaps], dtype=np.float64)
+    actors: dict[str, int] = {}
+    evs = [row for row in events if row[0] in index]
+    ev_paper = np.array([index[p] for p, _, _, _ in evs], dtype=np.int64)
+    ev_kind = np.array([_KIND_INDEX[k] for _, k, _, _ in evs], dtype=np.int64)
+    ev_actor = np.array([actors.setdefault(a, len(actors)) for _, _, a, _ in evs], dtype=np.int64)
+    ev_age = np.array([now_epoch - t for _, _, _, t in evs], dtype=np.float64)
+    increments = Increments(
+        paper=np.concatenate([group // len(KINDS), ev_paper]),
+        kind=np.concatenate([group % len(KINDS), ev_kind]),
+        actor=np.concatenate([np.full(group.size, -1, dtype=np.int64), ev_actor]),
+        amount=np.concatenate([rises(group, value, floor), np.ones(ev_paper.size)]),
+        # The database's clock arithmetic can land a hair past `now` for a signal stamped exactly `now`.
+        age_hours=np.maximum(np.concatenate([snap_age, ev_age]) / 3600.0, 0.0),
+    )
+    return increments, len(actors)

@@ -1,0 +1,291 @@
+"""The JSON API under /api/: papers, search, similar, trending, and the signed-in user's votes and saves.
+
+Read endpoints carry an ETag and a short Cache-Control; errors are ``{"error": {"status", "message"}}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from paperwire import trending
+from paperwire.db import papers
+from paperwire.search import QueryError, SearchFilters
+from paperwire.web.deps import CsrfChecked, CurrentUser, ServicesDep
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+Window = Literal["day", "week", "month"]
+Kind = Literal["upvote", "save"]
+
+
+class ErrorBody(BaseModel):
+    status: int
+    message: str
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut},
+    404: {"model": ErrorOut},
+    422: {"model": ErrorOut},
+}
+
+
+class PaperOut(BaseModel):
+    id: str
+    version: int | None
+    title: str
+    abstract: str
+    authors: list[str]
+    categories: list[str]
+    primary_category: str | None
+    submitted_at: datetime | None
+    updated_at: datetime | None
+    announced_on: date | None
+    doi: str | None
+    journal_ref: str | None
+    comments: str | None
+    license: str | None
+    code_links: list[str]
+    ai_summary: str | None
+    ai_keywords: list[str]
+    url: str
+
+
+class PaperListOut(BaseModel):
+    date: date | None
+    limit: int
+    offset: int
+    papers: list[PaperOut]
+
+
+class HitOut(BaseModel):
+    id: str
+    title: str
+    score: float
+    lexical_rank: int | None = None
+    semantic_rank: int | None = None
+    pinned: bool = False
+    authors: list[str]
+    categories: list[str]
+    announced_on: date | None
+    url: str
+
+
+class SearchOut(BaseModel):
+    query: str
+    total: int
+    took_ms: float
+    limit: int
+    offset: int
+    results: list[HitOut]
+
+
+class SimilarOut(BaseModel):
+    id: str
+    results: list[HitOut]
+
+
+class TrendingItemOut(BaseModel):
+    id: str
+    title: str
+    score: float
+    why: dict[str, float]
+    authors: list[str]
+    categories: list[str]
+    announced_on: date | None
+    url: str
+
+
+class TrendingOut(BaseModel):
+    window: Window
+    category: str | None
+    limit: int
+    offset: int
+    items: list[TrendingItemOut]
+
+
+class ReactionOut(BaseModel):
+    id: str
+    kind: Kind
+    on: bool
+    count: int
+
+
+class MeOut(BaseModel):
+    email: str
+    upvoted: list[str]
+    saved: list[str]
+
+
+def cached_json(request: Request, payload: BaseModel, *, max_age: int = 60) -> Response:
+    """JSON with an ETag; a matching If-None-Match gets 304 and no body."""
+    body = payload.model_dump_json().encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def paper_url(request: Request, paper_id: str) -> str:
+    return str(request.url_for("paper_page", paper_id=paper_id))
+
+
+def paper_out(request: Request, row: dict[str, Any]) -> PaperOut:
+    fields = {name: row[name] for name in PaperOut.model_fields if name in row}
+    return PaperOut(**fields, url=paper_url(request, row["id"]))
+
+
+def hit_out(request: Request, hit: dict[str, Any]) -> HitOut:
+    fields = {name: hit.get(name) for name in HitOut.model_fields if name != "url" and name in hit}
+    return HitOut(**fields, url=paper_url(request, hit["id"]))
+
+
+@router.get("/papers", response_model=PaperListOut, responses=ERRORS)
+def list_papers(
+    request: Request,
+    services: ServicesDep,
+    day: Annotated[date | None, Query(alias="date", description="Announcement day; default the latest.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> Response:
+    """Papers announced on one day (the newest day by default)."""
+    day = day or papers.latest_announcement_day(services.db)
+    rows = papers.papers_announced_on(services.db, day, limit=limit, offset=offset) if day else []
+    payload = PaperListOut(date=day, limit=limit, offset=offset, papers=[paper_out(request, r) for r in rows])
+    return cached_json(request, payload)
+
+
+@router.get("/papers/{paper_id:path}/similar", response_model=SimilarOut, responses=ERRORS)
+def similar_papers(
+    request: Request, services: ServicesDep, paper_id: str, limit: Annotated[int, Query(ge=1, le=50)] = 10
+) -> Response:
+    """Nearest neighbours of a paper by meaning (its other versions excluded)."""
+    if papers.get_paper(services.db, paper_id) is None:
+        raise HTTPException(status_code=404, detail=f"no paper {paper_id}")
+    try:
+        hits = services.search.similar(paper_id, limit=limit)
+    except KeyError:
+        hits = []
+    return cached_json(request, SimilarOut(id=paper_id, results=[hit_out(request, h.as_dict()) for h in hits]))
+
+
+@router.post(
+    "/papers/{paper_id:path}/{kind}",
+    response_model=ReactionOut,
+    dependencies=[CsrfChecked],
+    responses={**ERRORS, 401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 429: {"model": ErrorOut}},
+)
+def add_reaction(services: ServicesDep, user: CurrentUser, paper_id: str, kind: Kind) -> ReactionOut:
+    """Upvote or save a paper (once per user; repeating changes nothing)."""
+    return _react(services, user.id, paper_id, kind, on=True)
+
+
+@router.delete(
+    "/papers/{paper_id:path}/{kind}",
+    response_model=ReactionOut,
+    dependencies=[CsrfChecked],
+    responses={**ERRORS, 401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 429: {"model": ErrorOut}},
+)
+def remove_reaction(services: ServicesDep, user: CurrentUser, paper_id: str, kind: Kind) -> ReactionOut:
+    """Take back an upvote or unsave a paper."""
+    return _react(services, user.id, paper_id, kind, on=False)
+
+
+def _react(services: Any, user_id: int, paper_id: str, kind: str, *, on: bool) -> ReactionOut:
+    if not services.votes_by_user.allow(str(user_id)):
+        raise HTTPException(status_code=429, detail="too many votes in a minute; try again shortly")
+    if papers.get_paper(services.db, paper_id) is None:
+        raise HTTPException(status_code=404, detail=f"no paper {paper_id}")
+    count = trending.record_reaction(services.db, user_id=str(user_id), paper_id=paper_id, kind=kind, on=on)
+    services.cache.clear()
+    return ReactionOut(id=paper_id, kind=kind, on=on, count=count)
+
+
+@router.get("/papers/{paper_id:path}", response_model=PaperOut, responses=ERRORS)
+def get_paper(request: Request, services: ServicesDep, paper_id: str) -> Response:
+    """One paper by arXiv id (no version) or the id its source gave it."""
+    row = papers.get_paper(services.db, paper_id)
+    if row is None or row["deleted"]:
+        raise HTTPException(status_code=404, detail=f"no paper {paper_id}")
+    return cached_json(request, paper_out(request, row))
+
+
+@router.get("/search", response_model=SearchOut, responses=ERRORS)
+def search(
+    request: Request,
+    services: ServicesDep,
+    q: Annotated[str, Query(description='Words, "phrases", an arXiv id or URL, or a title.')],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1000)] = 0,
+    category: Annotated[str | None, Query(max_length=40, description="cs.LG, or a prefix: cs.*")] = None,
+    since: date | None = None,
+    until: date | None = None,
+    has_code: bool | None = None,
+    sort: Literal["relevance", "date", "trending"] = "relevance",
+) -> Response:
+    """Hybrid search (keyword + meaning, fused); exact ids and titles come first."""
+    filters = SearchFilters(categories=[category] if category else [], since=since, until=until, has_code=has_code)
+    scores = trending.scores(services.db, "week") if sort == "trending" else None
+    try:
+        results = services.search.search(q, filters, limit=limit, offset=offset, sort=sort, sort_scores=scores)
+    except QueryError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    payload = SearchOut(
+        query=q,
+        total=results.total,
+        took_ms=0.0,
+        limit=limit,
+        offset=offset,
+        results=[hit_out(request, hit.as_dict()) for hit in results.hits],
+    )
+    return cached_json(request, payload, max_age=30)
+
+
+@router.get("/trending", response_model=TrendingOut, responses=ERRORS)
+def trending_list(
+    request: Request,
+    services: ServicesDep,
+    window: Window = "day",
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1000)] = 0,
+) -> Response:
+    """What is trending now, with the signal parts behind each score (``why``)."""
+    items = services.cache.get(
+        ("api-trending", window, category, limit, offset),
+        lambda: [
+            i.as_dict()
+            for i in trending.trending(
+                services.db, services.settings, window=window, category=category, limit=limit, offset=offset
+            )
+        ],
+    )
+    out = [
+        TrendingItemOut(
+            **{k: item[k] for k in TrendingItemOut.model_fields if k != "url"},
+            url=paper_url(request, item["id"]),
+        )
+        for item in items
+    ]
+    return cached_json(request, TrendingOut(window=window, category=category, limit=limit, offset=offset, items=out))
+
+
+@router.get("/me", response_model=MeOut, responses={401: {"model": ErrorOut}})
+def me(services: ServicesDep, user: CurrentUser) -> Response:
+    """The signed-in user's votes and saves."""
+    saved = [p["id"] for p in trending.saved_papers(services.db, str(user.id))]
+    upvoted = trending.user_papers(services.db, str(user.id), "upvote")
+    body = json.dumps(MeOut(email=user.email, upvoted=upvoted, saved=saved).model_dump())
+    return Response(body, media_type="application/json", headers={"Cache-Control": "private, no-store"})

@@ -1,0 +1,218 @@
+"""The HTML pages: trending, search, paper, library, about, health, API docs. Thin: call the library, render."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from paperwire import trending
+from paperwire.db import harvest, papers
+from paperwire.db.users import User
+from paperwire.ingest.normalize import split_arxiv_id
+from paperwire.search import QueryError, SearchFilters
+from paperwire.web.deps import CsrfChecked, CurrentUser, OptionalUser, ServicesDep
+from paperwire.web.security import safe_next
+from paperwire.web.services import Services
+from paperwire.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 20
+Window = Literal["day", "week", "month"]
+Sort = Literal["relevance", "date", "trending"]
+REACTIONS = ("upvote", "save")
+
+
+def with_reactions(services: Services, user: User | None, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each card gets its vote/save counts and whether the signed-in user has voted/saved it."""
+    ids = [item["id"] for item in items]
+    counts = trending.reaction_counts(services.db, ids)
+    mine = trending.user_reactions(services.db, str(user.id), ids) if user else {}
+    for item in items:
+        item["counts"] = counts.get(item["id"], {})
+        item["mine"] = mine.get(item["id"], set())
+    return items
+
+
+def category_options(services: Services) -> list[tuple[str, int]]:
+    return services.cache.get("top-categories", lambda: papers.top_categories(services.db, limit=14))
+
+
+@router.get("/", response_class=HTMLResponse)
+def trending_page(
+    request: Request,
+    services: ServicesDep,
+    user: OptionalUser,
+    window: Window = "day",
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    page: Annotated[int, Query(ge=1, le=50)] = 1,
+) -> HTMLResponse:
+    category = category or None
+    offset = (page - 1) * PAGE_SIZE
+
+    def compute() -> list[dict[str, Any]]:
+        items = trending.trending(
+            services.db,
+            services.settings,
+            window=window,
+            category=category,
+            limit=PAGE_SIZE + 1,
+            offset=offset,
+        )
+        return [item.as_dict() for item in items]
+
+    cached = services.cache.get(("trending", window, category, page), compute)
+    items = with_reactions(services, user, [dict(item) for item in cached[:PAGE_SIZE]])
+    return render(
+        request,
+        "trending.html",
+        {
+            "items": items,
+            "window": window,
+            "category": category,
+            "page": page,
+            "has_next": len(cached) > PAGE_SIZE,
+            "categories": category_options(services),
+            "feed_query": f"window={window}" + (f"&category={category}" if category else ""),
+        },
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    services: ServicesDep,
+    user: OptionalUser,
+    q: Annotated[str, Query(max_length=5000)] = "",
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    since: date | None = None,
+    until: date | None = None,
+    has_code: bool = False,
+    sort: Sort = "relevance",
+    page: Annotated[int, Query(ge=1, le=50)] = 1,
+) -> HTMLResponse:
+    context: dict[str, Any] = {
+        "q": q,
+        "category": category or "",
+        "since": since,
+        "until": until,
+        "has_code": has_code,
+        "sort": sort,
+        "page": page,
+        "results": None,
+        "error": None,
+        "categories": category_options(services),
+    }
+    if not q.strip():
+        return render(request, "search.html", context)
+    filters = SearchFilters(
+        categories=[category] if category else [],
+        since=since,
+        until=until,
+        has_code=True if has_code else None,
+    )
+    scores = trending.scores(services.db, "week") if sort == "trending" else None
+    try:
+        results = services.search.search(
+            q, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, sort=sort, sort_scores=scores
+        )
+    except QueryError as exc:
+        context["error"] = str(exc)
+        return render(request, "search.html", context, status_code=400)
+    hits = [hit.as_dict() for hit in results.hits]
+    context.update(
+        results=results, hits=with_reactions(services, user, hits), has_next=results.total > page * PAGE_SIZE
+    )
+    return render(request, "search.html", context)
+
+
+def visitor_id(request: Request) -> str:
+    """A random per-browser id in the session, so views are counted once per visitor per day."""
+    visitor = request.session.get("vid")
+    if not isinstance(visitor, str):
+        visitor = secrets.token_urlsafe(9)
+        request.session["vid"] = visitor
+    return visitor
+
+
+@router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
+def paper_page(request: Request, services: ServicesDep, user: OptionalUser, paper_id: str) -> Response:
+    canonical, _ = split_arxiv_id(paper_id)
+    if canonical != paper_id:  # /papers/2401.00001v2 and arxiv.org URLs land on the paper's one address
+        return RedirectResponse(f"/papers/{canonical}", status_code=301)
+    paper = papers.get_paper(services.db, canonical)
+    if paper is None or paper["deleted"]:
+        raise HTTPException(status_code=404, detail=f"There is no paper {paper_id} here (yet).")
+    # A view is analytics, not a change a user asked for; it is deduplicated per visitor per day.
+    trending.record_view(services.db, paper_id=canonical, visitor=visitor_id(request))
+    history = trending.signal_history(services.db, canonical, days=30)
+    try:
+        similar = [hit.as_dict() for hit in services.search.similar(canonical, limit=6)]
+    except KeyError:
+        similar = []  # not indexed yet (the next catch-up adds it)
+    [card] = with_reactions(services, user, [dict(paper)])
+    return render(
+        request,
+        "paper.html",
+        {
+            "paper": card,
+            "sparkline": trending.sparkline_svg(history),
+            "similar": similar,
+        },
+    )
+
+
+@router.post("/papers/{paper_id}/{kind}", dependencies=[CsrfChecked])
+def react_form(
+    request: Request,
+    services: ServicesDep,
+    user: CurrentUser,
+    paper_id: str,
+    kind: str,
+    next_url: Annotated[str, Form(alias="next")] = "/",
+) -> Response:
+    """Vote or save without JavaScript: toggles, then goes back to the page the form was on."""
+    if kind not in REACTIONS:
+        raise HTTPException(status_code=404, detail="Unknown action.")
+    if not services.votes_by_user.allow(str(user.id)):
+        raise HTTPException(status_code=429, detail="Too many votes in a minute; try again shortly.")
+    if papers.get_paper(services.db, paper_id) is None:
+        raise HTTPException(status_code=404, detail=f"There is no paper {paper_id} here.")
+    mine = trending.user_reactions(services.db, str(user.id), [paper_id]).get(paper_id, set())
+    trending.record_reaction(services.db, user_id=str(user.id), paper_id=paper_id, kind=kind, on=kind not in mine)
+    services.cache.clear()
+    return RedirectResponse(safe_next(next_url), status_code=303)
+
+
+@router.get("/library", response_class=HTMLResponse)
+def library_page(request: Request, services: ServicesDep, user: CurrentUser) -> HTMLResponse:
+    saved = [dict(paper) for paper in trending.saved_papers(services.db, str(user.id))]
+    return render(request, "library.html", {"items": with_reactions(services, user, saved)})
+
+
+@router.get("/about", response_class=HTMLResponse)
+def about_page(request: Request, services: ServicesDep, user: OptionalUser) -> HTMLResponse:
+    return render(
+        request,
+        "about.html",
+        {
+            "paper_count": papers.count_papers(services.db),
+            "latest_day": papers.latest_announcement_day(services.db),
+            "harvests": harvest.all_states(services.db),
+            "index": services.search.status(),
+        },
+    )
+
+
+@router.get("/healthz")
+def healthz() -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request, user: OptionalUser) -> HTMLResponse:
+    return render(request, "api_docs.html", {})

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+
+from paperwire.search.fusion import pin_first, reciprocal_rank_fusion
+
+
+def test_rrf_scores_are_sums_of_reciprocal_ranks() -> None:
+    fused = reciprocal_rank_fusion(["a", "b", "c"], ["b", "d"], k=10, depth=10)
+    scores = {hit.id: hit.score for hit in fused}
+    assert scores["b"] == pytest.approx(1 / 12 + 1 / 11)
+    assert scores["a"] == pytest.approx(1 / 11)
+    assert scores["d"] == pytest.approx(1 / 12)
+    assert [hit.id for hit in fused] == ["b", "a", "d", "c"]
+
+
+def test_ranks_are_kept_per_list_and_none_when_absent() -> None:
+    by_id = {hit.id: hit for hit in reciprocal_rank_fusion(["a", "b"], ["b", "c"], k=60, depth=10)}
+    assert (by_id["a"].lexical_rank, by_id["a"].semantic_rank) == (1, None)
+    assert (by_id["b"].lexical_rank, by_id["b"].semantic_rank) == (2, 1)
+    assert (by_id["c"].lexical_rank, by_id["c"].semantic_rank) == (None, 2)
+
+
+def test_depth_cuts_each_list_before_fusion() -> None:
+    fused = reciprocal_rank_fusion(["a", "b", "c"], ["x", "y", "z"], k=60, depth=2)
+    assert {hit.id for hit in fused} == {"a", "b", "x", "y"}
+
+
+def test_a_document_in_both_lists_beats_one_ranked_first_in_only_one() -> None:
+    fused = reciprocal_rank_fusion(["solo", "both"], ["both", "other"], k=60, depth=10)
+    assert fused[0].id == "both"
+
+
+def test_ties_go_to_the_better_single_rank_then_id() -> None:
+    fused = reciprocal_rank_fusion(["a", "b"], ["c", "d"], k=60, depth=10)
+    assert [hit.id for hit in fused] == ["a", "c", "b", "d"]
+
+
+def test_weights_shift_the_balance() -> None:
+    fused = reciprocal_rank_fusion(["a"], ["b"], k=60, depth=10, lexical_weight=1.0, semantic_weight=2.0)
+    assert fused[0].id == "b"
+
+
+def test_pins_go_first_in_order_and_unfound_pins_are_added() -> None:
+    fused = reciprocal_rank_fusion(["a", "b", "c"], [], k=60, depth=10)
+    pinned = pin_first(fused, ["c", "zz", "c"])
+    assert [hit.id for hit in pinned] == ["c", "zz", "a", "b"]
+    assert [hit.pinned for hit in pinned] == [True, True, False, False]
+    assert pinned[1].lexical_rank is None
+    assert pinned[1].semantic_rank is None

@@ -1,0 +1,221 @@
+"""The search library end to end on real databases (SQLite and PostgreSQL), a real ONNX model and real
+tantivy/faiss indexes on disk."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from paperwire.config import Settings
+from paperwire.db import embeddings
+from paperwire.db.engine import Database
+from paperwire.search import QueryError, SearchFilters, SearchService
+from paperwire.search.embedder import OnnxMiniLM, Vectors, paper_text
+
+from search_fixtures import PAPERS, paper, store
+
+
+def indexed_vector(service: SearchService, paper_id: str) -> Vectors:
+    index = service._loaded()
+    return index.vectors.vector(index.rows.row_of[paper_id])
+
+
+def ids(service: SearchService, query: str, **kwargs: object) -> list[str]:
+    return [hit.id for hit in service.search(query, **kwargs).hits]  # type: ignore[arg-type]
+
+
+def test_catch_up_indexes_and_stores_every_embedding(service: SearchService, db: Database) -> None:
+    store(db, [paper(*row) for row in PAPERS])
+    report = service.catch_up()
+    assert (report.seen, report.indexed, report.embedded, report.reused) == (6, 6, 6, 0)
+    assert embeddings.count_embeddings(db, model=service.embedder.name) == 6
+    assert service.status().documents == 6
+    assert service.status().behind == 0
+    again = service.catch_up()
+    assert again.changed == 0
+    assert again.embedded == 0
+
+
+def test_keyword_and_meaning_both_find_the_right_paper(indexed: SearchService) -> None:
+    assert ids(indexed, "diffusion")[0] == "2601.00001"
+    # No shared keyword: only the semantic side can connect these.
+    results = indexed.search("creating photographs with a sampler")
+    assert results.hits[0].id == "2601.00001"
+    assert results.hits[0].lexical_rank is None
+    assert results.hits[0].semantic_rank == 1
+    hit = indexed.search("cosmological simulations of dark matter").hits[0]
+    assert hit.id == "2601.00005"
+    assert hit.lexical_rank == 1
+    assert hit.semantic_rank == 1
+    assert hit.score > 0
+    assert not hit.pinned
+    assert hit.authors == ["Ada Lovelace", "Alan Turing"]
+    assert hit.categories == ["astro-ph.CO"]
+    assert hit.announced_on == date(2026, 2, 11)
+
+
+def test_exact_id_in_any_form_and_exact_title_are_pinned_first(indexed: SearchService) -> None:
+    for query in ("2601.00006", "2601.00006v1", "arXiv:2601.00006", "https://arxiv.org/abs/2601.00006v1"):
+        first = indexed.search(query).hits[0]
+        assert (first.id, first.pinned) == ("2601.00006", True), query
+    first = indexed.search("attention is ALL you need!").hits[0]
+    assert (first.id, first.pinned) == ("2601.00003", True)
+    assert not any(hit.pinned for hit in indexed.search("attention").hits)
+
+
+def test_filters_apply_to_both_lists(indexed: SearchService) -> None:
+    query = "neural networks and learning"
+    assert set(ids(indexed, query, filters=SearchFilters(categories=["cs.CL"]))) == {"2601.00003", "2601.00004"}
+    assert set(ids(indexed, query, filters=SearchFilters(categories=["math.*"]))) == {"2601.00006"}
+    assert set(ids(indexed, query, filters=SearchFilters(categories=["astro-ph"]))) == {"2601.00005"}
+    assert set(ids(indexed, query, filters=SearchFilters(has_code=True))) == {"2601.00001", "2601.00003"}
+    window = SearchFilters(since=date(2026, 2, 10), until=date(2026, 2, 11))
+    assert set(ids(indexed, query, filters=window)) == {"2601.00004", "2601.00005"}
+    assert ids(indexed, "2601.00006", filters=SearchFilters(categories=["cs"]))[:1] != ["2601.00006"]
+
+
+def test_sort_by_date_and_by_trending_scores(indexed: SearchService) -> None:
+    by_date = indexed.search("learning models", sort="date").hits
+    days = [hit.announced_on for hit in by_date]
+    assert days == sorted(days, reverse=True)  # type: ignore[type-var]
+    scores = {"2601.00005": 10.0, "2601.00002": 5.0}
+    assert ids(indexed, "learning models", sort="trending", sort_scores=scores)[:2] == ["2601.00005", "2601.00002"]
+
+
+def test_pages_do_not_overlap(indexed: SearchService) -> None:
+    first = ids(indexed, "learning", limit=3)
+    second = ids(indexed, "learning", limit=3, offset=3)
+    assert len(first) == 3
+    assert not set(first) & set(second)
+
+
+def test_snippets_mark_matches_and_are_html_safe(service: SearchService, db: Database) -> None:
+    store(db, [paper("2601.00009", "Safe snippets", "We compare <script>alert(1)</script> & diffusion models.")])
+    service.catch_up()
+    snippet = service.search("diffusion").hits[0].snippet_html
+    assert "<mark>diffusion</mark>" in snippet
+    assert "<script>" not in snippet
+    assert "&lt;script&gt;" in snippet
+    assert "&amp;" in snippet
+
+
+@pytest.mark.parametrize(
+    "query", ['"', "title:foo", "*", "(", "attention*", "$\\alpha$-stable $L^2$ \\mathbb{R}", "Ünïcödé 学习", "a:b:c"]
+)
+def test_special_characters_are_safe(indexed: SearchService, query: str) -> None:
+    message = ""
+    try:
+        indexed.search(query)
+    except QueryError as exc:  # only the documented one-line messages are allowed
+        message = str(exc)
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"query": " "}, "empty query"),
+        ({"query": "x" * 1001}, "too long"),
+        ({"query": '"open'}, "unclosed quote"),
+        ({"query": "x", "sort": "stars"}, "unknown sort"),
+        ({"query": "x", "limit": 0}, "limit"),
+        ({"query": "x", "filters": SearchFilters(categories=["no such!"])}, "not a category"),
+    ],
+)
+def test_bad_queries_raise_query_error(indexed: SearchService, kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        indexed.search(**kwargs)  # type: ignore[arg-type]
+
+
+def test_similar_excludes_the_paper_itself_in_any_version(indexed: SearchService) -> None:
+    hits = indexed.similar("2601.00003v2", limit=3)
+    assert "2601.00003" not in [hit.id for hit in hits]
+    assert len(hits) == 3
+    assert hits[0].semantic_rank == 1
+    assert hits[0].score >= hits[1].score >= hits[2].score
+    with pytest.raises(KeyError):
+        indexed.similar("2999.99999")
+
+
+def test_added_updated_and_deleted_papers_are_seen_by_the_next_query(indexed: SearchService, db: Database) -> None:
+    store(db, [paper("2601.00010", "Quantum error correction with surface codes", "Topological qubits.")])
+    report = indexed.catch_up()
+    assert (report.indexed, report.embedded) == (1, 1)
+    assert ids(indexed, "surface codes")[0] == "2601.00010"
+
+    store(db, [paper("2601.00010", "Photonic lattices", "Light in waveguide arrays.", version=2)])
+    indexed.catch_up()
+    assert ids(indexed, "photonic waveguide")[0] == "2601.00010"
+    old_words = indexed.search("surface codes qubits")
+    assert old_words.keyword_matches == 0  # the old title and abstract are gone from the keyword index
+    new_vector = indexed.embedder.embed([paper_text("Photonic lattices", "Light in waveguide arrays.")])[0]
+    assert float(indexed.embed_query("Photonic lattices. Light in waveguide arrays.") @ new_vector) > 0.99
+    assert indexed_vector(indexed, "2601.00010") @ new_vector > 0.99  # the vector was replaced too
+
+    store(db, [paper("2601.00010", "", "", version=3, deleted=True)])
+    report = indexed.catch_up()
+    assert report.removed == 1
+    assert "2601.00010" not in ids(indexed, "photonic waveguide lattices light")
+    assert "2601.00010" not in [h.id for h in indexed.similar("2601.00001", limit=20)]
+    with pytest.raises(KeyError):
+        indexed.similar("2601.00010")
+
+
+def test_a_paper_deleted_after_the_last_catch_up_is_left_out_of_results(indexed: SearchService, db: Database) -> None:
+    store(db, [paper("2601.00005", "", "", version=2, deleted=True)])
+    assert "2601.00005" not in ids(indexed, "dark matter halos")
+
+
+def test_a_second_node_reuses_stored_embeddings(
+    indexed: SearchService, db: Database, embedder: OnnxMiniLM, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    other = SearchService(Settings(home=Path(str(tmp_path)) / "node2"), db, embedder=embedder)
+    report = other.catch_up()
+    assert (report.indexed, report.embedded, report.reused) == (6, 0, 6)
+    assert ids(other, "diffusion")[0] == "2601.00001"
+
+
+def test_a_reader_process_picks_up_what_the_writer_saved(
+    indexed: SearchService, search_settings: Settings, db: Database, embedder: OnnxMiniLM
+) -> None:
+    reader = SearchService(search_settings, db, embedder=embedder)  # same index directory
+    assert reader.status().documents == 6
+    store(db, [paper("2601.00011", "Protein folding with language models", "Amino acid sequences.")])
+    indexed.catch_up()
+    assert ids(reader, "protein folding")[0] == "2601.00011"
+
+
+def test_rebuild_starts_over_and_keeps_stored_vectors(indexed: SearchService) -> None:
+    report = indexed.rebuild()
+    assert report.rebuilt
+    assert (report.indexed, report.embedded, report.reused) == (6, 0, 6)
+    assert indexed.status().documents == 6
+    assert ids(indexed, "diffusion")[0] == "2601.00001"
+
+
+def test_catch_up_is_busy_while_another_process_writes(indexed: SearchService) -> None:
+    with indexed.directory.write_lock(wait=False) as mine:
+        assert mine
+        # flock is per open file: a second open of the lock file in this process behaves like another process
+        assert indexed.catch_up().busy
+
+
+def test_switching_to_hnsw_above_the_threshold_keeps_results(
+    search_settings: Settings, db: Database, embedder: OnnxMiniLM
+) -> None:
+    settings = search_settings.model_copy(update={"search_hnsw_threshold": 3})
+    service = SearchService(settings, db, embedder=embedder)
+    store(db, [paper(*row) for row in PAPERS])
+    service.catch_up()
+    assert service.status().vector_index == "hnsw"
+    assert ids(service, "creating photographs with a sampler")[0] == "2601.00001"
+    assert ids(service, "learning", filters=SearchFilters(categories=["astro-ph.*"])) == ["2601.00005"]
+
+
+def test_embed_query_is_a_unit_vector(service: SearchService) -> None:
+    vector = service.embed_query("papers about diffusion models")
+    assert vector.shape == (384,)
+    assert abs(float((vector**2).sum()) - 1.0) < 1e-4
