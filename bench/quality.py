@@ -33,9 +33,9 @@ from paperwire.search.vectors import VectorIndex
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 RUN_DEPTH = 1000  # each single list is computed this deep once; fusion settings cut it
-K_GRID = (5, 10, 20, 30, 60, 100)
-DEPTH_GRID = (20, 50, 100, 200)
-WEIGHT_GRID = (0.5, 0.75, 1.0, 1.5)
+K_GRID = (10, 20, 30, 60)
+DEPTH_GRID = (50, 100, 200)
+WEIGHT_GRID = (1.0, 1.5, 2.0, 3.0)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from paperwire.db.engine import Database, normalize_url
 from paperwire.db.migrate import upgrade
 
 from replay_server import ReplayServer
+from smtp_sink import SmtpSink
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_URL = os.environ.get("PAPERWIRE_TEST_POSTGRES_URL")
@@ -74,3 +75,10 @@ def replay_server() -> Iterator[ReplayServer]:
     """A real local HTTP server replaying recorded responses (see ``replay_server.py``)."""
     with ReplayServer() as server:
         yield server
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) on a free local port."""
+    with SmtpSink() as sink:
+        yield sink

@@ -66,13 +66,12 @@ def plan(conn: Connection, messages: Sequence[PlannedMessage], *, now: datetime)
     added = insert_ignore(conn, outbox, rows)
     with_papers = [m for m in messages if m.paper_ids]
     if with_papers:
-        ids = dict(
+        ids: dict[str, int] = dict(
             conn.execute(
                 select(outbox.c.dedup_key, outbox.c.id).where(
                     outbox.c.dedup_key.in_([m.dedup_key for m in with_papers])
                 )
             )
-            .tuples()
             .all()
         )
         insert_ignore(

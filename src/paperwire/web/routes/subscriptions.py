@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from urllib.parse import quote
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Header, HTTPException, Request
@@ -242,7 +243,7 @@ def click(request: Request, services: ServicesDep, token: str) -> Response:
         paper_id = subscriptions.click(services.db, services.signer, token, now=utcnow())
     except TokenError as exc:
         return link_error(request, exc)
-    return RedirectResponse(str(request.url_for("paper_page", paper_id=paper_id)), status_code=302)
+    return RedirectResponse(f"/papers/{quote(paper_id, safe='/')}", status_code=302)
 
 
 @router.get("/f/{token}", response_class=HTMLResponse)
