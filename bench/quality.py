@@ -175,9 +175,7 @@ def judged(collection: Collection, half: str) -> list[str]:
     return ids
 
 
-def score(
-    collection: Collection, runs: dict[str, list[str]], qids: list[str]
-) -> tuple[float, float]:
+def score(collection: Collection, runs: dict[str, list[str]], qids: list[str]) -> tuple[float, float]:
     ndcg = float(np.mean([ndcg_at(runs[q], collection.qrels[q]) for q in qids]))
     recall = float(np.mean([recall_at(runs[q], collection.qrels[q]) for q in qids]))
     return ndcg, recall
@@ -190,9 +188,7 @@ class Runs:
     semantic: dict[str, list[str]]
 
     def hybrid(self, k: int, depth: int, weight: float) -> dict[str, list[str]]:
-        return {
-            q: hybrid_run(self.lexical[q], self.semantic[q], k, depth, weight) for q in self.lexical
-        }
+        return {q: hybrid_run(self.lexical[q], self.semantic[q], k, depth, weight) for q in self.lexical}
 
 
 def tune(all_runs: list[Runs]) -> tuple[int, int, float]:

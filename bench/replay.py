@@ -1,8 +1,9 @@
 """Trending replay: 61 real arXiv days with seeded synthetic signals, and refresh time at 100k papers.
 
-Usage: .venv/bin/python bench/replay.py [--postgres URL] [--papers 100000] [--baseline-papers 5000] [--quiet]
+Usage: .venv/bin/python bench/replay.py [--postgres URL] [--papers 100000] [--baseline-papers 5000]
+                                        [--load lab|busy|both] [--quiet] [--skip-replay]
 
-Part 1 (replay) ingests ../shared/corpus/arxiv-daily-2026 one day at a time; after each day it adds that
+Part 1 (replay, "lab" load) ingests ../shared/corpus/arxiv-daily-2026 one day at a time; after each day it adds that
 day's synthetic signals and refreshes trending at 18:00 UTC, printing the day window's top 5 and the refresh
 time. Synthetic signals (seed 7): every paper gets a heavy-tailed popularity (log-normal); from it come page
 views, upvotes, saves and digest clicks over its first ten days, Hugging Face upvotes for the day's 25 most
@@ -11,7 +12,7 @@ One "sock puppet" account upvotes, saves, views and clicks a paper nobody else l
 shows what the per-actor cap does.
 
 Part 2 (scale) replicates the corpus papers to ``--papers`` (synthetic ids, same days) with signals in the
-same proportions, and times: a full refresh (all three windows), a rerun (nothing changed: skipped), and the
+same proportions, at the "lab" and the ten times busier "busy" in-app load (``--load``), and times: a full refresh (all three windows), a rerun (nothing changed: skipped), and the
 baseline, the naive per-paper loop (one query per paper, the readable formula in plain Python), measured on
 ``--baseline-papers`` papers in the same run and extrapolated linearly (it says so).
 
@@ -46,6 +47,9 @@ from paperwire.trending.explain import describe
 from paperwire.trending.formula import EVENT_KINDS, SNAPSHOT_KINDS, WINDOWS, Event, Snapshot, params_for, score_paper
 
 SEED = 7
+# In-app activity: "lab" is a few hundred active readers (~2 in-app events per paper in its first days),
+# "busy" ten times that (about 30,000 events a day at 100k papers in 61 days).
+LOADS = {"lab": 0.1, "busy": 1.0}
 ACTIVE_DAYS = 10  # in-app activity on a paper spans its first days
 STAR_DAYS = 14  # the GitHub job follows recent papers for github_recent_days
 
@@ -55,6 +59,7 @@ class Synthetic:
     """Seeded synthetic signals for papers as they are announced."""
 
     rng: np.random.Generator
+    activity: float = 1.0  # multiplies every in-app rate: 1.0 = "lab", LOADS["busy"] = a busy public site
     papers: dict[str, tuple[float, date, float | None]] = dataclasses.field(default_factory=dict)  # pop, day, star base
 
     def announce(self, ids: list[str], day: date) -> None:
@@ -85,12 +90,12 @@ class Synthetic:
     def _in_app(self, paper_id: str, heat: float, midnight: datetime) -> list[tuple[str, Signal]]:
         out = []
         for kind, rate, pool in (
-            ("view", 6.0, 50_000),
+            ("view", 3.0, 50_000),
             ("upvote", 0.6, 3_000),
             ("save", 0.25, 3_000),
             ("click", 0.3, 5_000),
         ):
-            for actor in self.rng.integers(0, pool, self.rng.poisson(heat * rate)):
+            for actor in self.rng.integers(0, pool, self.rng.poisson(heat * rate * self.activity)):
                 at = midnight + timedelta(minutes=int(self.rng.integers(0, 18 * 60)))
                 at = midnight if kind in ("view", "click") else at  # one per visitor and day, as the app stores them
                 out.append(
@@ -115,8 +120,8 @@ def sock_puppet(day: date, paper_id: str) -> list[tuple[str, Signal]]:
     return [(paper_id, Signal(kind, 1.0, at, source, "puppet")) for kind, source in kinds]
 
 
-def replay(db: Database, settings: Settings, quiet: bool) -> None:
-    synthetic = Synthetic(np.random.default_rng(SEED))
+def replay(db: Database, settings: Settings, quiet: bool, load: str) -> None:
+    synthetic = Synthetic(np.random.default_rng(SEED), LOADS[load])
     puppet: str | None = None
     times = []
     for path in day_files():
@@ -146,8 +151,8 @@ def replay(db: Database, settings: Settings, quiet: bool) -> None:
     )
 
 
-def scale(db: Database, settings: Settings, n_papers: int, baseline_papers: int) -> None:
-    synthetic = Synthetic(np.random.default_rng(SEED + 1))
+def scale(db: Database, settings: Settings, n_papers: int, baseline_papers: int, load: str) -> None:
+    synthetic = Synthetic(np.random.default_rng(SEED + 1), LOADS[load])
     originals = [
         (
             date.fromisoformat(path.stem),
@@ -170,7 +175,7 @@ def scale(db: Database, settings: Settings, n_papers: int, baseline_papers: int)
     full = trending.refresh(db, settings, now=now)
     rerun = trending.refresh(db, settings, now=now)
     print(
-        f"scale: {stored:,} papers, {total_signals:,} signals; refresh (3 windows) {full.seconds:.2f} s "
+        f"scale ({load} load): {stored:,} papers, {total_signals:,} signals; refresh (3 windows) {full.seconds:.2f} s "
         f"reading {full.signals_read:,} signals, scoring {full.papers['month']:,} papers; rerun (unchanged) "
         f"{rerun.seconds * 1000:.0f} ms"
     )
@@ -208,6 +213,7 @@ def main() -> int:
     parser.add_argument("--baseline-papers", type=int, default=5_000)
     parser.add_argument("--quiet", action="store_true", help="no top 5 lists, only timings")
     parser.add_argument("--skip-replay", action="store_true")
+    parser.add_argument("--load", choices=[*LOADS, "both"], default="both", help="in-app activity (scale part)")
     args = parser.parse_args()
     if not CORPUS.exists():
         print(f"skipped: shared corpus not found at {SHARED}")
@@ -226,14 +232,15 @@ def main() -> int:
             if not args.skip_replay:
                 db, cleanup = make_db()
                 try:
-                    replay(db, settings, args.quiet)
+                    replay(db, settings, args.quiet, "lab")
                 finally:
                     cleanup()
-            db, cleanup = make_db()
-            try:
-                scale(db, settings, args.papers, args.baseline_papers)
-            finally:
-                cleanup()
+            for load in LOADS if args.load == "both" else [args.load]:
+                db, cleanup = make_db()
+                try:
+                    scale(db, settings, args.papers, args.baseline_papers, load)
+                finally:
+                    cleanup()
     return 0
 
 

@@ -15,9 +15,9 @@ from sqlalchemy.engine import make_url
 from paperwire.config import Settings
 from paperwire.db.engine import Database, normalize_url
 from paperwire.db.migrate import upgrade
+from smtp_sink import SmtpSink
 
 from replay_server import ReplayServer
-from smtp_sink import SmtpSink
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_URL = os.environ.get("PAPERWIRE_TEST_POSTGRES_URL")

@@ -141,7 +141,7 @@ class Settings(BaseSettings):
         default=256,
         description="Tokens of title + abstract embedded per paper (longer text is truncated).",
     )
-    search_embed_batch_size: int = Field(default=32, description="Texts per ONNX inference call.")
+    search_embed_batch_size: int = Field(default=8, description="Texts per ONNX inference call.")
     search_hnsw_threshold: int = Field(
         default=50_000,
         description="Indexed papers above which the vector index switches from exact search to HNSW.",
@@ -150,7 +150,10 @@ class Settings(BaseSettings):
         default=128, description="HNSW search breadth: higher finds more true neighbours, slower."
     )
     search_rrf_k: int = Field(
-        default=60, description="Reciprocal rank fusion constant k (score = sum of 1 / (k + rank))."
+        default=20, description="Reciprocal rank fusion constant k (score = sum of weight / (k + rank))."
+    )
+    search_semantic_weight: float = Field(
+        default=2.0, description="Weight of the semantic list in fusion (the keyword list weighs 1)."
     )
     search_depth: int = Field(
         default=100, description="Hits taken from each of the keyword and semantic lists before fusion."
@@ -202,6 +205,11 @@ class Settings(BaseSettings):
         default=0.2,
         description="Largest share of a paper's in-app signal (votes, saves, views, clicks) one user or "
         "visitor may contribute (never less than one upvote's worth).",
+    )
+    trending_keep: int = Field(
+        default=5000,
+        description="Papers kept on each window's trending list (its depth; search's sort-by-trending sees "
+        "these, any other paper scores 0).",
     )
     github_api_url: str = Field(default="https://api.github.com", description="GitHub REST API base URL.")
     github_token: SecretStr | None = Field(

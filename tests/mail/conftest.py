@@ -10,7 +10,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from smtp_sink import SmtpSink
 
 from paperwire.config import Settings
 from paperwire.db import subscribers as subs
@@ -19,6 +18,7 @@ from paperwire.db.migrate import upgrade
 from paperwire.db.subscribers import Preferences, Subscriber
 from paperwire.ingest import service
 from paperwire.search import SearchService
+from smtp_sink import SmtpSink
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 DAY_FILE = FIXTURES / "arxiv_daily" / "head50" / "2026-05-14.jsonl"
@@ -39,8 +39,12 @@ class World:
 
 def world_settings(home: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "home": home, "base_url": "https://papers.example.org", "mail_from": "paperwire <digest@papers.example.org>",
-        "mail_retry_seconds": 0.05, "outbox_lease_seconds": 5.0, "mail_connections": 2,
+        "home": home,
+        "base_url": "https://papers.example.org",
+        "mail_from": "paperwire <digest@papers.example.org>",
+        "mail_retry_seconds": 0.05,
+        "outbox_lease_seconds": 5.0,
+        "mail_connections": 2,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

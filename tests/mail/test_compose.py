@@ -10,14 +10,22 @@ from paperwire.mail.compose import DigestContext, DigestItem, compose_digest, no
 
 def context(**overrides: object) -> DigestContext:
     item = DigestItem(
-        id="2605.13343", title="Sparse <Experts> & friends", authors=["Ada Lovelace", "Alan Turing"],
-        categories=["cs.LG"], summary="We route tokens.", why="matches your topic “mixture of experts”",
-        code_link="https://github.com/acme/moe", url="https://papers.example.org/c/TOKEN1",
+        id="2605.13343",
+        title="Sparse <Experts> & friends",
+        authors=["Ada Lovelace", "Alan Turing"],
+        categories=["cs.LG"],
+        summary="We route tokens.",
+        why="matches your topic “mixture of experts”",
+        code_link="https://github.com/acme/moe",
+        url="https://papers.example.org/c/TOKEN1",
         fewer_url="https://papers.example.org/f/TOKEN2",
     )
     values: dict[str, object] = {
-        "email": "ada@example.org", "period_label": "Thursday, May 14, 2026", "items": [item],
-        "manage_url": "https://papers.example.org/manage/M", "unsubscribe_url": "https://papers.example.org/u/U",
+        "email": "ada@example.org",
+        "period_label": "Thursday, May 14, 2026",
+        "items": [item],
+        "manage_url": "https://papers.example.org/manage/M",
+        "unsubscribe_url": "https://papers.example.org/u/U",
         "unsubscribe_token": "U",
     }
     values.update(overrides)
@@ -31,7 +39,8 @@ def settings() -> Settings:
 def parts(message: EmailMessage) -> tuple[str, str]:
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
-    assert text is not None and html is not None
+    assert text is not None
+    assert html is not None
     return text.get_content(), html.get_content()
 
 
@@ -51,8 +60,12 @@ def test_headers_for_one_click_unsubscribe_and_threading() -> None:
 
 def test_text_and_html_parts_carry_the_same_links() -> None:
     text, html = parts(compose_digest(settings(), context()))
-    for link in ("https://papers.example.org/c/TOKEN1", "https://papers.example.org/f/TOKEN2",
-                 "https://papers.example.org/manage/M", "https://papers.example.org/u/U"):
+    for link in (
+        "https://papers.example.org/c/TOKEN1",
+        "https://papers.example.org/f/TOKEN2",
+        "https://papers.example.org/manage/M",
+        "https://papers.example.org/u/U",
+    ):
         assert link in text
         assert link in html
     assert "Why: matches your topic “mixture of experts”" in text

@@ -6,16 +6,16 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from conftest import LISTING_DAY, NOW, World
 from fastapi.testclient import TestClient
-from smtp_sink import SmtpSink
 
+from conftest import LISTING_DAY, NOW, World
 from paperwire.db import outbox
 from paperwire.db import subscribers as subs
 from paperwire.jobs import pipeline
 from paperwire.mail.digest import due_on_day, plan_digests
 from paperwire.mail.sender import Sender
 from paperwire.web.app import create_app
+from smtp_sink import SmtpSink
 
 
 def send_all(world: World) -> None:
@@ -59,9 +59,11 @@ def test_one_click_unsubscribe_post_stops_digests(world: World, smtp_sink: SmtpS
     assert url
     client = TestClient(create_app(world.settings, db=world.db, search=world.search))
     # RFC 8058: the mail client POSTs this body, with no cookies and no CSRF token.
-    response = client.post(url.group(1).replace("https://papers.example.org", ""),
-                           content=b"List-Unsubscribe=One-Click",
-                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        url.group(1).replace("https://papers.example.org", ""),
+        content=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 200
     assert subs.get(world.db, subscriber.id).status == subs.UNSUBSCRIBED  # type: ignore[union-attr]
     assert plan(world, LISTING_DAY + timedelta(days=1)) == 0
@@ -81,8 +83,16 @@ def test_rerun_sends_nothing_twice_and_next_day_never_repeats_a_paper(world: Wor
     from paperwire.ingest.pipeline import utcnow
     from paperwire.ingest.records import PaperRecord, make_record
 
-    fresh = [make_record(raw_id=f"2605.9{n:04d}", title=f"New learning paper {n}", abstract="learning",
-                         source="t", announced=LISTING_DAY + timedelta(days=1)) for n in range(3)]
+    fresh = [
+        make_record(
+            raw_id=f"2605.9{n:04d}",
+            title=f"New learning paper {n}",
+            abstract="learning",
+            source="t",
+            announced=LISTING_DAY + timedelta(days=1),
+        )
+        for n in range(3)
+    ]
     with world.db.write() as conn:
         upsert_papers(conn, [r for r in fresh if isinstance(r, PaperRecord)], now=utcnow())
     world.search.catch_up()
@@ -130,7 +140,8 @@ def test_5xx_suppresses_the_address_with_the_reason(world: World, smtp_sink: Smt
     report = Sender(world.db, world.settings).run(until_empty=True)
     assert (report.sent, report.suppressed) == (1, 1)
     gone = subs.find(world.db, "gone@example.org")
-    assert gone is not None and gone.suppressed_at is not None
+    assert gone is not None
+    assert gone.suppressed_at is not None
     assert "550" in (gone.suppressed_reason or "")
     assert not smtp_sink.to("gone@example.org")
     assert plan(world, LISTING_DAY + timedelta(days=1)) == 0  # suppressed: never planned again
@@ -140,9 +151,9 @@ def test_broken_smtp_server_loses_nothing(world: World, smtp_sink: SmtpSink) -> 
     world.subscriber("patient@example.org")
     plan(world, LISTING_DAY)
     dead = world.settings.model_copy(update={"mail_url": "smtp://127.0.0.1:9"})  # nothing listens there
-    report = Sender(world.db, dead).run(until_empty=True)
+    report = Sender(world.db, dead).run(until_empty=False)  # one pass: try what is due, then stop
     assert report.retried == 1
-    assert outbox.counts(world.db) == {"retry": 1}
+    assert outbox.counts(world.db) == {"retry": 1}  # kept for later, not lost
     while outbox.counts(world.db).get("retry"):
         Sender(world.db, world.settings).run(until_empty=True)
     assert len(smtp_sink.to("patient@example.org")) == 1

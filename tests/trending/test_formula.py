@@ -139,9 +139,7 @@ def _fields(params: Params) -> dict[str, object]:
 
 # --- the vectorised formula equals the readable one ------------------------------------------------------
 
-snapshot_st = st.tuples(
-    st.integers(0, 3), st.sampled_from(SNAPSHOT_KINDS), st.integers(0, 500), st.floats(0, 1500)
-)
+snapshot_st = st.tuples(st.integers(0, 3), st.sampled_from(SNAPSHOT_KINDS), st.integers(0, 500), st.floats(0, 1500))
 event_st = st.tuples(st.integers(0, 3), st.sampled_from(EVENT_KINDS), st.integers(0, 4), st.floats(-5, 1500))
 
 
@@ -176,9 +174,7 @@ def test_vectorised_equals_readable(
             assert vectorised.amounts[paper, KINDS.index(kind)] == pytest.approx(amount, rel=1e-9)
 
 
-def _increments(
-    snaps: list[tuple[int, str, int, float]], events: list[tuple[int, str, int, float]]
-) -> Increments:
+def _increments(snaps: list[tuple[int, str, int, float]], events: list[tuple[int, str, int, float]]) -> Increments:
     """What ``refresh`` builds from the database: series in time order, rises from a floor of 0."""
     series = sorted(snaps, key=lambda s: (s[0], KINDS.index(s[1]), -s[3]))
     group = np.array([p * len(KINDS) + KINDS.index(k) for p, k, _, _ in series], dtype=np.int64)

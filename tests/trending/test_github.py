@@ -48,9 +48,7 @@ def hf_papers(db: Database, settings: Settings) -> Database:
     return db
 
 
-def run(
-    db: Database, settings: Settings, server: ReplayServer, **overrides: object
-) -> tuple[StarsReport, list[float]]:
+def run(db: Database, settings: Settings, server: ReplayServer, **overrides: object) -> tuple[StarsReport, list[float]]:
     config = settings.model_copy(update={"github_api_url": server.url(), "http_retries": 1, **overrides})
     waits: list[float] = []
     with GitHubClient(config, sleep=waits.append) as client:
@@ -90,9 +88,7 @@ def test_a_rerun_the_same_day_asks_only_what_it_did_not_get(
     assert stars_of(hf_papers, "2608.19880") == [(datetime(2026, 8, 22), 412.0)]
 
 
-def test_the_token_is_sent_when_set(
-    hf_papers: Database, settings: Settings, replay_server: ReplayServer
-) -> None:
+def test_the_token_is_sent_when_set(hf_papers: Database, settings: Settings, replay_server: ReplayServer) -> None:
     replay_server.route(github_answer)
     run(hf_papers, settings, replay_server, github_token=SecretStr("ghp_example"), github_max_repos=1)
     assert [r.headers["Authorization"] for r in replay_server.requests] == ["Bearer ghp_example"]
@@ -126,9 +122,7 @@ def test_spent_rate_limit_stops_cleanly_and_the_next_run_resumes(
     assert stars_of(hf_papers, "2608.18580") == [(datetime(2026, 8, 22), 57.0)]
 
 
-def test_a_short_rate_limit_is_waited_out(
-    hf_papers: Database, settings: Settings, replay_server: ReplayServer
-) -> None:
+def test_a_short_rate_limit_is_waited_out(hf_papers: Database, settings: Settings, replay_server: ReplayServer) -> None:
     replay_server.queue("/repos/google-research/envharness", rate_limited(reset_in=5))
     replay_server.route(github_answer)
     report, waits = run(hf_papers, settings, replay_server)
@@ -141,9 +135,7 @@ def test_a_short_rate_limit_is_waited_out(
 def test_secondary_rate_limit_with_retry_after(
     hf_papers: Database, settings: Settings, replay_server: ReplayServer
 ) -> None:
-    replay_server.queue(
-        "/repos/stokou/facet-terminal", Reply(403, b'{"message": "secondary"}', {"Retry-After": "2"})
-    )
+    replay_server.queue("/repos/stokou/facet-terminal", Reply(403, b'{"message": "secondary"}', {"Retry-After": "2"}))
     replay_server.route(github_answer)
     report, waits = run(hf_papers, settings, replay_server)
     assert (report.recorded, waits) == (2, [2.0])
@@ -161,9 +153,7 @@ def test_a_rejected_token_stops_with_a_clear_message(
 def test_trending_papers_are_checked_even_when_old(
     db: Database, settings: Settings, replay_server: ReplayServer
 ) -> None:
-    add_papers(
-        db, paper("2601.00001", date(2026, 1, 5), code=["https://github.com/google-research/envharness"])
-    )
+    add_papers(db, paper("2601.00001", date(2026, 1, 5), code=["https://github.com/google-research/envharness"]))
     trending.record_reaction(db, user_id="ann", paper_id="2601.00001", kind="upvote", on=True, now=NOW)
     replay_server.route(github_answer)
     assert run(db, settings, replay_server)[0].planned == 0  # old and not trending yet

@@ -16,9 +16,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def test_history_holds_each_days_increments(db: Database) -> None:
     add_papers(db, paper("2603.00001", date(2026, 3, 1)))
-    add_signal(
-        db, "2603.00001", "github_stars", 100, datetime(2026, 2, 20), source="github"
-    )  # before the span
+    add_signal(db, "2603.00001", "github_stars", 100, datetime(2026, 2, 20), source="github")  # before the span
     add_signal(db, "2603.00001", "github_stars", 130, datetime(2026, 3, 2), source="github")
     add_signal(db, "2603.00001", "github_stars", 125, datetime(2026, 3, 3), source="github")  # a drop
     add_signal(db, "2603.00001", "hf_upvotes", 12, datetime(2026, 3, 3))

@@ -41,9 +41,7 @@ def test_hf_daily_fixture_ranks_by_decayed_signals(db: Database, settings: Setti
     assert top.title == "EnvHarness: Awakening Static Worlds for Agent Learning"
     assert top.why == {"hf_upvotes": 163.0, "hf_comments": 1.0, "github_stars": 8.0}
     z = 172 / 175
-    assert top.score == pytest.approx(
-        1 + z * (math.log(164) + 0.5 * math.log(9) + 0.5 * math.log(2)), abs=1e-4
-    )
+    assert top.score == pytest.approx(1 + z * (math.log(164) + 0.5 * math.log(9) + 0.5 * math.log(2)), abs=1e-4)
     assert sum(top.points.values()) == pytest.approx(top.score, abs=1e-3)
     assert top.code_links == ["https://github.com/google-research/envharness"]
 
@@ -77,9 +75,7 @@ def test_fresh_install_without_signals_shows_newest_first(db: Database, settings
     assert ids(day) == sorted(ids(day), reverse=True)  # equal priors: newest id first
     assert all(i.why == {} and i.points == {"recency_prior": 1.0} for i in day)
     month = trending.trending(db, settings, window="month", limit=100)
-    assert [i.announced_on for i in month] == [date(2026, 6, 25)] * 26 + [
-        date(2026, 5, 14)
-    ] * 48  # 48 unique ids
+    assert [i.announced_on for i in month] == [date(2026, 6, 25)] * 26 + [date(2026, 5, 14)] * 48  # 48 unique ids
 
 
 def test_one_user_upvoting_and_saving_counts_less_than_two_users(db: Database, settings: Settings) -> None:
@@ -129,9 +125,7 @@ def test_stored_scores_equal_scores_computed_on_the_fly(db: Database, settings: 
         for visitor in range(n + 1):
             trending.record_view(db, paper_id=paper_id, visitor=f"v{visitor}", now=now)
     queries = [("day", None), ("week", "cs.LG"), ("month", "cs.*"), ("day", "cs"), ("day", "math.PR")]
-    on_the_fly = [
-        trending.trending(db, settings, window=w, category=c, now=now, limit=50) for w, c in queries
-    ]
+    on_the_fly = [trending.trending(db, settings, window=w, category=c, now=now, limit=50) for w, c in queries]
     trending.refresh(db, settings, now=now)
     from_table = [trending.trending(db, settings, window=w, category=c, limit=50) for w, c in queries]
     assert from_table == on_the_fly

@@ -53,9 +53,7 @@ def test_counts_and_what_a_user_gave(two_papers: Database) -> None:
         "2603.00002": {"upvote": 0, "save": 1},
         "nope": {"upvote": 0, "save": 0},
     }
-    assert trending.user_reactions(db, "ann", ["2603.00001", "2603.00002"]) == {
-        "2603.00001": {"upvote", "save"}
-    }
+    assert trending.user_reactions(db, "ann", ["2603.00001", "2603.00002"]) == {"2603.00001": {"upvote", "save"}}
     assert trending.user_papers(db, "bob", "upvote") == ["2603.00001"]
     assert [p["id"] for p in trending.saved_papers(db, "bob")] == ["2603.00002"]
     assert trending.saved_papers(db, "bob")[0]["saved_at"] == NOW
@@ -71,10 +69,7 @@ def test_saved_papers_newest_first(two_papers: Database) -> None:
 
 def test_views_and_clicks_count_once_per_day(two_papers: Database) -> None:
     db = two_papers
-    views = [
-        trending.record_view(db, paper_id="2603.00001", visitor="v1", now=datetime(2026, 3, 2, h))
-        for h in (1, 9)
-    ]
+    views = [trending.record_view(db, paper_id="2603.00001", visitor="v1", now=datetime(2026, 3, 2, h)) for h in (1, 9)]
     assert views == [True, False]
     assert trending.record_view(db, paper_id="2603.00001", visitor="v1", now=datetime(2026, 3, 3, 1))
     assert trending.record_click(db, paper_id="2603.00001", subscriber="s1", now=NOW)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from email import message_from_string, policy
 from collections.abc import Iterator
+from email import message_from_string, policy
 from pathlib import Path
 
 import pytest

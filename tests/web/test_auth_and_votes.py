@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from conftest import csrf_of, latest_link, sign_in
 from fastapi.testclient import TestClient
 
+from conftest import csrf_of, latest_link, sign_in
 from paperwire.db import dev_mail
 from paperwire.db.engine import Database
 from paperwire.web.security import safe_next
@@ -21,7 +21,8 @@ def test_magic_link_signs_in_once(client: TestClient, site_db: Database) -> None
     confirm = other.get(link.replace("http://testserver", ""))
     token = re.search(r'name="token" value="([^"]+)"', confirm.text)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', confirm.text)
-    assert token and csrf
+    assert token
+    assert csrf
     replay = other.post("/signin/confirm", data={"token": token.group(1), "csrf_token": csrf.group(1)})
     assert replay.status_code == 400
     assert "already used" in replay.text

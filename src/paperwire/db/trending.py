@@ -6,12 +6,12 @@ reads hundreds of thousands of rows, and parsing each timestamp in Python would 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Float, and_, cast, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Float, and_, case, cast, delete, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnClause
 
 from paperwire.db.schema import papers, signals, trending_scores, trending_state
@@ -19,13 +19,13 @@ from paperwire.db.upsert import insert_ignore
 
 STATE_NAME = "scores"
 _INSERT_CHUNK = 5_000
+_IN_CHUNK = 900  # ids per IN (...) list; old SQLite builds allow 999 parameters
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
     id: str
     day: date | None  # announcement day (else the submission day)
-    categories: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +77,23 @@ def candidates(conn: Connection, first_day: date, last_day: date, since: datetim
         papers.c.submitted_at >= _day_start(first_day),
         papers.c.submitted_at < _day_start(last_day + timedelta(1)),
     )
-    query = select(papers.c.id, papers.c.announced_on, papers.c.submitted_at, papers.c.categories).where(
+    query = select(papers.c.id, papers.c.announced_on, papers.c.submitted_at).where(
         papers.c.deleted.is_(False), or_(announced_in, submitted_in, papers.c.id.in_(recent_signal))
     )
     found = []
-    for paper_id, announced, submitted, categories in conn.execute(query):
+    for paper_id, announced, submitted in conn.execute(query):
         day = announced or (submitted.date() if submitted else None)
         if day is None or day <= last_day:  # a paper listed after `now` did not exist yet
-            found.append(Candidate(paper_id, day, list(categories)))
+            found.append(Candidate(paper_id, day))
+    return found
+
+
+def categories_of(conn: Connection, paper_ids: Sequence[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(paper_ids), _IN_CHUNK):
+        chunk = list(paper_ids[start : start + _IN_CHUNK])
+        query = select(papers.c.id, papers.c.categories).where(papers.c.id.in_(chunk))
+        found.update({row.id: list(row.categories) for row in conn.execute(query)})
     return found
 
 
@@ -114,13 +123,40 @@ def snapshot_floors(
 
 
 def event_rows(
-    conn: Connection, kinds: Sequence[str], since: datetime, now: datetime
-) -> list[tuple[str, str, str, float]]:
-    """(paper, kind, actor, epoch seconds) of in-app events in ``(since, now]``."""
-    query = select(signals.c.paper_id, signals.c.kind, signals.c.actor, epoch_seconds(conn, signals.c.at)).where(
-        signals.c.kind.in_(kinds), signals.c.at > since, signals.c.at <= now
-    )
-    return [tuple(row) for row in conn.execute(query)]
+    conn: Connection, weights: Mapping[str, float], floor: float, since: datetime, now: datetime
+) -> tuple[list[tuple[str, str, float, int]], list[tuple[str, str, str, float]]]:
+    """In-app events in ``(since, now]``: counted together per (paper, kind, moment), and one by one for
+    the actors who may reach the per-actor cap.
+
+    An actor whose undecayed weighted mass on a paper is at most ``floor`` can never exceed the cap (which is
+    never below ``floor``), so only the others need their events one by one; the rest is counted in SQL, a
+    row per paper and day instead of a row per view. Returns ``(counted, heavy)``: ``(paper, kind, epoch
+    seconds, count)`` rows of every event, and ``(paper, kind, actor, epoch seconds)`` rows of the events of
+    heavy actors (already included in ``counted``: the caller moves them).
+    """
+    in_window = (signals.c.kind.in_(list(weights)), signals.c.at > since, signals.c.at <= now)
+    mass = case(*((signals.c.kind == kind, w) for kind, w in weights.items()), else_=0.0)
+    heavy_pairs = conn.execute(
+        select(signals.c.paper_id, signals.c.actor)
+        .where(*in_window)
+        .group_by(signals.c.paper_id, signals.c.actor)
+        .having(func.sum(mass) > floor)
+    ).all()
+    at = epoch_seconds(conn, signals.c.at)
+    counted = conn.execute(
+        select(signals.c.paper_id, signals.c.kind, at, func.count())
+        .where(*in_window)
+        .group_by(signals.c.paper_id, signals.c.kind, signals.c.at)
+    ).all()
+    pairs = {(paper_id, actor) for paper_id, actor in heavy_pairs}
+    detail: list[tuple[str, str, str, float]] = []
+    actors = sorted({actor for _, actor in pairs})
+    for start in range(0, len(actors), _IN_CHUNK):
+        query = select(signals.c.paper_id, signals.c.kind, signals.c.actor, at).where(
+            *in_window, signals.c.actor.in_(actors[start : start + _IN_CHUNK])
+        )
+        detail.extend((r[0], r[1], r[2], float(r[3])) for r in conn.execute(query) if (r[0], r[2]) in pairs)
+    return [(row[0], row[1], float(row[2]), int(row[3])) for row in counted], detail
 
 
 # --- stored scores --------------------------------------------------------------------------------------
@@ -217,13 +253,13 @@ def papers_with_code(conn: Connection, announced_since: date, also: Sequence[str
 def last_observed(conn: Connection, kind: str, source: str, paper_ids: Sequence[str]) -> dict[str, datetime]:
     """When each paper last got a ``kind`` signal from ``source``."""
     found: dict[str, datetime] = {}
-    for start in range(0, len(paper_ids), _INSERT_CHUNK):
+    for start in range(0, len(paper_ids), _IN_CHUNK):
         query = (
             select(signals.c.paper_id, func.max(signals.c.at))
             .where(
                 signals.c.kind == kind,
                 signals.c.source == source,
-                signals.c.paper_id.in_(list(paper_ids[start : start + _INSERT_CHUNK])),
+                signals.c.paper_id.in_(list(paper_ids[start : start + _IN_CHUNK])),
             )
             .group_by(signals.c.paper_id)
         )

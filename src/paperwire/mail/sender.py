@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import random
 import socket
 import threading
@@ -42,7 +41,7 @@ from paperwire.mail.transport import (
 )
 
 log = logging.getLogger(__name__)
-CLAIM_BATCH = 50
+CLAIM_BATCH = 5  # per connection: small, so claimed rows never wait long enough to lose their lease
 MAX_RETRY_DELAY = timedelta(hours=6)
 
 
@@ -121,51 +120,60 @@ class Sender:
     def run(
         self, *, until_empty: bool = False, stop: threading.Event | None = None, idle_wait: float = 1.0
     ) -> SendReport:
-        """Send what is due. ``until_empty``: keep going until no row is pending, retrying or leased
-        (waiting out retry times and the leases of dead senders); otherwise stop when nothing is due."""
+        """Send what is due over ``mail_connections`` connections. ``until_empty``: keep going until no
+        row is pending, leased or due for retry (waiting out the leases of dead senders); otherwise stop
+        when nothing is due."""
         report = SendReport()
         started = time.perf_counter()
-        work: queue.Queue[OutboxRow | None] = queue.Queue(maxsize=CLAIM_BATCH * 2)
         workers = [
-            threading.Thread(target=self._worker, args=(work, report), daemon=True, name=f"sender-{n}")
+            threading.Thread(
+                target=self._worker, args=(report, until_empty, stop, idle_wait), daemon=True, name=f"sender-{n}"
+            )
             for n in range(max(1, self.settings.mail_connections))
         ]
         for worker in workers:
             worker.start()
-        try:
-            self._claim_loop(work, until_empty=until_empty, stop=stop, idle_wait=idle_wait)
-        finally:
-            for _ in workers:
-                work.put(None)
-            for worker in workers:
-                worker.join()
+        for worker in workers:
+            worker.join()
         report.seconds = time.perf_counter() - started
         return report
 
-    def _claim_loop(
-        self,
-        work: queue.Queue[OutboxRow | None],
-        *,
-        until_empty: bool,
-        stop: threading.Event | None,
-        idle_wait: float,
-    ) -> None:
-        while not (stop and stop.is_set()):
-            rows = outbox.claim(
-                self.db,
-                owner=self.owner,
-                limit=CLAIM_BATCH,
-                lease_seconds=self.settings.outbox_lease_seconds,
-                now=self.clock(),
-            )
-            for row in rows:
-                work.put(row)
-            if rows:
-                continue
-            work.join()  # let the in-flight rows finish before deciding that nothing is left
-            if not until_empty or outbox.outstanding(self.db, now=self.clock()) == 0:
-                return
-            self._sleep_until_due(idle_wait, stop)
+    def _worker(self, report: SendReport, until_empty: bool, stop: threading.Event | None, idle_wait: float) -> None:
+        """One connection: claim a few rows at a time (so no claimed row waits long enough in a queue to
+        lose its lease), deliver them, repeat."""
+        transport = self.transport_factory()
+        sent_on_connection = 0
+        try:
+            while not (stop and stop.is_set()):
+                rows = outbox.claim(
+                    self.db,
+                    owner=self.owner,
+                    limit=CLAIM_BATCH,
+                    lease_seconds=self.settings.outbox_lease_seconds,
+                    now=self.clock(),
+                )
+                if not rows:
+                    if not until_empty or outbox.outstanding(self.db, now=self.clock()) == 0:
+                        return
+                    self._sleep_until_due(idle_wait, stop)
+                    continue
+                for row in rows:
+                    report.add(self._deliver_safely(row, transport))
+                    sent_on_connection += 1
+                    limit = self.settings.mail_messages_per_connection
+                    if limit and sent_on_connection >= limit:
+                        transport.close()  # the next message opens a fresh connection
+                        sent_on_connection = 0
+        finally:
+            transport.close()
+
+    def _deliver_safely(self, row: OutboxRow, transport: Transport) -> str:
+        self.throttle.wait()
+        try:
+            return self.deliver(row, transport)
+        except Exception:  # one broken row must not stop the sender; its lease brings it back later
+            log.exception("sending outbox row %s failed unexpectedly", row.id)
+            return "retried"
 
     def _sleep_until_due(self, idle_wait: float, stop: threading.Event | None) -> None:
         due = outbox.next_due_at(self.db)
@@ -174,27 +182,6 @@ class Sender:
             stop.wait(seconds)
         else:
             time.sleep(seconds)
-
-    def _worker(self, work: queue.Queue[OutboxRow | None], report: SendReport) -> None:
-        transport = self.transport_factory()
-        sent_on_connection = 0
-        try:
-            while (row := work.get()) is not None:
-                try:
-                    self.throttle.wait()
-                    outcome = self.deliver(row, transport)
-                    report.add(outcome)
-                    sent_on_connection += 1
-                    limit = self.settings.mail_messages_per_connection
-                    if limit and sent_on_connection >= limit:
-                        transport.close()  # the next message opens a fresh connection
-                        sent_on_connection = 0
-                except Exception:  # one broken row must not stop the sender; the lease brings it back
-                    log.exception("sending outbox row %s failed unexpectedly", row.id)
-                finally:
-                    work.task_done()
-        finally:
-            transport.close()
 
     # --- one message -------------------------------------------------------------------------------------
 

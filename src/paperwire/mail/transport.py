@@ -114,13 +114,13 @@ class SmtpTransport:
             smtp = self._smtp = self._smtp or self._connect()
             self._transaction(smtp, message, before_final)
         except LeaseLost:
-            self.close()  # abandon the open DATA: the server drops the unfinished message
+            self.abort()  # drop the connection mid-DATA: the server discards the unfinished message
             raise
         except smtplib.SMTPResponseException as exc:
             self._reset_or_close()
             self._raise_for_code(exc.smtp_code, exc.smtp_error)
         except (smtplib.SMTPException, OSError) as exc:
-            self.close()  # the connection is in an unknown state: start afresh next time
+            self.abort()  # the connection is in an unknown state: start afresh next time
             raise TemporaryFailure(f"SMTP {self.host}:{self.port}: {exc}") from exc
 
     def _transaction(self, smtp: smtplib.SMTP, message: EmailMessage, before_final: BeforeFinal | None) -> None:
@@ -140,7 +140,7 @@ class SmtpTransport:
             if self._smtp is not None:
                 self._smtp.rset()
         except (smtplib.SMTPException, OSError):
-            self.close()
+            self.abort()
 
     @staticmethod
     def _raise_for_code(code: int, text: bytes | str) -> None:
@@ -150,9 +150,18 @@ class SmtpTransport:
         raise TemporaryFailure(f"{code} {reason}")
 
     def close(self) -> None:
+        """Say goodbye politely (QUIT) on a healthy connection."""
         if self._smtp is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.quit()
+            self._smtp = None
+
+    def abort(self) -> None:
+        """Drop the connection without a word: after an error, or in the middle of DATA where a QUIT would
+        only be read as more message text."""
+        if self._smtp is not None:
+            with contextlib.suppress(OSError):
+                self._smtp.close()
             self._smtp = None
 
 

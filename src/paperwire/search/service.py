@@ -46,6 +46,7 @@ class SearchService:
         self._lock = ReadWriteLock()
         self._open_lock = threading.Lock()
         self._query_vectors: OrderedDict[str, Vectors] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     # --- the model and the index ------------------------------------------------------------------------
 
@@ -188,13 +189,15 @@ class SearchService:
 
     def embed_query(self, text: str) -> Vectors:
         """A query's unit vector (cached: the same query paged through is embedded once)."""
-        cached = self._query_vectors.get(text)
+        with self._cache_lock:
+            cached = self._query_vectors.get(text)
         if cached is not None:
             return cached
         vector: Vectors = self.embedder.embed([text])[0]
-        self._query_vectors[text] = vector
-        while len(self._query_vectors) > QUERY_CACHE_SIZE:
-            self._query_vectors.popitem(last=False)
+        with self._cache_lock:  # web requests run on several threads
+            self._query_vectors[text] = vector
+            while len(self._query_vectors) > QUERY_CACHE_SIZE:
+                self._query_vectors.popitem(last=False)
         return vector
 
     def search(
@@ -232,7 +235,13 @@ class SearchService:
         allowed = index.rows.mask(filters)
         neighbours = index.vectors.search(self.embed_query(parsed.text), depth, allowed)
         semantic_ids = [index.rows.ids[n.row] for n in neighbours]
-        fused = reciprocal_rank_fusion(lexical_ids, semantic_ids, k=self.settings.search_rrf_k, depth=depth)
+        fused = reciprocal_rank_fusion(
+            lexical_ids,
+            semantic_ids,
+            k=self.settings.search_rrf_k,
+            depth=depth,
+            semantic_weight=self.settings.search_semantic_weight,
+        )
         return pin_first(fused, self._pins(index, parsed, filters, allowed)), keyword_matches
 
     def _pins(

@@ -8,6 +8,7 @@ of the ``RowTable``; dead rows are skipped with an ID selector and dropped at th
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,10 @@ HNSW_EF_CONSTRUCTION = 40
 # graph, and a graph walk that must skip most nodes would miss matches.
 EXACT_SUBSET_ROWS = 20_000
 COMPACT_DEAD_FRACTION = 0.2
+# One query is too small to share: with OpenMP's two threads an exact search of 30k vectors took 32 ms
+# instead of 2.7 ms on a busy 2-core machine (threads spin waiting for a core). Bulk adds do use all cores.
+SEARCH_THREADS = 1
+BULK_ADD_ROWS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +53,15 @@ class VectorIndex:
         return int(self.index.ntotal)
 
     def add(self, vectors: Vectors) -> None:
-        if len(vectors):
+        if not len(vectors):
+            return
+        # OpenMP's thread count is per calling thread: set it on every call, not once per process.
+        bulk = len(vectors) >= BULK_ADD_ROWS
+        faiss.omp_set_num_threads((os.cpu_count() or 1) if bulk else SEARCH_THREADS)
+        try:
             self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        finally:
+            faiss.omp_set_num_threads(SEARCH_THREADS)
 
     def matrix(self) -> Vectors:
         """All stored vectors, row by row (a view on faiss's own storage: no copy)."""
@@ -71,6 +83,7 @@ class VectorIndex:
         if allowed is not None and int(allowed.sum()) <= EXACT_SUBSET_ROWS:
             return self._exact_subset(query, k, allowed)
         params = None if allowed is None else self._params(allowed, k)
+        faiss.omp_set_num_threads(SEARCH_THREADS)
         scores, rows = self.index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
         return [Neighbour(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 

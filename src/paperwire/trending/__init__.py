@@ -51,9 +51,7 @@ def record_reaction(
     db: Database, *, user_id: str, paper_id: str, kind: str, on: bool, now: datetime | None = None
 ) -> int:
     """Upvote or save (``on=True``) or take it back; one per user and paper. Returns the new count."""
-    return _reactions.record_reaction(
-        db, user_id=user_id, paper_id=paper_id, kind=kind, on=on, now=now or utcnow()
-    )
+    return _reactions.record_reaction(db, user_id=user_id, paper_id=paper_id, kind=kind, on=on, now=now or utcnow())
 
 
 def record_view(db: Database, *, paper_id: str, visitor: str, now: datetime | None = None) -> bool:

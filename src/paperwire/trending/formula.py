@@ -4,7 +4,7 @@ For a paper, a window (half-life ``h`` hours) and the moment ``now``::
 
     score = prior + Z · Σ_k  w_k · ln(1 + D_k)
 
-- ``D_k`` is the *decayed amount* of signal kind ``k``: the sum, over the increments of that kind no older
+- ``D_k`` is the *decayed amount* of signal kind ``k``: the sum, over the increments of that kind younger
   than the horizon (``HORIZON_HALF_LIVES · h``), of ``amount · 2^(-age / h)``.
   Snapshot kinds (``hf_upvotes``, ``hf_comments``, ``github_stars``) are cumulative counts, so an increment
   is how much an observation raises the running maximum of the paper's series (the first observation counts
@@ -141,21 +141,21 @@ def score_paper(
     amounts = dict.fromkeys(KINDS, 0.0)
     series = sorted((s for s in snapshots if s.kind in SNAPSHOT_KINDS), key=lambda s: -s.age_hours)
     for snap, rise in zip(series, running_rises((s.kind, s.value) for s in series), strict=True):
-        if 0 <= snap.age_hours <= horizon:
+        if 0 <= snap.age_hours < horizon:
             amounts[snap.kind] += rise * decay(snap.age_hours, h)
     for kind, amount in _capped_event_amounts(events, params).items():
         amounts[kind] += amount
     evidence = sum(amounts.values())
     credibility = evidence / (evidence + params.credibility) if evidence else 0.0
     points = {k: credibility * params.weights[k] * math.log1p(a) for k, a in amounts.items() if a > 0}
-    if prior_age_hours is not None and 0 <= prior_age_hours <= horizon:
+    if prior_age_hours is not None and 0 <= prior_age_hours < horizon:
         points[PRIOR] = params.prior_weight * decay(prior_age_hours, h)
     return PaperScore(sum(points.values()), {k: a for k, a in amounts.items() if a > 0}, points)
 
 
 def _capped_event_amounts(events: Iterable[Event], params: Params) -> dict[str, float]:
     h = params.half_life_hours
-    fresh = [e for e in events if e.kind in EVENT_KINDS and 0 <= e.age_hours <= params.horizon_hours]
+    fresh = [e for e in events if e.kind in EVENT_KINDS and 0 <= e.age_hours < params.horizon_hours]
     mass_by_actor: dict[str, float] = {}
     for e in fresh:
         mass = params.weights[e.kind] * decay(e.age_hours, h)
@@ -177,7 +177,8 @@ class Increments:
     """Every increment of every paper as parallel arrays (one row per increment).
 
     ``paper`` indexes the caller's paper list, ``kind`` indexes ``KINDS``, ``actor`` numbers the in-app
-    actors (-1 for snapshot kinds), ``amount`` is the increment, ``age_hours`` its age at ``now``.
+    actors who may reach the cap (-1 for snapshots, -2 for events of actors who cannot), ``amount`` is the
+    increment (a count of events, for those counted together), ``age_hours`` its age at ``now``.
     """
 
     paper: Ints
@@ -219,38 +220,48 @@ def score_window(inc: Increments, prior_age_hours: Floats, params: Params, *, n_
     """The formula for every paper (``prior_age_hours`` is NaN for a paper without a known day)."""
     n_papers, n_kinds = prior_age_hours.size, len(KINDS)
     weights = np.array([params.weights[k] for k in KINDS])
-    keep = (inc.age_hours >= 0) & (inc.age_hours <= params.horizon_hours) & (inc.amount > 0)
+    keep = (inc.age_hours >= 0) & (inc.age_hours < params.horizon_hours) & (inc.amount > 0)
     paper, kind, actor = inc.paper[keep], inc.kind[keep], inc.actor[keep]
     decayed = inc.amount[keep] * 0.5 ** (inc.age_hours[keep] / params.half_life_hours)
-    decayed = _cap_actors(paper, actor, decayed * weights[kind], decayed, params, n_papers, n_actors)
+    decayed = _cap_actors(paper, kind, actor, decayed * weights[kind], decayed, params, n_papers, n_actors)
     amounts: Floats = np.bincount(paper * n_kinds + kind, decayed, minlength=n_papers * n_kinds).astype(float)
     amounts = amounts.reshape(n_papers, n_kinds)
     evidence = amounts.sum(axis=1)
-    credibility = np.divide(
-        evidence, evidence + params.credibility, where=evidence > 0, out=np.zeros(n_papers)
-    )
+    credibility = np.divide(evidence, evidence + params.credibility, where=evidence > 0, out=np.zeros(n_papers))
     points = credibility[:, None] * weights[None, :] * np.log1p(amounts)
-    in_horizon = (prior_age_hours >= 0) & (prior_age_hours <= params.horizon_hours)
+    in_horizon = (prior_age_hours >= 0) & (prior_age_hours < params.horizon_hours)
     age = np.where(in_horizon, prior_age_hours, 0.0)
     prior = np.where(in_horizon, params.prior_weight * 0.5 ** (age / params.half_life_hours), 0.0)
     return WindowScores(prior + points.sum(axis=1), amounts, points, prior)
 
 
 def _cap_actors(
-    paper: Ints, actor: Ints, mass: Floats, decayed: Floats, params: Params, n_papers: int, n_actors: int
+    paper: Ints,
+    kind: Ints,
+    actor: Ints,
+    mass: Floats,
+    decayed: Floats,
+    params: Params,
+    n_papers: int,
+    n_actors: int,
 ) -> Floats:
-    """Scale down the events of any actor whose mass on a paper exceeds the cap (see the module docstring)."""
-    in_app = actor >= 0
-    if not in_app.any():
+    """Scale down the events of any actor whose mass on a paper exceeds the cap (see the module docstring).
+
+    Rows with ``actor`` -1 (snapshots) are not in-app; rows with ``actor`` -2 are in-app events of actors
+    known not to reach the cap (counted together by the database): they add to the paper's mass only.
+    """
+    cappable = actor >= 0
+    if not cappable.any():
         return decayed
-    pair = paper[in_app] * max(n_actors, 1) + actor[in_app]
-    pairs, which = np.unique(pair, return_inverse=True)
-    pair_mass = np.bincount(which, mass[in_app])
+    in_app = kind >= len(SNAPSHOT_KINDS)
     paper_mass = np.bincount(paper[in_app], mass[in_app], minlength=n_papers)
+    pair = paper[cappable] * max(n_actors, 1) + actor[cappable]
+    pairs, which = np.unique(pair, return_inverse=True)
+    pair_mass = np.bincount(which, mass[cappable])
     limit = np.maximum(params.actor_cap_share * paper_mass[pairs // max(n_actors, 1)], params.actor_floor)
     factor = np.where(pair_mass > limit, limit / np.where(pair_mass > 0, pair_mass, 1.0), 1.0)
     capped = decayed.copy()
-    capped[in_app] *= factor[which]
+    capped[cappable] *= factor[which]
     return capped
 
 

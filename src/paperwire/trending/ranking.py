@@ -12,8 +12,6 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-import numpy as np
-
 from paperwire.config import Settings
 from paperwire.db import papers as papers_db
 from paperwire.db import trending as store
@@ -84,7 +82,7 @@ def scores(
         return {}
     scored = compute(db, settings, now or utcnow())
     values = scored.windows[checked].score
-    return {scored.papers[i].id: float(values[i]) for i in np.flatnonzero(values > 0)}
+    return {scored.papers[i].id: float(values[i]) for i in scored.order[checked]}
 
 
 def check_window(window: str) -> Window:
@@ -123,9 +121,7 @@ def _rank_in_memory(
 ) -> list[TrendingItem]:
     result = scored.windows[window]
     papers = scored.papers
-    order = [i for i in np.flatnonzero(result.score > 0) if category_matches(papers[i].categories, category)]
-    order.sort(key=lambda i: papers[i].id, reverse=True)  # the last tie-break, kept by the stable sort below
-    order.sort(key=lambda i: (-result.score[i], _newest_first(papers[i].day)))
+    order = [i for i in scored.order[window] if category_matches(scored.categories[papers[i].id], category)]
     page = order[offset : offset + limit]
     cards = papers_db.papers_by_ids(db, [scored.papers[i].id for i in page])
     items = []
@@ -134,10 +130,6 @@ def _rank_in_memory(
         explanation = parts(result.amounts[i], result.points[i], float(result.prior[i]))
         items.append(_item({**card, "score": float(result.score[i]), "parts": explanation}))
     return items
-
-
-def _newest_first(day: date | None) -> int:
-    return -day.toordinal() if day else 1  # no day: after every dated paper, as NULLS LAST in SQL
 
 
 def _item(row: dict[str, Any]) -> TrendingItem:

@@ -26,6 +26,7 @@ from paperwire.trending.formula import (
     KINDS,
     SNAPSHOT_KINDS,
     WINDOWS,
+    Floats,
     Increments,
     Window,
     WindowScores,
@@ -40,19 +41,21 @@ _KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
 
 @dataclass(frozen=True, slots=True)
 class Scored:
-    """Every candidate paper scored in every window at one moment."""
+    """Every candidate paper scored in every window at one moment, and each window's list."""
 
     now: datetime
     papers: list[store.Candidate]
     windows: dict[Window, WindowScores]
+    order: dict[Window, list[int]]  # the list: best first, at most `trending_keep` papers (indexes of papers)
+    categories: dict[str, list[str]]  # of the papers on a list
     signals_read: int
     fingerprint: str
 
     def rows(self, window: Window) -> list[dict[str, Any]]:
-        """The papers with a score in ``window`` as rows of ``trending_scores``."""
+        """The papers on the ``window`` list as rows of ``trending_scores``."""
         scores = self.windows[window]
         rows = []
-        for i in np.flatnonzero(scores.score > 0):
+        for i in self.order[window]:
             paper = self.papers[i]
             rows.append(
                 {
@@ -60,7 +63,7 @@ class Scored:
                     "paper_id": paper.id,
                     "score": float(scores.score[i]),
                     "parts": parts(scores.amounts[i], scores.points[i], float(scores.prior[i])),
-                    "categories": category_text(paper.categories),
+                    "categories": category_text(self.categories.get(paper.id, [])),
                     "announced_on": paper.day,
                 }
             )
@@ -139,11 +142,28 @@ def compute(db: Database, settings: Settings, now: datetime) -> Scored:
         index = {paper.id: i for i, paper in enumerate(papers)}
         snapshots = store.snapshot_rows(conn, SNAPSHOT_KINDS, since, now)
         floors = store.snapshot_floors(conn, SNAPSHOT_KINDS, since, now)
-        events = store.event_rows(conn, EVENT_KINDS, since, now)
+        weights = params["day"].weights  # the same in every window
+        events = store.event_rows(conn, {k: weights[k] for k in EVENT_KINDS}, params["day"].actor_floor, since, now)
     increments, n_actors = build_increments(index, snapshots, floors, events, now)
     prior_age = prior_age_hours(papers, reference)
     windows = {w: score_window(increments, prior_age, params[w], n_actors=n_actors) for w in WINDOWS}
-    return Scored(now, papers, windows, len(snapshots) + len(events), digest)
+    order = {w: best_first(papers, windows[w].score, settings.trending_keep) for w in WINDOWS}
+    with db.read() as conn:
+        categories = store.categories_of(conn, sorted({papers[i].id for kept in order.values() for i in kept}))
+    read = len(snapshots) + sum(count for *_, count in events[0])
+    return Scored(now, papers, windows, order, categories, read, digest)
+
+
+def best_first(papers: list[store.Candidate], score: Floats, keep: int) -> list[int]:
+    """Indexes of the ``keep`` best papers: score, then the newer day, then the higher id (as SQL sorts)."""
+    scored = np.flatnonzero(score > 0)
+    if scored.size > keep:  # only the contenders need the full sort
+        scored = scored[np.argpartition(-score[scored], keep - 1)[:keep]]
+        threshold = score[scored].min()
+        scored = np.flatnonzero(score >= threshold)  # ties at the cut stay, to be ordered fairly
+    order = sorted(scored.tolist(), key=lambda i: papers[i].id, reverse=True)
+    order.sort(key=lambda i: (-score[i], _newest_first(papers[i].day)))
+    return order[:keep]
 
 
 def prior_age_hours(papers: list[store.Candidate], reference: date) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -156,7 +176,7 @@ def build_increments(
     index: dict[str, int],
     snapshots: list[tuple[str, str, float, float]],
     floors: dict[tuple[str, str], float],
-    events: list[tuple[str, str, str, float]],
+    events: tuple[list[tuple[str, str, float, int]], list[tuple[str, str, str, float]]],
     now: datetime,
 ) -> tuple[Increments, int]:
     """The increments of every candidate paper as arrays (rows of other papers are dropped)."""
@@ -165,19 +185,42 @@ def build_increments(
     group = np.array([index[p] * len(KINDS) + _KIND_INDEX[k] for p, k, _, _ in snaps], dtype=np.int64)
     value = np.array([v for _, _, _, v in snaps], dtype=np.float64)
     floor = np.array([floors.get((p, k), 0.0) for p, k, _, _ in snaps], dtype=np.float64)
-    snap_age = np.array([now_epoch - t for _, _, t, _ in snaps], dtype=np.float64)
+    counted = move_heavy([row for row in events[0] if row[0] in index], events[1])
+    heavy = [row for row in events[1] if row[0] in index]
     actors: dict[str, int] = {}
-    evs = [row for row in events if row[0] in index]
-    ev_paper = np.array([index[p] for p, _, _, _ in evs], dtype=np.int64)
-    ev_kind = np.array([_KIND_INDEX[k] for _, k, _, _ in evs], dtype=np.int64)
-    ev_actor = np.array([actors.setdefault(a, len(actors)) for _, _, a, _ in evs], dtype=np.int64)
-    ev_age = np.array([now_epoch - t for _, _, _, t in evs], dtype=np.float64)
+    heavy_actor = [actors.setdefault(a, len(actors)) for _, _, a, _ in heavy]
+    n_snap, n_counted = len(snaps), len(counted)
     increments = Increments(
-        paper=np.concatenate([group // len(KINDS), ev_paper]),
-        kind=np.concatenate([group % len(KINDS), ev_kind]),
-        actor=np.concatenate([np.full(group.size, -1, dtype=np.int64), ev_actor]),
-        amount=np.concatenate([rises(group, value, floor), np.ones(ev_paper.size)]),
+        paper=np.array(
+            [index[p] for p, *_ in snaps] + [index[p] for p, *_ in counted] + [index[p] for p, *_ in heavy],
+            dtype=np.int64,
+        ),
+        kind=np.array([_KIND_INDEX[row[1]] for rows in (snaps, counted, heavy) for row in rows], dtype=np.int64),
+        actor=np.array([-1] * n_snap + [-2] * n_counted + heavy_actor, dtype=np.int64),
+        amount=np.concatenate(
+            [rises(group, value, floor), np.array([c for *_, c in counted], dtype=np.float64), np.ones(len(heavy))]
+        ),
         # The database's clock arithmetic can land a hair past `now` for a signal stamped exactly `now`.
-        age_hours=np.maximum(np.concatenate([snap_age, ev_age]) / 3600.0, 0.0),
+        age_hours=np.maximum(
+            (now_epoch - np.array([r[2] for r in snaps] + [r[2] for r in counted] + [r[3] for r in heavy])) / 3600.0,
+            0.0,
+        ),
     )
     return increments, len(actors)
+
+
+def _newest_first(day: date | None) -> int:
+    return -day.toordinal() if day else 1  # no day: after every dated paper, as NULLS LAST in SQL
+
+
+def move_heavy(
+    counted: list[tuple[str, str, float, int]], heavy: list[tuple[str, str, str, float]]
+) -> list[tuple[str, str, float, int]]:
+    """Take the heavy actors' events out of the counts (they are scored one by one, to be capped)."""
+    taken: dict[tuple[str, str, float], int] = {}
+    for paper_id, kind, _, at in heavy:
+        taken[(paper_id, kind, at)] = taken.get((paper_id, kind, at), 0) + 1
+    if not taken:
+        return counted
+    left = [(p, k, at, n - taken.get((p, k, at), 0)) for p, k, at, n in counted]
+    return [row for row in left if row[3] > 0]

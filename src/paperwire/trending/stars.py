@@ -104,9 +104,7 @@ def plan(db: Database, settings: Settings, day: datetime) -> tuple[list[tuple[Re
     return due, len(papers_of) - len(due)
 
 
-def _ask(
-    client: PoliteClient, settings: Settings, repo: Repo, sleep: Callable[[float], None]
-) -> github.Answer:
+def _ask(client: PoliteClient, settings: Settings, repo: Repo, sleep: Callable[[float], None]) -> github.Answer:
     """One repository; a rate limit short enough to wait out is waited out (once), else returned."""
     try:
         answer = github.fetch_repo(client, settings.github_api_url, *repo)

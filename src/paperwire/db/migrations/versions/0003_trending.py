@@ -27,6 +27,8 @@ def upgrade() -> None:
         sqlite_where=sa.text(REACTION_ROWS),
         postgresql_where=sa.text(REACTION_ROWS),
     )
+    # Every column a refresh reads from the signals it scores: it reads them from the index alone.
+    op.create_index("ix_signals_trending", "signals", ["kind", "at", "paper_id", "actor", "value"])
     op.create_table(
         "trending_scores",
         sa.Column("trend_window", sa.String(8), primary_key=True),
@@ -49,4 +51,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("trending_state")
     op.drop_table("trending_scores")
+    op.drop_index("ix_signals_trending", table_name="signals")
     op.drop_index("uq_signals_reaction", table_name="signals")

@@ -49,16 +49,12 @@ def test_refresh_then_list_from_the_table(env: dict[str, str]) -> None:
     assert (code, json.loads(out)["skipped"], json.loads(out)["papers"]["week"]) == (0, False, 17)
     assert json.loads(run(env, "trending", "refresh", "--now", "2026-08-21", "--json")[1])["skipped"] is True
     stored = json.loads(run(env, "trending", "--window", "week", "--json", "--limit", "5")[1])
-    computed = json.loads(
-        run(env, "trending", "--window", "week", "--json", "--limit", "5", "--now", "2026-08-21")[1]
-    )
+    computed = json.loads(run(env, "trending", "--window", "week", "--json", "--limit", "5", "--now", "2026-08-21")[1])
     assert stored == computed
 
 
 def test_history_json(env: dict[str, str]) -> None:
-    code, out, _ = run(
-        env, "trending", "history", "2608.19880", "--days", "2", "--now", "2026-08-21", "--json"
-    )
+    code, out, _ = run(env, "trending", "history", "2608.19880", "--days", "2", "--now", "2026-08-21", "--json")
     assert code == 0
     assert json.loads(out) == [
         {"day": "2026-08-20", "signals": {}},
@@ -90,7 +86,5 @@ def test_signals_github(env: dict[str, str], replay_server: ReplayServer) -> Non
     assert code == 0
     report = json.loads(out)
     assert (report["planned"], report["recorded"], len(report["not_found"])) == (12, 1, 11)
-    code, out, _ = run(
-        env, "trending", "history", "2608.19880", "--days", "2", "--now", "2026-08-22", "--json"
-    )
+    code, out, _ = run(env, "trending", "history", "2608.19880", "--days", "2", "--now", "2026-08-22", "--json")
     assert json.loads(out)[-1] == {"day": "2026-08-22", "signals": {"github_stars": 404.0}}  # 412 - 8 from HF

@@ -1,0 +1,345 @@
+"""Search latency: p50/p95/p99 of ``SearchService.search`` (query embedding included) at the real arXiv
+corpus and at synthetic 100k / 1M papers, against a naive baseline measured in the same run.
+
+Usage:
+  .venv/bin/python bench/search_latency.py --size real [--embeddings-from PATH.db]
+  .venv/bin/python bench/search_latency.py --size 100000
+  .venv/bin/python bench/search_latency.py --size 1000000 --queries 200
+  .venv/bin/python bench/search_latency.py --vector-kinds   # flat vs HNSW, to choose the threshold
+  .venv/bin/python bench/search_latency.py --http-url http://127.0.0.1:8000   # a running paperwire serve
+
+- ``real``: the ~18.8k unique papers of ../shared/corpus/arxiv-daily-2026 with real MiniLM embeddings
+  (computed here, or copied from a database that already has them, e.g. one ``paperwire index`` built).
+- N papers: the real papers replicated with new ids and perturbed text (two abstract words swapped, a
+  replica number in the title) and *random unit vectors* as embeddings (embedding a million abstracts on
+  two cores would take days; vector search costs the same for any vectors, and random ones are the hard
+  case for an HNSW graph).
+- The naive baseline: the same query embedding, numpy brute-force inner product over all vectors and an
+  SQLite FTS5 ``bm25()`` query, fused with the same RRF.
+Each size runs in a fresh process so its peak RSS is its own. Queries are distinct (no cache hits): 2-4
+word spans of real titles, some single words, some "phrases".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from paperwire.config import Settings
+from paperwire.db import papers
+from paperwire.db.engine import Database
+from paperwire.db.migrate import upgrade
+from paperwire.db.schema import paper_embeddings
+from paperwire.ingest import jsonl
+from paperwire.ingest.records import PaperRecord
+from paperwire.search import SearchService
+from paperwire.search.embedder import OnnxMiniLM
+from paperwire.search.fusion import reciprocal_rank_fusion
+from paperwire.search.vectors import FLAT, HNSW, VectorIndex
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS = SHARED / "corpus" / "arxiv-daily-2026"
+NOW = datetime(2026, 11, 27)
+DIM = 384
+
+
+# --- building the collection --------------------------------------------------------------------------
+
+
+def real_records() -> list[PaperRecord]:
+    unique: dict[str, PaperRecord] = {}
+    for page in jsonl.read_jsonl(sorted(CORPUS.glob("*.jsonl"))):
+        for item in page.items:
+            if isinstance(item, PaperRecord):
+                unique.setdefault(item.id, item)
+    return list(unique.values())
+
+
+def replicas(base: list[PaperRecord], size: int, rng: random.Random) -> Iterator[PaperRecord]:
+    for i in range(size):
+        source = base[i % len(base)]
+        if i < len(base):
+            yield source
+            continue
+        words = source.abstract.split()
+        if len(words) > 3:
+            a, b = rng.randrange(len(words)), rng.randrange(len(words))
+            words[a], words[b] = words[b], words[a]
+        fields = {f: getattr(source, f) for f in PaperRecord.__slots__}  # type: ignore[attr-defined]
+        fields.update(id=f"syn/{i:07d}", title=f"{source.title} (replica {i // len(base)})", abstract=" ".join(words))
+        yield PaperRecord(**fields)
+
+
+def store_records(db: Database, records: Iterator[PaperRecord], batch: int = 2000) -> int:
+    count, chunk = 0, []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == batch:
+            count += _store(db, chunk)
+            chunk = []
+    return count + (_store(db, chunk) if chunk else 0)
+
+
+def _store(db: Database, chunk: list[PaperRecord]) -> int:
+    with db.write() as conn:
+        papers.upsert_papers(conn, chunk, now=NOW)
+    return len(chunk)
+
+
+def random_embeddings(db: Database, model: str, rng: np.random.Generator) -> None:
+    """Random unit vectors for every paper, stored as paperwire stores real ones."""
+    with db.read() as conn:
+        rows = conn.exec_driver_sql("SELECT id, seq FROM papers ORDER BY seq").all()
+    for start in range(0, len(rows), 20_000):
+        chunk = rows[start : start + 20_000]
+        x = rng.standard_normal((len(chunk), DIM)).astype(np.float32)
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        values = [
+            {"paper_id": pid, "model": model, "dim": DIM, "vector": v.astype("<f2").tobytes(), "paper_seq": seq}
+            for (pid, seq), v in zip(chunk, x, strict=True)
+        ]
+        with db.write() as conn:
+            conn.execute(paper_embeddings.insert(), values)
+
+
+def copy_embeddings(db: Database, source: Path, model: str) -> int:
+    """Real embeddings made earlier (same corpus, same model) from another paperwire database."""
+    with sqlite3.connect(source) as src:
+        rows = src.execute("SELECT e.paper_id, e.vector FROM paper_embeddings e WHERE e.model = ?", (model,)).fetchall()
+    with db.read() as conn:
+        seq_of = dict(conn.exec_driver_sql("SELECT id, seq FROM papers").all())
+    values = [
+        {"paper_id": pid, "model": model, "dim": DIM, "vector": vec, "paper_seq": seq_of[pid]}
+        for pid, vec in rows
+        if pid in seq_of
+    ]
+    with db.write() as conn:
+        conn.execute(paper_embeddings.insert(), values)
+    return len(values)
+
+
+# --- queries --------------------------------------------------------------------------------------------
+
+
+def make_queries(records: list[PaperRecord], count: int, rng: random.Random) -> list[str]:
+    queries: set[str] = set()
+    while len(queries) < count:
+        words = [w.strip(".,:;()[]{}$\\\"'") for w in rng.choice(records).title.split()]
+        words = [w for w in words if w.isalpha() and len(w) > 2]
+        if not words:
+            continue
+        kind = rng.random()
+        n = 1 if kind < 0.15 else rng.randint(2, min(4, len(words))) if len(words) >= 2 else 1
+        start = rng.randrange(len(words) - n + 1)
+        text = " ".join(words[start : start + n]).lower()
+        queries.add(f'"{text}"' if kind > 0.9 and n > 1 else text)
+    return sorted(queries)
+
+
+# --- the naive baseline ---------------------------------------------------------------------------------
+
+
+class Naive:
+    """numpy brute force + SQLite FTS5 bm25, fused by the same RRF: what one would write first."""
+
+    def __init__(self, db_path: Path, db: Database, embedder: OnnxMiniLM, model: str) -> None:
+        self.embedder = embedder
+        self.conn = sqlite3.connect(db_path)
+        self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS naive_fts USING fts5(id UNINDEXED, title, abstract)")
+        self.conn.execute("INSERT INTO naive_fts SELECT id, title, abstract FROM papers WHERE NOT deleted")
+        self.conn.commit()
+        rows = self.conn.execute(
+            "SELECT paper_id, vector FROM paper_embeddings WHERE model = ? ORDER BY paper_id", (model,)
+        ).fetchall()
+        self.ids = [r[0] for r in rows]
+        self.matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f2").reshape(-1, DIM).astype(np.float32)
+
+    def search(self, query: str, depth: int = 100) -> list[str]:
+        vector = self.embedder.embed([query])[0]
+        scores = self.matrix @ vector
+        top = np.argpartition(-scores, depth)[:depth]
+        semantic = [self.ids[i] for i in top[np.argsort(-scores[top])]]
+        match = " ".join(f'"{w}"' for w in query.replace('"', " ").split())
+        lexical = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM naive_fts WHERE naive_fts MATCH ? ORDER BY bm25(naive_fts) LIMIT ?", (match, depth)
+            )
+        ]
+        fused = reciprocal_rank_fusion(lexical, semantic, k=20, depth=depth, semantic_weight=2.0)
+        return [hit.id for hit in fused[:20]]
+
+
+# --- measuring ------------------------------------------------------------------------------------------
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    pick = lambda q: ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]  # noqa: E731
+    return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99), "mean": statistics.fmean(ordered)}
+
+
+def timed_ms(call: Callable[[str], object], queries: list[str]) -> list[float]:
+    out = []
+    for query in queries:
+        start = time.perf_counter()
+        call(query)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_size(size: str, args: argparse.Namespace) -> dict[str, object]:
+    rng = random.Random(7)
+    work = Path(tempfile.mkdtemp(prefix="pw-latency-", dir=args.workdir))
+    try:
+        settings = Settings(home=work / "home")
+        db = Database(settings.resolved_database_url)
+        upgrade(db)
+        embedder = OnnxMiniLM(max_tokens=settings.search_max_tokens, batch_size=settings.search_embed_batch_size)
+        base = real_records()
+        started = time.perf_counter()
+        n = len(base) if size == "real" else int(size)
+        stored = store_records(db, replicas(base, n, rng))
+        store_s = time.perf_counter() - started
+        if size == "real" and args.embeddings_from:
+            copy_embeddings(db, args.embeddings_from, embedder.name)
+        elif size != "real":
+            random_embeddings(db, embedder.name, np.random.default_rng(7))
+        service = SearchService(settings, db, embedder=embedder)
+        started = time.perf_counter()
+        report = service.catch_up()
+        build_s = time.perf_counter() - started
+        build_rss = rss_mb()
+        queries = make_queries(base, args.queries + 20, rng)
+        warm, measured = queries[:20], queries[20:]
+        for q in warm:
+            service.search(q)
+        library = timed_ms(lambda q: service.search(q, limit=20), measured)
+        embed_only = timed_ms(lambda q: embedder.embed([q]), measured)
+        search_rss = rss_mb()
+        naive = Naive(Path(str(settings.resolved_database_url).removeprefix("sqlite:///")), db, embedder, embedder.name)
+        for q in warm:
+            naive.search(q)
+        baseline = timed_ms(naive.search, measured)
+        return {
+            "size": size,
+            "papers": stored,
+            "vector_index": service.status().vector_index,
+            "store_s": round(store_s, 1),
+            "catch_up_s": round(build_s, 1),
+            "embedded_during_catch_up": report.embedded,
+            "rss_after_build_mb": round(build_rss),
+            "rss_after_search_mb": round(search_rss),
+            "index_dir_mb": round(
+                sum(p.stat().st_size for p in (work / "home" / "search").rglob("*") if p.is_file()) / 2**20
+            ),
+            "queries": len(measured),
+            "library_ms": percentiles(library),
+            "query_embedding_ms": percentiles(embed_only),
+            "naive_ms": percentiles(baseline),
+        }
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def http_latency(args: argparse.Namespace) -> dict[str, object]:
+    """GET /api/search on a running ``paperwire serve`` (start it yourself on the index to measure)."""
+    import httpx
+
+    rng = random.Random(11)
+    queries = make_queries(real_records(), args.queries + 20, rng)
+    with httpx.Client(base_url=args.http_url, timeout=30) as client:
+        for q in queries[:20]:
+            client.get("/api/search", params={"q": q}).raise_for_status()
+        times = timed_ms(
+            lambda q: client.get("/api/search", params={"q": q, "limit": 20}).raise_for_status(), queries[20:]
+        )
+    return {"url": args.http_url, "queries": len(queries) - 20, "http_ms": percentiles(times)}
+
+
+def vector_kinds(args: argparse.Namespace) -> list[dict[str, object]]:
+    """Vector search alone, exact vs HNSW, on random unit vectors: where does HNSW start to pay?"""
+    rng = np.random.default_rng(3)
+    results = []
+    for n in (10_000, 25_000, 50_000, 100_000):
+        x = rng.standard_normal((n, DIM)).astype(np.float32)
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        queries = x[rng.choice(n, 200, replace=False)] + 0.3 * rng.standard_normal((200, DIM)).astype(np.float32)
+        queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+        row: dict[str, object] = {"n": n}
+        exact = None
+        for kind in (FLAT, HNSW):
+            index = VectorIndex(DIM, kind=kind, ef_search=128)
+            start = time.perf_counter()
+            index.add(x)
+            row[f"{kind}_build_s"] = round(time.perf_counter() - start, 1)
+            found = []
+            times = []
+            for q in queries:
+                t = time.perf_counter()
+                found.append({nb.row for nb in index.search(q, 100)})
+                times.append((time.perf_counter() - t) * 1000)
+            row[f"{kind}_ms"] = percentiles(times)
+            if kind == FLAT:
+                exact = found
+            else:
+                assert exact is not None
+                row["hnsw_recall@100"] = round(
+                    float(np.mean([len(a & b) / 100 for a, b in zip(found, exact, strict=True)])), 3
+                )
+        results.append(row)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", default=None, help="real, or a number of papers")
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--embeddings-from", type=Path, default=None)
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--keep", action="store_true", help="Keep the built database and index.")
+    parser.add_argument("--vector-kinds", action="store_true")
+    parser.add_argument("--http-url", default=None, help="Time /api/search of a running paperwire serve.")
+    args = parser.parse_args()
+    if not CORPUS.exists():
+        print(f"skipped: {CORPUS} not found")
+        return
+    if args.vector_kinds:
+        print(json.dumps(vector_kinds(args), indent=2))
+    if args.http_url:
+        print(json.dumps(http_latency(args), indent=2))
+    if args.size:
+        result = run_size(args.size, args)
+        print(json.dumps(result, indent=2))
+        lib, naive = result["library_ms"], result["naive_ms"]
+        assert isinstance(lib, dict)
+        assert isinstance(naive, dict)
+        print(
+            f"{result['papers']:,} papers: library p50 {lib['p50']:.1f} ms, p95 {lib['p95']:.1f}, "
+            f"p99 {lib['p99']:.1f}; "
+            f"naive p50 {naive['p50']:.1f} ms (x{naive['p50'] / lib['p50']:.1f}), p99 {naive['p99']:.1f} "
+            f"(x{naive['p99'] / lib['p99']:.1f})",
+            file=sys.stderr,
+        )
+
+
+if __name__ == "__main__":
+    main()
