@@ -12,9 +12,10 @@ One "sock puppet" account upvotes, saves, views and clicks a paper nobody else l
 shows what the per-actor cap does.
 
 Part 2 (scale) replicates the corpus papers to ``--papers`` (synthetic ids, same days) with signals in the
-same proportions, at the "lab" and the ten times busier "busy" in-app load (``--load``), and times: a full refresh (all three windows), a rerun (nothing changed: skipped), and the
-baseline, the naive per-paper loop (one query per paper, the readable formula in plain Python), measured on
-``--baseline-papers`` papers in the same run and extrapolated linearly (it says so).
+same proportions, at the "lab" and the ten times busier "busy" in-app load (``--load``), and times: a full
+refresh (all three windows), a rerun (nothing changed: skipped), and the baseline, the naive per-paper loop
+(one query per paper, the readable formula in plain Python), measured on ``--baseline-papers`` papers in the
+same run and extrapolated linearly (it says so).
 
 Skips cleanly when ../shared is absent.
 """

@@ -44,9 +44,7 @@ def parse_now(value: str | None) -> datetime | None:
 def show(
     ctx: typer.Context,
     window: Annotated[str, typer.Option("--window", help="day, week or month.")] = "day",
-    category: Annotated[
-        str | None, typer.Option("--category", help="cs.LG, or a prefix: cs.* (or cs).")
-    ] = None,
+    category: Annotated[str | None, typer.Option("--category", help="cs.LG, or a prefix: cs.* (or cs).")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="How many papers.")] = 20,
     offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first.")] = 0,
     now: NowOpt = None,
@@ -72,9 +70,7 @@ def show(
         facts = [item.id, ", ".join(item.categories[:3]), f"score {item.score:.2f}", describe(item.why)]
         out.print("     " + " · ".join(fact for fact in facts if fact), highlight=False)
     if not items:
-        err.print(
-            "nothing to show" + (f" in {category}" if category else " (no papers yet?)"), highlight=False
-        )
+        err.print("nothing to show" + (f" in {category}" if category else " (no papers yet?)"), highlight=False)
 
 
 @app.command("refresh")

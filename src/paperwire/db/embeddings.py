@@ -136,3 +136,14 @@ def live_papers_by_id(db: Database, ids: Sequence[str]) -> dict[str, dict[str, A
             for row in conn.execute(query).mappings():
                 found[row["id"]] = dict(row)
     return found
+
+
+def current_seqs(db: Database, ids: Sequence[str]) -> dict[str, int]:
+    """The change sequence of each existing paper (to store embeddings made elsewhere against)."""
+    found: dict[str, int] = {}
+    with db.read() as conn:
+        for start in range(0, len(ids), _SQLITE_MAX_PARAMS):
+            chunk = list(ids[start : start + _SQLITE_MAX_PARAMS])
+            query = select(papers.c.id, papers.c.seq).where(papers.c.id.in_(chunk))
+            found.update({str(row.id): int(row.seq) for row in conn.execute(query)})
+    return found

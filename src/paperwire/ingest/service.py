@@ -18,6 +18,7 @@ from paperwire.ingest.pipeline import IngestReport, PageCallback, ingest
 from paperwire.ingest.records import Page, SourceError
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample"
+SAMPLE_EMBEDDINGS = SAMPLE_DIR / "embeddings.npz"
 
 
 def require_files(paths: Sequence[Path]) -> list[Path]:
@@ -179,12 +180,40 @@ def ingest_hf_daily(
         return ingest(db, hf_daily.fetch_hf_daily(client, url or settings.hf_daily_url, day), on_page=on_page)
 
 
-def load_sample(db: Database, settings: Settings, *, on_page: PageCallback | None = None) -> IngestReport:
-    """The bundled real sample (a few hundred papers and one Hugging Face day): a live site offline."""
+def load_sample(
+    db: Database, settings: Settings, *, on_page: PageCallback | None = None, with_embeddings: bool = True
+) -> IngestReport:
+    """The bundled real sample (a few hundred papers and one Hugging Face day): a live site offline.
+
+    Its embeddings ship precomputed (``scripts/build_sample_embeddings.py``), so the first search index
+    builds in seconds; any paper whose stored text differs is simply embedded again by the index.
+    """
     report = ingest_jsonl(db, settings, sorted(SAMPLE_DIR.glob("*.jsonl")), on_page=on_page)
     hf = ingest_hf_daily(db, settings, paths=sorted(SAMPLE_DIR.glob("hf-daily-*.json")), on_page=on_page)
     report.pages += hf.pages
     report.counts.add(hf.counts)
     report.errors.extend(hf.errors)
     report.signals_added += hf.signals_added
+    if with_embeddings and SAMPLE_EMBEDDINGS.exists():
+        store_sample_embeddings(db)
     return report
+
+
+def store_sample_embeddings(db: Database) -> int:
+    """Store the shipped sample vectors against the papers' current change sequence."""
+    import numpy as np
+
+    from paperwire.db import embeddings
+
+    with np.load(SAMPLE_EMBEDDINGS) as data:
+        ids = [str(i) for i in data["ids"]]
+        model = str(data["model"])
+        vectors = data["vectors"]
+    seqs = embeddings.current_seqs(db, ids)
+    rows = [
+        embeddings.NewEmbedding(paper_id, seqs[paper_id], vectors[i].astype("<f2").tobytes())
+        for i, paper_id in enumerate(ids)
+        if paper_id in seqs
+    ]
+    embeddings.save_embeddings(db, rows, model=model, dim=int(vectors.shape[1]))
+    return len(rows)
