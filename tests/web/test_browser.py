@@ -112,6 +112,8 @@ def test_no_console_errors_or_blocked_resources(server: str, browser) -> None:  
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    page.on("response", lambda response: problems.append(f"{response.status}: {response.url}")
+            if response.status >= 400 else None)
     for path in ("/", "/search?q=transformers", "/papers/2606.27377", "/docs"):
         page.goto(server + path)
         page.wait_for_load_state("networkidle")

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from paperwire import trending
 from paperwire.db import harvest, papers
@@ -17,7 +17,7 @@ from paperwire.search import QueryError, SearchFilters
 from paperwire.web.deps import CsrfChecked, CurrentUser, OptionalUser, ServicesDep
 from paperwire.web.security import safe_next
 from paperwire.web.services import Services
-from paperwire.web.templating import render
+from paperwire.web.templating import STATIC, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -211,6 +211,13 @@ def about_page(request: Request, services: ServicesDep, user: OptionalUser) -> H
 @router.get("/healthz")
 def healthz() -> JSONResponse:
     return JSONResponse({"status": "ok"})
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    """Browsers ask for /favicon.ico whatever the page says; answer with the same icon."""
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/docs", response_class=HTMLResponse)
