@@ -83,10 +83,10 @@ def test_reader_journey(server: str, browser, site_db: Database) -> None:  # typ
     vote = page.locator(".actions button.vote")
     before = int(vote.locator(".count").inner_text())
     vote.click()
-    page.wait_for_function(f"document.querySelector('.actions button.vote .count').textContent === '{before + 1}'")
+    sync_api.expect(vote.locator(".count")).to_have_text(str(before + 1))  # updated in place, no reload
     assert vote.get_attribute("aria-pressed") == "true"
     page.locator(".actions button.save").click()
-    page.wait_for_function("document.querySelector('.actions button.save').textContent.includes('Saved')")
+    sync_api.expect(page.locator(".actions button.save")).to_contain_text("Saved")
     page.screenshot(path=str(SCREENSHOTS / "paper.png"))
 
     page.goto(server + "/library")
