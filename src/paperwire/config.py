@@ -74,6 +74,11 @@ class Settings(BaseSettings):
         default=5, description="Sign-in requests allowed per address and per client IP in 10 minutes."
     )
     vote_rate_limit: int = Field(default=60, description="Votes and saves allowed per user per minute.")
+    ready_max_index_lag: int = Field(
+        default=1000, description="/readyz reports not ready while the search index is more changes behind."
+    )
+    log_json: bool = Field(default=False, description="Log one JSON object per line (for log collectors).")
+    log_level: str = Field(default="INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
     index_catch_up_seconds: float = Field(
         default=30.0,
         description="How often a web node catches its search index and trending up with the database.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from paperwire.cli import ingest, mail, papers, search, server, trending
+from paperwire.cli import admin, ingest, mail, papers, search, server, trending
 
 app = typer.Typer(
     help="paperwire: trending research papers, searchable, and in your inbox once a day.",
@@ -24,6 +24,7 @@ server.register(app)
 search.register(app)
 trending.register(app)
 mail.register(app)
+admin.register(app)
 
 
 def main() -> None:

@@ -148,7 +148,5 @@ def parse_day(value: str) -> date:
 # --- shared options ---------------------------------------------------------------------------------
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
-FilesArg = Annotated[
-    list[Path] | None, typer.Argument(help="Recorded files to read instead of the live source.")
-]
+FilesArg = Annotated[list[Path] | None, typer.Argument(help="Recorded files to read instead of the live source.")]
 UrlOpt = Annotated[str | None, typer.Option("--url", help="Endpoint to use instead of the default.")]

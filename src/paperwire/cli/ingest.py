@@ -36,17 +36,11 @@ app = typer.Typer(help="Harvest papers from a source (live, or recorded files gi
 def ingest_oai(
     files: FilesArg = None,
     url: UrlOpt = None,
-    from_: Annotated[
-        str | None, typer.Option("--from", help="Harvest records changed on/after YYYY-MM-DD.")
-    ] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="Harvest records changed on/after YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="... and on/before YYYY-MM-DD.")] = None,
     set_: Annotated[str | None, typer.Option("--set", help="OAI set, e.g. cs or physics:hep-th.")] = None,
-    prefix: Annotated[
-        str, typer.Option("--prefix", "--metadata-prefix", help="arXiv, arXivRaw or oai_dc.")
-    ] = "arXiv",
-    restart: Annotated[
-        bool, typer.Option("--restart", help="Ignore saved state; start the range over.")
-    ] = False,
+    prefix: Annotated[str, typer.Option("--prefix", "--metadata-prefix", help="arXiv, arXivRaw or oai_dc.")] = "arXiv",
+    restart: Annotated[bool, typer.Option("--restart", help="Ignore saved state; start the range over.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """arXiv OAI-PMH ListRecords (resumable: a rerun continues where a crash stopped)."""
@@ -82,12 +76,8 @@ def ingest_oai(
 def ingest_arxiv_api(
     files: FilesArg = None,
     ids: Annotated[list[str] | None, typer.Option("--id", help="arXiv id (repeatable).")] = None,
-    query: Annotated[
-        str | None, typer.Option("--query", help="arXiv API search_query, e.g. cat:cs.LG.")
-    ] = None,
-    max_results: Annotated[
-        int | None, typer.Option("--max-results", min=1, help="Stop after N results.")
-    ] = None,
+    query: Annotated[str | None, typer.Option("--query", help="arXiv API search_query, e.g. cat:cs.LG.")] = None,
+    max_results: Annotated[int | None, typer.Option("--max-results", min=1, help="Stop after N results.")] = None,
     url: UrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -127,9 +117,7 @@ def ingest_rss(
     run_ingest(
         "rss",
         as_json,
-        lambda on_page: service.ingest_rss(
-            db, config, categories=categories, paths=paths, url=url, on_page=on_page
-        ),
+        lambda on_page: service.ingest_rss(db, config, categories=categories, paths=paths, url=url, on_page=on_page),
     )
 
 
@@ -137,9 +125,7 @@ def ingest_rss(
 @clean_errors
 def ingest_kaggle(
     file: Annotated[Path, typer.Argument(help="arxiv-metadata-oai-snapshot.json (or .gz), streamed.")],
-    category: Annotated[
-        list[str] | None, typer.Option("--category", help="Keep only C or a prefix (cs.*).")
-    ] = None,
+    category: Annotated[list[str] | None, typer.Option("--category", help="Keep only C or a prefix (cs.*).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The Kaggle arXiv metadata snapshot (JSON lines), streamed with flat memory."""
@@ -156,9 +142,7 @@ def ingest_kaggle(
 @clean_errors
 def ingest_jsonl(
     files: Annotated[list[Path], typer.Argument(help="JSONL or CSV files (.gz accepted).")],
-    date_: Annotated[
-        str | None, typer.Option("--date", help="Announcement date for undated records.")
-    ] = None,
+    date_: Annotated[str | None, typer.Option("--date", help="Announcement date for undated records.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Plain JSONL / CSV: id, title, abstract (or summary), optional authors, categories, dates, code."""
@@ -187,9 +171,7 @@ def ingest_hf_daily(
     run_ingest(
         "hf-daily",
         as_json,
-        lambda on_page: service.ingest_hf_daily(
-            db, config, paths=files or [], day=day, url=url, on_page=on_page
-        ),
+        lambda on_page: service.ingest_hf_daily(db, config, paths=files or [], day=day, url=url, on_page=on_page),
     )
 
 

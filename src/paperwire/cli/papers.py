@@ -30,9 +30,7 @@ def register(root: typer.Typer) -> None:
 
 @clean_errors
 def init(
-    sample: Annotated[
-        bool, typer.Option("--sample/--no-sample", help="Load the bundled sample papers.")
-    ] = False,
+    sample: Annotated[bool, typer.Option("--sample/--no-sample", help="Load the bundled sample papers.")] = False,
 ) -> None:
     """Create (or migrate) the database; with --sample, load the bundled sample papers."""
     config = settings()
@@ -64,9 +62,7 @@ def papers_show(paper_id: Annotated[str, typer.Argument(metavar="ID")], as_json:
     out.print(f"[bold]{paper['title']}[/]", highlight=False)
     out.print(f"{paper['id']}v{paper['version'] or '?'} · {', '.join(paper['categories'])}", highlight=False)
     out.print(", ".join(paper["authors"]), highlight=False)
-    out.print(
-        f"submitted {paper['submitted_at'] or '-'} · updated {paper['updated_at'] or '-'}", highlight=False
-    )
+    out.print(f"submitted {paper['submitted_at'] or '-'} · updated {paper['updated_at'] or '-'}", highlight=False)
     for label in ("doi", "journal_ref", "comments", "license"):
         if paper[label]:
             out.print(f"{label}: {paper[label]}", highlight=False)

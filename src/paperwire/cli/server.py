@@ -11,6 +11,7 @@ from paperwire.config import Settings
 from paperwire.db import papers
 from paperwire.ingest import service
 from paperwire.jobs import pipeline
+from paperwire.logs import configure_logging
 from paperwire.search import SearchService
 
 HostOpt = Annotated[str | None, typer.Option("--host", help="Address to bind (default PAPERWIRE_HOST).")]
@@ -27,10 +28,11 @@ def _serve(config: Settings, host: str | None, port: int | None, *, with_schedul
 
     from paperwire.web.app import create_app
 
+    configure_logging(json_lines=config.log_json, level=config.log_level)
     bind_host, bind_port = host or config.host, port or config.port
     err.print(f"paperwire is serving on http://{bind_host}:{bind_port}", highlight=False)
     app = create_app(config, with_scheduler=with_scheduler)
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="info")
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level=config.log_level.lower(), log_config=None)
 
 
 @clean_errors

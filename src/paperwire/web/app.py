@@ -21,7 +21,8 @@ from paperwire.config import Settings
 from paperwire.db.engine import Database
 from paperwire.jobs.scheduler import Scheduler
 from paperwire.search import SearchService
-from paperwire.web.routes import api, auth, dev_mail, feeds, pages, subscriptions
+from paperwire.web.metrics import MetricsMiddleware
+from paperwire.web.routes import admin, api, auth, dev_mail, feeds, ops, pages, subscriptions
 from paperwire.web.security import SecurityHeadersMiddleware
 from paperwire.web.services import Services
 from paperwire.web.templating import STATIC, render
@@ -107,6 +108,8 @@ def create_app(
         https_only=urlsplit(settings.base_url).scheme == "https",
     )
     app.add_middleware(SecurityHeadersMiddleware)
+    app.state.metrics = services.metrics
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.mount("/static/swagger", CachedStaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     for router in (
@@ -116,6 +119,8 @@ def create_app(
         feeds.router,
         dev_mail.router,
         subscriptions.router,
+        admin.router,
+        ops.router,
     ):
         app.include_router(router)
     _install_error_handlers(app)
@@ -141,9 +146,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error_response(request, 422, problems or "invalid request")
 
 
-def _error_response(
-    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
-) -> Response:
+def _error_response(request: Request, status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": {"status": status, "message": message}}, status_code=status, headers=headers)
     if status == 401:

@@ -13,6 +13,7 @@ from paperwire.db.engine import Database
 from paperwire.mail.transport import Transport, transport_from_url
 from paperwire.search import SearchService
 from paperwire.tokens import TokenSigner
+from paperwire.web.metrics import Metrics
 from paperwire.web.security import RateLimiter
 
 T = TypeVar("T")
@@ -55,6 +56,7 @@ class Services:
     signin_by_address: RateLimiter
     votes_by_user: RateLimiter
     subscribe_by_ip: RateLimiter
+    metrics: Metrics
     cache: TtlCache = field(default_factory=lambda: TtlCache(10.0))
 
     @classmethod
@@ -69,6 +71,7 @@ class Services:
             signin_by_address=RateLimiter(settings.signin_rate_limit, 600),
             votes_by_user=RateLimiter(settings.vote_rate_limit, 60),
             subscribe_by_ip=RateLimiter(max(10, settings.signin_rate_limit * 4), 3600),
+            metrics=Metrics(db),
         )
 
     def transport(self) -> Transport:

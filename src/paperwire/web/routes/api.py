@@ -239,7 +239,8 @@ def search(
     filters = SearchFilters(categories=[category] if category else [], since=since, until=until, has_code=has_code)
     scores = trending.scores(services.db, "week") if sort == "trending" else None
     try:
-        results = services.search.search(q, filters, limit=limit, offset=offset, sort=sort, sort_scores=scores)
+        with services.metrics.search_latency.time():
+            results = services.search.search(q, filters, limit=limit, offset=offset, sort=sort, sort_scores=scores)
     except QueryError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     payload = SearchOut(

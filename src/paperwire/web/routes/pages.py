@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from paperwire import trending
 from paperwire.db import harvest, papers
@@ -117,9 +117,10 @@ def search_page(
     )
     scores = trending.scores(services.db, "week") if sort == "trending" else None
     try:
-        results = services.search.search(
-            q, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, sort=sort, sort_scores=scores
-        )
+        with services.metrics.search_latency.time():
+            results = services.search.search(
+                q, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, sort=sort, sort_scores=scores
+            )
     except QueryError as exc:
         context["error"] = str(exc)
         return render(request, "search.html", context, status_code=400)
@@ -208,16 +209,12 @@ def about_page(request: Request, services: ServicesDep, user: OptionalUser) -> H
     )
 
 
-@router.get("/healthz")
-def healthz() -> JSONResponse:
-    return JSONResponse({"status": "ok"})
-
-
 @router.get("/favicon.ico")
 def favicon() -> FileResponse:
     """Browsers ask for /favicon.ico whatever the page says; answer with the same icon."""
-    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(
+        STATIC / "favicon.svg", media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 @router.get("/docs", response_class=HTMLResponse)
