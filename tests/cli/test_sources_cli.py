@@ -44,10 +44,7 @@ def test_kaggle(env: dict[str, str]) -> None:
     assert code == 0
     assert json.loads(out)["inserted"] > 0
     paper = show(env, "0704.0001")
-    assert (
-        paper["title"]
-        == "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies"
-    )
+    assert paper["title"] == "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies"
     assert paper["authors"] == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan"]
     assert paper["doi"] == "10.1103/PhysRevD.76.013009"
     assert paper["categories"] == ["hep-ph"]
@@ -81,9 +78,7 @@ def test_hf_daily_with_signals(env: dict[str, str]) -> None:
     assert paper["code_links"][0] == "https://github.com/google-research/envharness"
     assert "reinforcement learning" in paper["ai_keywords"]
     assert paper["ai_summary"]
-    again = json.loads(
-        run(env, "ingest", "hf-daily", str(FIXTURES / "hf_daily/2026-08-21.json"), "--json")[1]
-    )
+    again = json.loads(run(env, "ingest", "hf-daily", str(FIXTURES / "hf_daily/2026-08-21.json"), "--json")[1])
     assert (again["signals"], again["inserted"], again["updated"]) == (0, 0, 0)
 
 
@@ -101,14 +96,10 @@ def test_rss(env: dict[str, str]) -> None:
 
 
 def test_arxiv_api(env: dict[str, str]) -> None:
-    code, _, _ = run(
-        env, "ingest", "arxiv-api", str(FIXTURES / "arxiv_api/id_1707.08567_s0_m100_6a1afebfc6a3.xml")
-    )
+    code, _, _ = run(env, "ingest", "arxiv-api", str(FIXTURES / "arxiv_api/id_1707.08567_s0_m100_6a1afebfc6a3.xml"))
     assert code == 0
     paper = show(env, "1707.08567")
-    assert (
-        paper["title"] == "Proceedings of Workshop AEW10: Concepts in Information Theory and Communications"
-    )
+    assert paper["title"] == "Proceedings of Workshop AEW10: Concepts in Information Theory and Communications"
     assert paper["version"] == 1
 
 

@@ -57,9 +57,7 @@ def test_old_style_id_affiliations_and_journal_ref() -> None:
 def test_classic_feed_doi_version_and_primary_category() -> None:
     record = paper(parse_atom_feed(api_fixture("id_list=1111.2011v2.xml")).items[0])
     assert (record.id, record.version) == ("1111.2011", 2)
-    assert record.title == (
-        "Quantum Criticality for Extended Nodes on a Bethe Lattice in the Large Connectivity Limit"
-    )
+    assert record.title == ("Quantum Criticality for Extended Nodes on a Bethe Lattice in the Large Connectivity Limit")
     assert record.authors == ("James M. Murray", "Adrian Del Maestro", "Zlatko Tesanovic")
     assert record.categories == ("cond-mat.str-el", "cond-mat.stat-mech")
     assert record.doi == "10.1103/PhysRevB.85.115117"
@@ -143,9 +141,7 @@ def test_fetch_pages_a_search_with_start_and_max_results(
 ) -> None:
     replay_server.queue("/api/query", *(api_recording(name) for name in SEARCH_PAGES))
     pages = list(
-        fetch_api_pages(
-            make_client(), replay_server.url("/api/query"), query="testing", page_size=10, max_results=30
-        )
+        fetch_api_pages(make_client(), replay_server.url("/api/query"), query="testing", page_size=10, max_results=30)
     )
     assert [request.query for request in replay_server.requests] == [
         "search_query=testing&start=0&max_results=10",

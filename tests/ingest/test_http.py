@@ -54,9 +54,7 @@ def test_too_long_retry_after_is_a_clear_error(tmp_path: Path, replay_server: Re
         polite.get(replay_server.url("/q"))
 
 
-def test_persistent_5xx_gives_up_after_the_configured_attempts(
-    tmp_path: Path, replay_server: ReplayServer
-) -> None:
+def test_persistent_5xx_gives_up_after_the_configured_attempts(tmp_path: Path, replay_server: ReplayServer) -> None:
     replay_server.route(lambda request: Reply(502, b"bad gateway"))
     sleep = RecordingSleep()
     with (

@@ -109,9 +109,7 @@ def test_several_files_make_separate_pages_in_order() -> None:
 
 
 def test_announced_argument_beats_the_file_name_and_published_beats_both(tmp_path: Path) -> None:
-    assert {p.announced for p in records(list(read_jsonl(DAY, announced=date(2026, 7, 1))))} == {
-        date(2026, 7, 1)
-    }
+    assert {p.announced for p in records(list(read_jsonl(DAY, announced=date(2026, 7, 1))))} == {date(2026, 7, 1)}
     rows = corpus_rows()[:2]
     rows[0]["published"] = "2026-06-23T17:59:59Z"
     path = write_lines(tmp_path / "2026-06-25.jsonl", rows)

@@ -42,9 +42,7 @@ def test_reads_every_real_line_as_a_record() -> None:
 
 def test_first_paper_has_its_real_metadata() -> None:
     paper = by_id(list(read_kaggle(SNAPSHOT)))["0704.0001"]
-    assert paper.title == (
-        "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies"
-    )
+    assert paper.title == ("Calculation of prompt diphoton production cross sections at Tevatron and LHC energies")
     assert paper.source == "kaggle"
     # authors_parsed gives Unicode accents and order; the arXiv parser's "C. -P." is undone.
     assert paper.authors == ("C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan")
@@ -199,9 +197,7 @@ def test_missing_file_fails_at_once(tmp_path: Path) -> None:
         (b'[{"id": "0704.0001"}]\n', "snapshot.json line 1: not the Kaggle arXiv snapshot"),
     ],
 )
-def test_a_file_that_is_not_a_snapshot_is_a_source_error(
-    tmp_path: Path, content: bytes, message: str
-) -> None:
+def test_a_file_that_is_not_a_snapshot_is_a_source_error(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "snapshot.json"
     path.write_bytes(content)
     with pytest.raises(SourceError, match=message):
@@ -241,9 +237,7 @@ def write_synthetic_snapshot(path: Path, megabytes: int) -> int:
     return count
 
 
-def stream_under_tracemalloc(
-    path: Path, categories: list[str] | None, batch_size: int = 500
-) -> tuple[int, int, int]:
+def stream_under_tracemalloc(path: Path, categories: list[str] | None, batch_size: int = 500) -> tuple[int, int, int]:
     """(records, bytes_read at the end, peak traced bytes) while streaming ``path`` page by page."""
     tracemalloc.start()
     try:

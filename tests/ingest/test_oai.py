@@ -22,9 +22,7 @@ from paperwire.ingest.records import PaperRecord, RecordError, SourceError, Vers
 from recordings import OAI_CHAIN, OAI_DIR, SleepRecorder, oai_fixture
 from replay_server import ReplayServer, Reply
 
-ARXIV_FORMAT_PAGE = (
-    "nock-fixtures_b0fef78_oaipmh-listrecords---should-list-identifiers-from-arxiv__1_http200.xml"
-)
+ARXIV_FORMAT_PAGE = "nock-fixtures_b0fef78_oaipmh-listrecords---should-list-identifiers-from-arxiv__1_http200.xml"
 XML = {"Content-Type": "text/xml; charset=utf-8"}
 
 
@@ -138,9 +136,7 @@ def test_oai_dc_doi_identifier_and_multiple_dates() -> None:
     assert quantum.authors == ("Anna Beliakova", "Kazuo Habiro", "Aaron D. Lauda", "Ben Webster")
     assert quantum.categories == ("math.QA", "math.RT")
     assert quantum.doi == "10.1112/jlms.12001"
-    assert quantum.journal_ref == (
-        "Journal of the London Mathematical Society, Vol 95, Issue 1, 2017, pages 248-276"
-    )
+    assert quantum.journal_ref == ("Journal of the London Mathematical Society, Vol 95, Issue 1, 2017, pages 248-276")
     assert (quantum.submitted, quantum.updated) == (datetime(2014, 12, 3), datetime(2023, 1, 23))
     assert records["1305.6404"].doi == "10.1007/s00153-015-0433-z"
 
@@ -233,9 +229,7 @@ def test_deleted_record_is_kept_as_a_deletion() -> None:
 
 def test_record_without_title_is_a_record_error_and_the_page_is_kept() -> None:
     data = oai_fixture(ARXIV_FORMAT_PAGE)
-    broken = data.replace(
-        b"<title>A Kochen-Specker system has at least 22 vectors (extended abstract)</title>", b"", 1
-    )
+    broken = data.replace(b"<title>A Kochen-Specker system has at least 22 vectors (extended abstract)</title>", b"", 1)
     page = parse_oai_page(broken)
     assert page.items[0] == RecordError("1412.8544", "missing title")
     assert paper(page.items[1]).id == "hep-th/9504118"
@@ -251,9 +245,7 @@ def test_record_without_any_id_is_a_record_error() -> None:
 
 
 def test_unknown_metadata_format_is_a_record_error() -> None:
-    data = oai_fixture(ARXIV_FORMAT_PAGE).replace(
-        b"http://arxiv.org/OAI/arXiv/", b"http://example.org/other/"
-    )
+    data = oai_fixture(ARXIV_FORMAT_PAGE).replace(b"http://arxiv.org/OAI/arXiv/", b"http://example.org/other/")
     page = parse_oai_page(data)
     assert [type(item) for item in page.items] == [RecordError, RecordError]
     assert isinstance(page.items[0], RecordError)
@@ -412,9 +404,7 @@ def test_fetch_sends_only_the_given_arguments(
     assert pages[0].datestamp == "2015-01-03"
 
 
-def test_fetch_resumes_from_a_token(
-    replay_server: ReplayServer, make_client: Callable[..., PoliteClient]
-) -> None:
+def test_fetch_resumes_from_a_token(replay_server: ReplayServer, make_client: Callable[..., PoliteClient]) -> None:
     replay_server.queue("/oai", Reply(200, oai_fixture(OAI_CHAIN[2].name), XML))
     pages = list(
         fetch_oai_pages(
@@ -437,9 +427,7 @@ def test_fetch_no_records_match_is_one_empty_final_page(
 ) -> None:
     replay_server.queue("/oai", Reply(200, oai_fixture("ErrorResponseNoRecordsMatch.xml"), XML))
     pages = list(
-        fetch_oai_pages(
-            make_client(), replay_server.url("/oai"), metadata_prefix="arXivRaw", set_="moo", page_pause=0
-        )
+        fetch_oai_pages(make_client(), replay_server.url("/oai"), metadata_prefix="arXivRaw", set_="moo", page_pause=0)
     )
     assert len(pages) == 1
     assert (pages[0].items, pages[0].resume, pages[0].total) == ([], None, 0)
@@ -454,9 +442,7 @@ def test_fetch_expired_token_says_what_to_do(
     assert replay_server.requests[0].query == "verb=ListRecords&resumptionToken=3"
 
 
-def test_fetch_waits_out_503_retry_after(
-    replay_server: ReplayServer, make_client: Callable[..., PoliteClient]
-) -> None:
+def test_fetch_waits_out_503_retry_after(replay_server: ReplayServer, make_client: Callable[..., PoliteClient]) -> None:
     headers = {"Retry-After": "1", "Content-Type": "text/html"}
     busy = Reply(503, oai_fixture("arxiv_retry_after.html"), headers)
     replay_server.queue("/oai", busy, Reply(200, oai_fixture(ARXIV_FORMAT_PAGE), XML))

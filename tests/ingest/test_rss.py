@@ -55,9 +55,7 @@ def test_rss2_other_categories() -> None:
 def test_rss2_replacement_carries_the_new_version_and_no_announced_date() -> None:
     # No recording has a replacement: the real first cs.AI item, edited as rss.arxiv.org writes one.
     data = rss_fixture("arxiv_cs_ai.xml")
-    data = data.replace(
-        b"arXiv:2604.21935v1 Announce Type: new", b"arXiv:2604.21935v3 Announce Type: replace", 1
-    )
+    data = data.replace(b"arXiv:2604.21935v1 Announce Type: new", b"arXiv:2604.21935v3 Announce Type: replace", 1)
     data = data.replace(b"<arxiv:announce_type>new</", b"<arxiv:announce_type>replace</", 1)
     entries = parse_rss_entries(data)
     replaced = paper(entries[0].record)
@@ -74,9 +72,7 @@ def test_rdf_items() -> None:
     assert (lhcb.id, lhcb.version) == ("2107.03419", 1)
     # the feed's title suffix "(arXiv:2107.03419v1 [hep-ex])" is removed
     # (the tab comes from the fixture: PhysBiblio's test string turned "\to" into a tab)
-    assert lhcb.title == (
-        r"Observation of excited $\Omega_c^0$ baryons in $\Omega_b^- o \Xi_c^+ K^-\pi^-$ decays"
-    )
+    assert lhcb.title == (r"Observation of excited $\Omega_c^0$ baryons in $\Omega_b^- o \Xi_c^+ K^-\pi^-$ decays")
     assert lhcb.authors == ("LHCb collaboration", "R. Aaij")  # links stripped, "et al. (909 ...)" dropped
     assert lhcb.categories == ("hep-ex",)
     assert lhcb.announced == date(2021, 7, 8)
@@ -128,9 +124,7 @@ def test_parse_rss_files() -> None:
     assert [page.resume for page in pages] == [{"next_file": str(paths[1])}, None]
 
 
-def test_fetch_one_page_per_category(
-    replay_server: ReplayServer, make_client: Callable[..., PoliteClient]
-) -> None:
+def test_fetch_one_page_per_category(replay_server: ReplayServer, make_client: Callable[..., PoliteClient]) -> None:
     replay_server.queue("/rss/cs.AI", Reply(200, rss_fixture("arxiv_cs_ai.xml"), RSS_HEADERS))
     replay_server.queue("/rss/cs.LG", Reply(200, rss_fixture("arxiv_cs_lg.xml"), RSS_HEADERS))
     pages = list(fetch_rss(make_client(), replay_server.url("/rss/"), ["cs.AI", "cs.LG"]))

@@ -66,9 +66,7 @@ def test_subject_to_category(subject: str, code: str) -> None:
     assert taxonomy.subject_to_category(subject) == code
 
 
-@pytest.mark.parametrize(
-    "subject", ["40-01, 65B10", "I.2.6", "F.m", "Primary 60G65, 60H35", "Quantitative Biology"]
-)
+@pytest.mark.parametrize("subject", ["40-01, 65B10", "I.2.6", "F.m", "Primary 60G65, 60H35", "Quantitative Biology"])
 def test_non_categories_map_to_nothing(subject: str) -> None:
     assert taxonomy.subject_to_category(subject) is None
     assert taxonomy.unmapped_subjects([subject]) == []

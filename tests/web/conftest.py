@@ -72,8 +72,9 @@ def sign_in(client: TestClient, db: Database, email: str) -> None:
     assert token_field
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', confirm.text)
     assert csrf
-    done = client.post("/signin/confirm", data={"token": token_field.group(1), "csrf_token": csrf.group(1)},
-                       follow_redirects=False)
+    done = client.post(
+        "/signin/confirm", data={"token": token_field.group(1), "csrf_token": csrf.group(1)}, follow_redirects=False
+    )
     assert done.status_code == 303
 
 

@@ -72,8 +72,7 @@ def test_bad_address_gets_a_clear_error(client: TestClient) -> None:
 def test_signin_is_rate_limited_per_address(client: TestClient, site_db: Database) -> None:
     csrf = csrf_of(client)
     codes = [
-        client.post("/signin", data={"email": "flood@example.org", "csrf_token": csrf}).status_code
-        for _ in range(7)
+        client.post("/signin", data={"email": "flood@example.org", "csrf_token": csrf}).status_code for _ in range(7)
     ]
     assert codes[:5] == [200] * 5
     assert codes[5:] == [429, 429]
@@ -108,8 +107,9 @@ def test_votes_and_saves_through_the_api(client: TestClient, site_db: Database) 
 def test_votes_work_without_javascript(client: TestClient, site_db: Database) -> None:
     sign_in(client, site_db, "nojs@example.org")
     csrf = csrf_of(client)
-    response = client.post("/papers/2606.27377/upvote", data={"csrf_token": csrf, "next": "/papers/2606.27377"},
-                           follow_redirects=False)
+    response = client.post(
+        "/papers/2606.27377/upvote", data={"csrf_token": csrf, "next": "/papers/2606.27377"}, follow_redirects=False
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/papers/2606.27377"
     page = client.get("/papers/2606.27377")

@@ -12,15 +12,17 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from conftest import latest_link
-from smtp_sink import free_port
 
+from conftest import latest_link
 from paperwire.db.engine import Database
+from smtp_sink import free_port
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +46,13 @@ def browser() -> Iterator[object]:
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
         )
         yield launched
         launched.close()
@@ -94,7 +101,9 @@ def test_reader_journey(server: str, browser, site_db: Database) -> None:  # typ
     page.close()
 
 
-@pytest.mark.parametrize("path", ["/", "/search?q=graph+neural+networks", "/papers/2606.27377", "/subscribe", "/signin"])
+@pytest.mark.parametrize(
+    "path", ["/", "/search?q=graph+neural+networks", "/papers/2606.27377", "/subscribe", "/signin"]
+)
 def test_phone_sized_pages_do_not_scroll_sideways(server: str, browser, path: str) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
     page = context.new_page()
@@ -112,8 +121,10 @@ def test_no_console_errors_or_blocked_resources(server: str, browser) -> None:  
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
-    page.on("response", lambda response: problems.append(f"{response.status}: {response.url}")
-            if response.status >= 400 else None)
+    page.on(
+        "response",
+        lambda response: problems.append(f"{response.status}: {response.url}") if response.status >= 400 else None,
+    )
     for path in ("/", "/search?q=transformers", "/papers/2606.27377", "/docs"):
         page.goto(server + path)
         page.wait_for_load_state("networkidle")

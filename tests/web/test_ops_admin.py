@@ -7,10 +7,10 @@ import logging
 import sqlite3
 from pathlib import Path
 
-from conftest import csrf_of, sign_in
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from conftest import csrf_of, sign_in
 from paperwire.cli import app as cli_app
 from paperwire.config import Settings
 from paperwire.db import subscribers as subs

@@ -64,8 +64,12 @@ def test_unknown_paper_is_a_real_404_page(client: TestClient) -> None:
 
 
 def test_paper_text_with_markup_is_rendered_inert(client: TestClient, site_db: Database) -> None:
-    evil = make_record(raw_id="2401.66666", title="<script>alert(1)</script> title",
-                       abstract="<img src=x onerror=alert(2)> abstract", source="test")
+    evil = make_record(
+        raw_id="2401.66666",
+        title="<script>alert(1)</script> title",
+        abstract="<img src=x onerror=alert(2)> abstract",
+        source="test",
+    )
     assert isinstance(evil, PaperRecord)
     with site_db.write() as conn:
         upsert_papers(conn, [evil], now=utcnow())
