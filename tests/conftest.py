@@ -1,19 +1,22 @@
-"""Shared fixtures: settings on a temporary home, and real databases (SQLite always, PostgreSQL when
-``PAPERWIRE_TEST_POSTGRES_URL`` is set; each PostgreSQL test gets its own schema, dropped afterwards)."""
+"""Shared fixtures: settings on a temporary home, real databases, a replay HTTP server, an SMTP sink.
+
+Every test runs against the backend chosen by ``PAPERWIRE_TEST_BACKEND`` (``sqlite``, the default, or
+``postgres``): the autouse ``isolated_database`` fixture points ``PAPERWIRE_DATABASE_URL`` at a fresh
+database for each test, so settings, the CLI and subprocesses all use it. The database-layer tests that
+take the ``db`` fixture run on both backends in every run (PostgreSQL when ``PAPERWIRE_TEST_POSTGRES_URL``
+is set)."""
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+import databases
 from paperwire.config import Settings
-from paperwire.db.engine import Database, normalize_url
+from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
 from smtp_sink import SmtpSink
 
@@ -21,6 +24,17 @@ from replay_server import ReplayServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_URL = os.environ.get("PAPERWIRE_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(autouse=True)
+def isolated_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The configured backend, empty, for this test only (through ``PAPERWIRE_DATABASE_URL``)."""
+    with databases.fresh_database_url(tmp_path) as url:
+        if databases.BACKEND == "postgres":
+            monkeypatch.setenv("PAPERWIRE_DATABASE_URL", url)
+        else:
+            monkeypatch.delenv("PAPERWIRE_DATABASE_URL", raising=False)
+        yield url
 
 
 @pytest.fixture
@@ -36,30 +50,17 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
     db.dispose()
 
 
-def postgres_schema_url(schema: str) -> str:
-    """The test server's URL with ``search_path`` pinned to one schema."""
-    assert POSTGRES_URL
-    url = make_url(normalize_url(POSTGRES_URL)).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
-
-
 @pytest.fixture
 def postgres_db() -> Iterator[Database]:
     if not POSTGRES_URL:
         pytest.skip("PAPERWIRE_TEST_POSTGRES_URL is not set")
-    schema = f"pw_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalize_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    db = Database(postgres_schema_url(schema))
-    try:
-        upgrade(db)
-        yield db
-    finally:
-        db.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with databases.postgres_schema() as url:
+        db = Database(url)
+        try:
+            upgrade(db)
+            yield db
+        finally:
+            db.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from paperwire.cli import app
+from paperwire.config import Settings
 from paperwire.db.engine import Database
 from paperwire.db.schema import harvest_state, papers
 
@@ -44,7 +45,7 @@ def cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
 
 
 def database(home: Path) -> Database:
-    return Database(f"sqlite:///{home / 'paperwire.db'}")
+    return Database(Settings(home=home).resolved_database_url)  # the test's backend (see tests/databases.py)
 
 
 def table_snapshot(home: Path) -> list[tuple[object, ...]]:

@@ -5,68 +5,45 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from mail_world import DAY_FILE, World, world_settings
 
-from paperwire.config import Settings
-from paperwire.db import subscribers as subs
+import databases
 from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
-from paperwire.db.subscribers import Preferences, Subscriber
 from paperwire.ingest import service
 from paperwire.search import SearchService
 from smtp_sink import SmtpSink
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
-DAY_FILE = FIXTURES / "arxiv_daily" / "head50" / "2026-05-14.jsonl"
-LISTING_DAY = date(2026, 5, 14)  # a Thursday
-NOW = datetime(2026, 5, 14, 12, 0)
-
-
-@dataclass
-class World:
-    settings: Settings
-    db: Database
-    search: SearchService
-
-    def subscriber(self, email: str, **prefs: object) -> Subscriber:
-        subscriber, _ = subs.add(self.db, email, Preferences(**prefs), confirmed=True, now=NOW)  # type: ignore[arg-type]
-        return subscriber
-
-
-def world_settings(home: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "home": home,
-        "base_url": "https://papers.example.org",
-        "mail_from": "paperwire <digest@papers.example.org>",
-        "mail_retry_seconds": 0.05,
-        "outbox_lease_seconds": 5.0,
-        "mail_connections": 2,
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
-
 
 @pytest.fixture(scope="session")
-def template_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def template_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """Built once: the papers stored and indexed (embedding is the slow part)."""
     home = tmp_path_factory.mktemp("mail-world")
-    settings = world_settings(home)
-    db = Database(settings.resolved_database_url)
-    upgrade(db)
-    service.ingest_jsonl(db, settings, [DAY_FILE])
-    SearchService(settings, db).catch_up()
-    db.dispose()
-    return home
+    with databases.fresh_database_url(home) as url:
+        settings = world_settings(home, database_url=url)
+        db = Database(url)
+        upgrade(db)
+        service.ingest_jsonl(db, settings, [DAY_FILE])
+        SearchService(settings, db).catch_up()
+        db.dispose()
+        yield home, url
 
 
 @pytest.fixture
-def world(template_home: Path, tmp_path: Path, smtp_sink: SmtpSink) -> Iterator[World]:
+def world(
+    template_world: tuple[Path, str], tmp_path: Path, isolated_database: str, smtp_sink: SmtpSink
+) -> Iterator[World]:
+    """A copy of the template world for this test: its own database and search index."""
+    template_home, template_url = template_world
     home = tmp_path / "home"
     shutil.copytree(template_home, home)
-    settings = world_settings(home, mail_url=smtp_sink.url)
+    url = isolated_database if databases.BACKEND == "postgres" else f"sqlite:///{(home / 'paperwire.db').as_posix()}"
+    if databases.BACKEND == "postgres":
+        databases.clone(template_url, url)
+    settings = world_settings(home, mail_url=smtp_sink.url, database_url=url)
     db = Database(settings.resolved_database_url)
     yield World(settings, db, SearchService(settings, db))
     db.dispose()

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+from mail_world import World
 from typer.testing import CliRunner
 
-from conftest import World
 from paperwire.cli import app
 from paperwire.db import outbox
 from smtp_sink import SmtpSink
@@ -24,6 +24,7 @@ from smtp_sink import SmtpSink
 def env(world: World, smtp_sink: SmtpSink) -> dict[str, str]:
     return {
         "PAPERWIRE_HOME": str(world.settings.home),
+        "PAPERWIRE_DATABASE_URL": world.settings.resolved_database_url,
         "PAPERWIRE_MAIL_URL": smtp_sink.url,
         "PAPERWIRE_BASE_URL": "https://papers.example.org",
         "PAPERWIRE_MAIL_RETRY_SECONDS": "0.05",

@@ -7,8 +7,8 @@ import re
 from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
+from mail_world import LISTING_DAY, NOW, World
 
-from conftest import LISTING_DAY, NOW, World
 from paperwire.db import outbox
 from paperwire.db import subscribers as subs
 from paperwire.jobs import pipeline

@@ -7,8 +7,8 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from mail_world import NOW, World
 
-from conftest import NOW, World
 from paperwire.db import outbox
 from paperwire.db import subscribers as subs
 from paperwire.mail.sender import Sender
@@ -182,7 +182,8 @@ def test_bounce_webhook_and_hard_bounce_limit(world: World, client: TestClient) 
 
 def test_unsubscribe_cancels_planned_but_unsent_digests(world: World) -> None:
     subscriber = world.subscriber("leaving@example.org")
-    from conftest import LISTING_DAY
+    from mail_world import LISTING_DAY
+
     from paperwire.mail.digest import due_on_day, plan_digests
 
     plan_digests(world.db, world.settings, world.search, due=due_on_day(world.db, LISTING_DAY), now=NOW)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from site_helpers import latest_link
 
-from conftest import latest_link
 from paperwire.db.engine import Database
 from smtp_sink import free_port
 

@@ -8,9 +8,9 @@ import sqlite3
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from site_helpers import csrf_of, sign_in
 from typer.testing import CliRunner
 
-from conftest import csrf_of, sign_in
 from paperwire.cli import app as cli_app
 from paperwire.config import Settings
 from paperwire.db import subscribers as subs
