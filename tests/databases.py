@@ -79,7 +79,7 @@ def clone(template_url: str, target_url: str) -> None:
                 rows = [dict(row) for row in read.execute(select(table)).mappings()]
                 if rows:
                     write.execute(table.insert(), rows)
-                if "id" in table.c and table.c.id.autoincrement is not False and rows:
+                if "id" in table.c and table.c.id.type.python_type is int and rows:
                     write.execute(
                         text(
                             f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "

@@ -16,7 +16,8 @@ def test_every_setting_has_help_and_is_documented(name: str) -> None:
     assert f"`PAPERWIRE_{name.upper()}`" in DOCS.read_text(), f"{name} missing from docs/configuration.md"
 
 
-def test_database_url_defaults_to_sqlite_under_home(tmp_path: Path) -> None:
+def test_database_url_defaults_to_sqlite_under_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PAPERWIRE_DATABASE_URL", raising=False)  # the PostgreSQL test run sets it
     settings = Settings(home=tmp_path)
     assert settings.resolved_database_url == f"sqlite:///{tmp_path.as_posix()}/paperwire.db"
 
