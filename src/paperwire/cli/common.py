@@ -132,10 +132,24 @@ def report_ingest(report: IngestReport, *, as_json: bool) -> None:
     )
 
 
-def run_ingest(description: str, as_json: bool, work: Callable[..., IngestReport]) -> None:
+def run_ingest(
+    description: str,
+    as_json: bool,
+    work: Callable[..., IngestReport],
+    *,
+    refresh: tuple[Database, Settings] | None = None,
+) -> IngestReport:
+    """Run an ingest with a progress bar and print its summary. With ``refresh``, trending scores are
+    recomputed afterwards when anything changed (search indexes catch up on their own: the server, the
+    scheduler, ``paperwire index`` and ``paperwire search`` do it)."""
     with ingest_progress(description) as on_page:
         report = work(on_page=on_page)
+    if refresh and (report.counts.changed or report.signals_added):
+        from paperwire import trending
+
+        trending.refresh(*refresh)
     report_ingest(report, as_json=as_json)
+    return report
 
 
 def parse_day(value: str) -> date:

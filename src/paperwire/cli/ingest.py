@@ -49,7 +49,12 @@ def ingest_oai(
     config = settings()
     db = open_database(config)
     if files:
-        run_ingest("oai files", as_json, lambda on_page: service.ingest_oai_files(db, files, on_page=on_page))
+        run_ingest(
+            "oai files",
+            as_json,
+            lambda on_page: service.ingest_oai_files(db, files, on_page=on_page),
+            refresh=(db, config),
+        )
         return
 
     def harvest_live(on_page: Callable[[Page, PageResult], None]) -> IngestReport:
@@ -68,7 +73,7 @@ def ingest_oai(
                 on_page=on_page,
             )
 
-    run_ingest("oai-pmh", as_json, harvest_live)
+    run_ingest("oai-pmh", as_json, harvest_live, refresh=(db, config))
 
 
 @app.command("arxiv-api")
@@ -97,6 +102,7 @@ def ingest_arxiv_api(
             url=url,
             on_page=on_page,
         ),
+        refresh=(db, config),
     )
 
 
@@ -118,6 +124,7 @@ def ingest_rss(
         "rss",
         as_json,
         lambda on_page: service.ingest_rss(db, config, categories=categories, paths=paths, url=url, on_page=on_page),
+        refresh=(db, config),
     )
 
 
@@ -135,6 +142,7 @@ def ingest_kaggle(
         "kaggle",
         as_json,
         lambda on_page: service.ingest_kaggle(db, config, file, categories=category or [], on_page=on_page),
+        refresh=(db, config),
     )
 
 
@@ -153,6 +161,7 @@ def ingest_jsonl(
         "jsonl",
         as_json,
         lambda on_page: service.ingest_jsonl(db, config, files, announced=announced, on_page=on_page),
+        refresh=(db, config),
     )
 
 
@@ -172,6 +181,7 @@ def ingest_hf_daily(
         "hf-daily",
         as_json,
         lambda on_page: service.ingest_hf_daily(db, config, paths=files or [], day=day, url=url, on_page=on_page),
+        refresh=(db, config),
     )
 
 
@@ -181,7 +191,9 @@ def ingest_sample(as_json: JsonOpt = False) -> None:
     """The bundled sample (a few hundred real papers and one Hugging Face day)."""
     config = settings()
     db = open_database(config)
-    run_ingest("sample", as_json, lambda on_page: service.load_sample(db, config, on_page=on_page))
+    run_ingest(
+        "sample", as_json, lambda on_page: service.load_sample(db, config, on_page=on_page), refresh=(db, config)
+    )
 
 
 @app.command("status")
