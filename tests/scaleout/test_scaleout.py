@@ -32,7 +32,10 @@ from paperwire.mail.digest import due_on_day, plan_digests
 from paperwire.search import SearchService
 from smtp_sink import SmtpSink, free_port
 
-pytestmark = pytest.mark.skipif(not databases.POSTGRES_URL, reason="needs PAPERWIRE_TEST_POSTGRES_URL")
+# These start real processes against PostgreSQL; they run in the PostgreSQL pass of the suite.
+pytestmark = pytest.mark.skipif(
+    databases.BACKEND != "postgres", reason="scale-out tests run with PAPERWIRE_TEST_BACKEND=postgres"
+)
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 DAY_FILE = FIXTURES / "arxiv_daily" / "head50" / "2026-05-14.jsonl"
 
