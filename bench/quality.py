@@ -126,7 +126,7 @@ def lexical_runs(collection: Collection) -> dict[str, list[str]]:
         )
     runs = {}
     for qid, text in collection.queries:
-        keys, _count = index.search(parse_query(bench_query(text)), None, RUN_DEPTH)
+        keys = index.search(parse_query(bench_query(text)), None, RUN_DEPTH)
         runs[qid] = [doc_ids[k] for k in keys]
     return runs
 

@@ -34,6 +34,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import text
 
 from ingest import CORPUS, SHARED, postgres_database, sqlite_database
 from paperwire import trending
@@ -172,6 +173,7 @@ def scale(db: Database, settings: Settings, n_papers: int, baseline_papers: int,
         synthetic.announce([r.id for r in batch], day)
         store_signals(db, synthetic.signals_for_day(day, [r.id for r in batch]))
     now = datetime.combine(originals[-1][0], datetime.min.time()) + timedelta(hours=18)
+    analyze(db)
     total_signals = signals_db.count_signals(db)
     full = trending.refresh(db, settings, now=now)
     rerun = trending.refresh(db, settings, now=now)
@@ -188,6 +190,13 @@ def scale(db: Database, settings: Settings, n_papers: int, baseline_papers: int,
         f"{per_paper * 1000:.2f} ms/paper -> {extrapolated:.0f} s for {full.papers['month']:,} papers "
         f"(extrapolated); refresh is x{extrapolated / full.seconds:.0f} faster"
     )
+
+
+def analyze(db: Database) -> None:
+    """Table statistics, as a live PostgreSQL has them from autovacuum (plans differ without them)."""
+    with db.engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
 
 
 def naive_refresh(db: Database, settings: Settings, now: datetime, limit: int) -> tuple[float, int]:

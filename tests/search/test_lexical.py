@@ -20,19 +20,19 @@ def test_stemming_title_boost_phrases_prefix_and_authors() -> None:
         doc(1, "Networks of neurons", "We study spiking models in the state of the art cortex."),
         doc(2, "A survey", "Neural network training and the art of the state.", authors="Grace Hopper"),
     )
-    assert index.search(parse_query("network"), None, 10)[0] == [1, 2]  # title boosted; stems match
-    assert index.search(parse_query('"state of the art"'), None, 10)[0] == [1]  # a phrase, in order
-    assert index.search(parse_query("spik"), None, 10)[0] == [1]  # last word as a prefix
-    assert index.search(parse_query("spik "), None, 10)[0] == []  # ... but not once finished
-    assert index.search(parse_query("hopper"), None, 10)[0] == [2]
-    assert index.search(parse_query("the of"), None, 10) == ([], 0)  # nothing left but stop words
+    assert index.search(parse_query("network"), None, 10) == [1, 2]  # title boosted; stems match
+    assert index.search(parse_query('"state of the art"'), None, 10) == [1]  # a phrase, in order
+    assert index.search(parse_query("spik"), None, 10) == [1]  # last word as a prefix
+    assert index.search(parse_query("spik "), None, 10) == []  # ... but not once finished
+    assert index.search(parse_query("hopper"), None, 10) == [2]
+    assert index.search(parse_query("the of"), None, 10) == []  # nothing left but stop words
 
 
 def test_a_deleted_document_is_gone_after_commit() -> None:
     index = index_of(doc(1, "Alpha", "first"), doc(2, "Beta", "second"))
     with index.writing():
         index.delete(["id1"])
-    assert index.search(parse_query("alpha"), None, 10)[0] == []
+    assert index.search(parse_query("alpha"), None, 10) == []
     assert index.num_docs == 1
 
 

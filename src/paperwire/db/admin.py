@@ -44,8 +44,19 @@ def sends_per_day(db: Database, *, days: int, today: date) -> list[dict[str, Any
     with db.read() as conn:
         for row in conn.execute(query):
             day = _day(row.day)
-            entry = table.setdefault(day, {"day": day, "planned": 0, "sent": 0, "failed": 0, "retry": 0,
-                                           "pending": 0, "cancelled": 0, "leased": 0})
+            entry = table.setdefault(
+                day,
+                {
+                    "day": day,
+                    "planned": 0,
+                    "sent": 0,
+                    "failed": 0,
+                    "retry": 0,
+                    "pending": 0,
+                    "cancelled": 0,
+                    "leased": 0,
+                },
+            )
             entry[row.status] = entry.get(row.status, 0) + int(row.n)
             entry["planned"] += int(row.n)
     return [table[d] for d in sorted(table)]
@@ -55,10 +66,13 @@ def subscribers_per_day(db: Database, *, days: int, today: date) -> list[tuple[d
     """Cumulative confirmed-or-pending subscribers at the end of each of the last ``days`` days."""
     start = today - timedelta(days=days - 1)
     with db.read() as conn:
-        before = int(conn.execute(
-            select(func.count()).select_from(subscribers)
-            .where(subscribers.c.created_at < datetime.combine(start, datetime.min.time()))
-        ).scalar_one())
+        before = int(
+            conn.execute(
+                select(func.count())
+                .select_from(subscribers)
+                .where(subscribers.c.created_at < datetime.combine(start, datetime.min.time()))
+            ).scalar_one()
+        )
         rows = conn.execute(
             select(func.date(subscribers.c.created_at).label("day"), func.count().label("n"))
             .where(subscribers.c.created_at >= datetime.combine(start, datetime.min.time()))

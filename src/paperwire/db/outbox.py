@@ -71,8 +71,7 @@ def plan(conn: Connection, messages: Sequence[PlannedMessage], *, now: datetime)
                 select(outbox.c.dedup_key, outbox.c.id).where(
                     outbox.c.dedup_key.in_([m.dedup_key for m in with_papers])
                 )
-            )
-            .all()
+            ).all()
         )
         insert_ignore(
             conn,

@@ -71,6 +71,16 @@ def get(db: Database, subscriber_id: int) -> Subscriber | None:
     return _row_to_subscriber(row) if row else None
 
 
+def get_many(db: Database, subscriber_ids: Sequence[int]) -> dict[int, Subscriber]:
+    found: dict[int, Subscriber] = {}
+    with db.read() as conn:
+        for start in range(0, len(subscriber_ids), 500):
+            chunk = list(subscriber_ids[start : start + 500])
+            for row in conn.execute(select(subscribers).where(subscribers.c.id.in_(chunk))).mappings():
+                found[int(row["id"])] = _row_to_subscriber(row)
+    return found
+
+
 def find(db: Database, email: str) -> Subscriber | None:
     with db.read() as conn:
         row = conn.execute(select(subscribers).where(subscribers.c.email == email)).mappings().first()

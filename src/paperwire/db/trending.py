@@ -77,15 +77,16 @@ def candidates(conn: Connection, first_day: date, last_day: date, since: datetim
         papers.c.submitted_at >= _day_start(first_day),
         papers.c.submitted_at < _day_start(last_day + timedelta(1)),
     )
-    query = select(papers.c.id, papers.c.announced_on, papers.c.submitted_at).where(
-        papers.c.deleted.is_(False), or_(announced_in, submitted_in, papers.c.id.in_(recent_signal))
-    )
-    found = []
-    for paper_id, announced, submitted in conn.execute(query):
-        day = announced or (submitted.date() if submitted else None)
-        if day is None or day <= last_day:  # a paper listed after `now` did not exist yet
-            found.append(Candidate(paper_id, day))
-    return found
+    columns = select(papers.c.id, papers.c.announced_on, papers.c.submitted_at).where(papers.c.deleted.is_(False))
+    # Two queries, not one with `OR id IN (...)`: PostgreSQL, once it has statistics, runs that subquery once
+    # per paper (minutes at 100k papers) instead of as a semi-join.
+    found: dict[str, Candidate] = {}
+    for query in (columns.where(or_(announced_in, submitted_in)), columns.where(papers.c.id.in_(recent_signal))):
+        for paper_id, announced, submitted in conn.execute(query):
+            day = announced or (submitted.date() if submitted else None)
+            if day is None or day <= last_day:  # a paper listed after `now` did not exist yet
+                found[paper_id] = Candidate(paper_id, day)
+    return list(found.values())
 
 
 def categories_of(conn: Connection, paper_ids: Sequence[str]) -> dict[str, list[str]]:

@@ -190,9 +190,7 @@ def with_place(item: Parsed, where: str) -> Parsed:
     return item
 
 
-def paginate(
-    numbered: Iterable[tuple[int, Parsed]], name: str, batch_size: int
-) -> Generator[Page, None, None]:
+def paginate(numbered: Iterable[tuple[int, Parsed]], name: str, batch_size: int) -> Generator[Page, None, None]:
     """Pages of at most ``batch_size`` items labelled ``name:first-last`` (line or item numbers).
 
     A page never holds the same paper twice: a database upsert of one batch cannot touch a row twice

@@ -139,9 +139,7 @@ def daily_date(item: Mapping[str, object], paper: Mapping[str, object]) -> date 
     return None
 
 
-def item_signals(
-    item: Mapping[str, object], paper: Mapping[str, object], upvotes: int, at: datetime
-) -> list[Signal]:
+def item_signals(item: Mapping[str, object], paper: Mapping[str, object], upvotes: int, at: datetime) -> list[Signal]:
     signals = [Signal(UPVOTES, float(upvotes), at, SOURCE)]
     if (comments := _count(item.get("numComments"))) is not None:
         signals.append(Signal(COMMENTS, float(comments), at, SOURCE))

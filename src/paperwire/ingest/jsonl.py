@@ -107,8 +107,7 @@ def _json_records(path: Path, announced: date | None) -> Numbered:
     else:
         lines.close()
         raise SourceError(
-            f"{lines.name} line 1: not JSON lines (expected one JSON object per line, "
-            f"found {describe_start(head)})"
+            f"{lines.name} line 1: not JSON lines (expected one JSON object per line, found {describe_start(head)})"
         )
 
 

@@ -103,8 +103,7 @@ def _unescape_outside_math(text: str) -> str:
     parts = _MATH.split(text)
     # Odd indexes are math segments (the split keeps the captured delimiters).
     return "".join(
-        part if i % 2 else latex_accents_to_unicode(_TEXT_ESCAPES.sub(r"\1", part))
-        for i, part in enumerate(parts)
+        part if i % 2 else latex_accents_to_unicode(_TEXT_ESCAPES.sub(r"\1", part)) for i, part in enumerate(parts)
     )
 
 

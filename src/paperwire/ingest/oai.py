@@ -54,8 +54,7 @@ _ERROR_ADVICE = {
     "badArgument": "the server rejected the request's arguments; check the from/until dates (YYYY-MM-DD) "
     "and the set name",
     "badVerb": "the server did not understand the request; check that the URL is an OAI-PMH endpoint",
-    "cannotDisseminateFormat": "the server does not offer this metadata format; "
-    "use arXiv, arXivRaw or oai_dc",
+    "cannotDisseminateFormat": "the server does not offer this metadata format; use arXiv, arXivRaw or oai_dc",
     "idDoesNotExist": "the server has no record with that identifier",
     "noSetHierarchy": "the server does not support sets; harvest without a set",
     "noMetadataFormats": "the server offers no metadata format for that item",
@@ -288,9 +287,7 @@ def fetch_oai_pages(
     Each page's ``resume`` holds the token for the next request (``None`` on the last page), so a crashed
     harvest continues where it stopped. An empty range (``noRecordsMatch``) yields one empty, final page.
     """
-    params = (
-        _resume_params(resume_token) if resume_token else _first_params(metadata_prefix, from_, until, set_)
-    )
+    params = _resume_params(resume_token) if resume_token else _first_params(metadata_prefix, from_, until, set_)
     number = 1
     while True:
         page = _request_page(client, url, params, source)
@@ -311,9 +308,7 @@ def fetch_oai_pages(
         number += 1
 
 
-def _first_params(
-    metadata_prefix: str, from_: str | None, until: str | None, set_: str | None
-) -> dict[str, str | int]:
+def _first_params(metadata_prefix: str, from_: str | None, until: str | None, set_: str | None) -> dict[str, str | int]:
     params: dict[str, str | int] = {"verb": "ListRecords", "metadataPrefix": metadata_prefix}
     optional = {"from": from_, "until": until, "set": set_}
     params.update({name: value for name, value in optional.items() if value})

@@ -177,9 +177,7 @@ def _rdf_announce_type(kind: str | None, primary: str | None, feed: str | None) 
 # --- fetching --------------------------------------------------------------------------------------------
 
 
-def fetch_rss(
-    client: PoliteClient, base_url: str, categories: list[str], *, source: str = "rss"
-) -> Iterator[Page]:
+def fetch_rss(client: PoliteClient, base_url: str, categories: list[str], *, source: str = "rss") -> Iterator[Page]:
     """One page per category feed (``base_url + category``; ``cs.AI+cs.LG`` combines categories)."""
     for index, category in enumerate(categories):
         url = base_url + category

@@ -92,9 +92,7 @@ def _opt(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def ingest_oai_files(
-    db: Database, paths: Sequence[Path], *, on_page: PageCallback | None = None
-) -> IngestReport:
+def ingest_oai_files(db: Database, paths: Sequence[Path], *, on_page: PageCallback | None = None) -> IngestReport:
     return ingest(db, oai.parse_oai_files(require_files(paths)), on_page=on_page)
 
 

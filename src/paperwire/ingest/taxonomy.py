@@ -300,7 +300,5 @@ def is_group_name(subject: str) -> bool:
 def unmapped_subjects(subjects: list[str]) -> list[str]:
     """Subjects that look like arXiv category names but are missing from the table (for checks and logs)."""
     return [
-        s
-        for s in subjects
-        if subject_to_category(s) is None and not is_classification_code(s) and not is_group_name(s)
+        s for s in subjects if subject_to_category(s) is None and not is_classification_code(s) and not is_group_name(s)
     ]

@@ -157,8 +157,9 @@ class Sender:
                         return
                     self._sleep_until_due(idle_wait, stop)
                     continue
+                people = subs.get_many(self.db, [row.subscriber_id for row in rows])
                 for row in rows:
-                    report.add(self._deliver_safely(row, transport))
+                    report.add(self._deliver_safely(row, transport, people.get(row.subscriber_id)))
                     sent_on_connection += 1
                     limit = self.settings.mail_messages_per_connection
                     if limit and sent_on_connection >= limit:
@@ -167,10 +168,10 @@ class Sender:
         finally:
             transport.close()
 
-    def _deliver_safely(self, row: OutboxRow, transport: Transport) -> str:
+    def _deliver_safely(self, row: OutboxRow, transport: Transport, subscriber: subs.Subscriber | None) -> str:
         self.throttle.wait()
         try:
-            return self.deliver(row, transport)
+            return self.deliver(row, transport, subscriber)
         except Exception:  # one broken row must not stop the sender; its lease brings it back later
             log.exception("sending outbox row %s failed unexpectedly", row.id)
             return "retried"
@@ -185,8 +186,10 @@ class Sender:
 
     # --- one message -------------------------------------------------------------------------------------
 
-    def build(self, row: OutboxRow) -> tuple[EmailMessage | None, subs.Subscriber | None]:
-        subscriber = subs.get(self.db, row.subscriber_id)
+    def build(
+        self, row: OutboxRow, subscriber: subs.Subscriber | None = None
+    ) -> tuple[EmailMessage | None, subs.Subscriber | None]:
+        subscriber = subscriber or subs.get(self.db, row.subscriber_id)
         if subscriber is None:
             return None, None
         if row.kind == "confirm":
@@ -199,8 +202,8 @@ class Sender:
         context = digest_context(self.links, subscriber, row.payload, paper_rows)
         return compose_digest(self.settings, context), subscriber
 
-    def deliver(self, row: OutboxRow, transport: Transport) -> str:
-        message, subscriber = self.build(row)
+    def deliver(self, row: OutboxRow, transport: Transport, subscriber: subs.Subscriber | None = None) -> str:
+        message, subscriber = self.build(row, subscriber)
         if message is None or subscriber is None or subscriber.suppressed_at is not None:
             outbox.mark_failed(
                 self.db,

@@ -192,18 +192,19 @@ class LexicalIndex:
             queries.append(Query.term_query(self.schema, "has_code", int(filters.has_code)))
         return queries
 
-    def search(self, parsed: ParsedQuery, filters: SearchFilters | None, depth: int) -> tuple[list[int], int]:
-        """Keys of the best ``depth`` papers, best first, and how many match in all."""
+    def search(self, parsed: ParsedQuery, filters: SearchFilters | None, depth: int) -> list[int]:
+        """Keys of the best ``depth`` papers, best first."""
         text = self.text_query(parsed)
         if text is None:
-            return [], 0
+            return []
         query = _filtered(text, self.filter_queries(filters))
         searcher = self.index.searcher()
-        result = searcher.search(query, depth, count=True)
+        # No exact count: counting every match walks whole posting lists, which top-k search skips
+        # (block-max WAND); at 1M papers a common word made the count the slowest part of a query.
+        result = searcher.search(query, depth, count=False)
         addresses = [address for _score, address in result.hits]
         keys = searcher.fast_field_values("key", addresses) if addresses else []
-        # ``count`` is there at run time (count=True) though tantivy's type stubs omit it.
-        return [int(k) for k in keys if k is not None], int(getattr(result, "count", 0) or 0)
+        return [int(k) for k in keys if k is not None]
 
     def keys_with_title(self, title_key: str, filters: SearchFilters | None, limit: int = 5) -> list[int]:
         if not title_key:

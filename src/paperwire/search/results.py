@@ -34,7 +34,7 @@ class SearchResults:
     query: str
     hits: list[SearchHit]
     total: int  # papers ranked for this query (pages beyond it are empty)
-    keyword_matches: int  # papers containing the query's words (tantivy's exact count)
+    keyword_matches: int  # papers in the keyword list (up to the search depth; not an exact total)
     took_ms: float
 
 

@@ -230,7 +230,7 @@ class SearchService:
     def _ranked(
         self, index: SearchIndex, parsed: ParsedQuery, filters: SearchFilters | None, depth: int
     ) -> tuple[list[Fused], int]:
-        keys, keyword_matches = index.lexical.search(parsed, filters, depth)
+        keys = index.lexical.search(parsed, filters, depth)
         lexical_ids = [index.id_of_key[k] for k in keys if k in index.id_of_key]
         allowed = index.rows.mask(filters)
         neighbours = index.vectors.search(self.embed_query(parsed.text), depth, allowed)
@@ -242,7 +242,7 @@ class SearchService:
             depth=depth,
             semantic_weight=self.settings.search_semantic_weight,
         )
-        return pin_first(fused, self._pins(index, parsed, filters, allowed)), keyword_matches
+        return pin_first(fused, self._pins(index, parsed, filters, allowed)), len(lexical_ids)
 
     def _pins(
         self, index: SearchIndex, parsed: ParsedQuery, filters: SearchFilters | None, allowed: np.ndarray | None

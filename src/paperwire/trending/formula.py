@@ -45,6 +45,10 @@ EVENT_KINDS = ("upvote", "save", "view", "click")
 KINDS = SNAPSHOT_KINDS + EVENT_KINDS
 PRIOR = "recency_prior"
 
+# A repository's first star count is mostly history (a new paper's code may live in a famous repository):
+# at most this much of it counts; every later rise counts in full.
+FIRST_COUNTED = {"github_stars": 50.0}
+
 # Increments older than this many half-lives weigh less than 1/64 and are left out, which bounds the work.
 HORIZON_HALF_LIVES = 6.0
 
@@ -120,11 +124,16 @@ class PaperScore:
 
 
 def running_rises(series: Iterable[tuple[str, float]]) -> list[float]:
-    """For ``(kind, count)`` observations in time order: how much each raised its kind's running maximum."""
+    """For ``(kind, count)`` observations in time order: how much each raised its kind's running maximum
+    (a first observation: its count, at most ``FIRST_COUNTED`` of the kind)."""
     highest: dict[str, float] = {}
     rises = []
     for kind, value in series:
-        before = highest.get(kind, 0.0)
+        if kind not in highest:
+            highest[kind] = value
+            rises.append(min(value, FIRST_COUNTED.get(kind, math.inf)))
+            continue
+        before = highest[kind]
         highest[kind] = max(before, value)
         rises.append(highest[kind] - before)
     return rises
@@ -196,24 +205,29 @@ class WindowScores:
     prior: Floats  # one per paper
 
 
-def rises(group: Ints, value: Floats, floor: Floats) -> Floats:
+def rises(group: Ints, value: Floats, floor: Floats, first_cap: Floats) -> Floats:
     """For rows sorted by (group, time): how much each row raises its group's running maximum.
 
-    Each group's running maximum starts at ``floor`` (its highest value before the rows given). Vectorised
-    with one ``maximum.accumulate``: each group is lifted above all earlier groups by a multiple of ``span``,
-    so the running maximum never carries over a group boundary.
+    Each group's running maximum starts at ``floor`` (its highest value before the rows given; NaN when
+    there was none, and then the group's first row is a first observation, counted up to ``first_cap``).
+    Vectorised with one ``maximum.accumulate``: each group is lifted above all earlier groups by a multiple
+    of a span larger than any value, so the running maximum never carries over a group boundary.
     """
     if value.size == 0:
         return value.copy()
     starts = np.empty(value.size, dtype=bool)
     starts[0] = True
     np.not_equal(group[1:], group[:-1], out=starts[1:])
-    lift = (np.cumsum(starts) - 1) * (float(max(value.max(), floor.max())) + 1.0)
-    running = np.maximum.accumulate(np.maximum(value, floor) + lift)
+    first = starts & np.isnan(floor)
+    base = np.nan_to_num(floor, nan=0.0)
+    lift = (np.cumsum(starts) - 1) * (float(max(value.max(), base.max())) + 1.0)
+    running = np.maximum.accumulate(np.maximum(value, base) + lift)
     previous = np.empty_like(running)
     previous[1:] = running[:-1]
-    previous[starts] = floor[starts] + lift[starts]
-    return running - previous
+    previous[starts] = base[starts] + lift[starts]
+    rise = running - previous
+    rise[first] = np.minimum(rise[first], first_cap[first])
+    return rise
 
 
 def score_window(inc: Increments, prior_age_hours: Floats, params: Params, *, n_actors: int) -> WindowScores:

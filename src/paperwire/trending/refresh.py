@@ -23,6 +23,7 @@ from paperwire.db import trending as store
 from paperwire.db.engine import Database
 from paperwire.trending.formula import (
     EVENT_KINDS,
+    FIRST_COUNTED,
     KINDS,
     SNAPSHOT_KINDS,
     WINDOWS,
@@ -184,7 +185,8 @@ def build_increments(
     snaps = [row for row in snapshots if row[0] in index]
     group = np.array([index[p] * len(KINDS) + _KIND_INDEX[k] for p, k, _, _ in snaps], dtype=np.int64)
     value = np.array([v for _, _, _, v in snaps], dtype=np.float64)
-    floor = np.array([floors.get((p, k), 0.0) for p, k, _, _ in snaps], dtype=np.float64)
+    floor = np.array([floors.get((p, k), np.nan) for p, k, _, _ in snaps], dtype=np.float64)
+    first_cap = np.array([FIRST_COUNTED.get(k, np.inf) for _, k, _, _ in snaps], dtype=np.float64)
     counted = move_heavy([row for row in events[0] if row[0] in index], events[1])
     heavy = [row for row in events[1] if row[0] in index]
     actors: dict[str, int] = {}
@@ -198,7 +200,11 @@ def build_increments(
         kind=np.array([_KIND_INDEX[row[1]] for rows in (snaps, counted, heavy) for row in rows], dtype=np.int64),
         actor=np.array([-1] * n_snap + [-2] * n_counted + heavy_actor, dtype=np.int64),
         amount=np.concatenate(
-            [rises(group, value, floor), np.array([c for *_, c in counted], dtype=np.float64), np.ones(len(heavy))]
+            [
+                rises(group, value, floor, first_cap),
+                np.array([c for *_, c in counted], dtype=np.float64),
+                np.ones(len(heavy)),
+            ]
         ),
         # The database's clock arithmetic can land a hair past `now` for a signal stamped exactly `now`.
         age_hours=np.maximum(

@@ -1,0 +1,201 @@
+"""Digest throughput: plan, compose and deliver to a local SMTP sink, for many subscribers.
+
+Usage: .venv/bin/python bench/digest.py [--subscribers 100000] [--workers 1 2 4] [--postgres URL]
+                                       [--day 2026-06-30]
+
+One day of the shared corpus (../shared/corpus/arxiv-daily-2026) is ingested and indexed; N confirmed
+subscribers get varied interests (topics from a fixed pool of real research phrases, categories and
+followed authors from that day's papers). Measured, per backend and per number of sender processes:
+time to plan (one outbox row per subscriber), time to compose and deliver everything to an aiosmtpd sink
+running in its own process (it counts messages and keeps nothing), digests/second, and the peak RSS of a
+sender process. The baseline, measured in the same run, is the same sender with one connection and no
+pipelining of work (``--concurrency 1``, one process). Skips cleanly when ../shared is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS = SHARED / "corpus" / "arxiv-daily-2026"
+TOPICS = [
+    "large language models", "diffusion models", "graph neural networks", "reinforcement learning",
+    "mixture of experts", "retrieval augmented generation", "vision transformers", "federated learning",
+    "speech recognition", "robot manipulation", "protein structure", "time series forecasting",
+    "causal inference", "differential privacy", "neural rendering", "code generation", "quantization",
+    "in-context learning", "multimodal reasoning", "anomaly detection", "optimal transport", "world models",
+    "autonomous driving", "medical imaging", "knowledge graphs", "contrastive learning", "adversarial robustness",
+    "program synthesis", "scientific machine learning", "recommender systems",
+]
+
+
+def serve_sink(port: int, ready: multiprocessing.synchronize.Event, counter: multiprocessing.sharedctypes.Synchronized) -> None:  # type: ignore[name-defined]
+    from aiosmtpd.controller import Controller
+
+    class Counter:
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+            with counter.get_lock():
+                counter.value += 1
+            return "250 OK"
+
+    controller = Controller(Counter(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    asyncio.run(asyncio.sleep(10**6))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def make_subscribers(db, papers_of_day: list[dict], count: int, seed: int = 7) -> None:  # type: ignore[no-untyped-def]
+    from paperwire.db.schema import subscribers
+
+    rng = random.Random(seed)
+    categories = sorted({c for p in papers_of_day for c in p["categories"]})
+    authors = sorted({a for p in papers_of_day for a in p["authors"]})
+    now = datetime(2026, 1, 1)
+    rows = []
+    for n in range(count):
+        rows.append({
+            "email": f"reader{n:06d}@bench.example.org", "status": "confirmed",
+            "topics": rng.sample(TOPICS, rng.randint(0, 3)), "categories": rng.sample(categories, rng.randint(0, 2)),
+            "authors": rng.sample(authors, 1) if rng.random() < 0.1 else [], "frequency": "daily", "weekday": 0,
+            "hour": 7, "timezone": "UTC", "digest_size": 10, "paused": False, "hard_bounces": 0,
+            "confirm_sent_count": 0, "created_at": now, "confirmed_at": now,
+        })
+    for start in range(0, len(rows), 5000):
+        with db.write() as conn:
+            conn.execute(subscribers.insert(), rows[start : start + 5000])
+
+
+def peak_rss_mb_of_children() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def run_senders(env: dict[str, str], processes: int, concurrency: int) -> float:
+    command = [sys.executable, "-m", "paperwire", "worker", "send", "--until-empty", "--concurrency", str(concurrency)]
+    started = time.perf_counter()
+    workers = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+               for _ in range(processes)]
+    for worker in workers:
+        _, err = worker.communicate()
+        if worker.returncode:
+            raise SystemExit(f"sender failed: {err.decode()[-500:]}")
+    return time.perf_counter() - started
+
+
+def reset_outbox(db) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from paperwire.db.schema import outbox
+
+    with db.write() as conn:
+        conn.execute(update(outbox).values(status="pending", attempts=0, lease_owner=None, lease_until=None,
+                                           sent_at=None))
+
+
+def bench_backend(label: str, url: str, home: Path, args: argparse.Namespace, sink_url: str,
+                  counter) -> None:  # type: ignore[no-untyped-def]
+    from paperwire.config import Settings
+    from paperwire.db.engine import Database
+    from paperwire.db.migrate import upgrade
+    from paperwire.db.papers import papers_announced_on
+    from paperwire.ingest import service
+    from paperwire.jobs import pipeline
+    from paperwire.search import SearchService
+
+    settings = Settings(home=home, database_url=url)
+    db = Database(url)
+    upgrade(db)
+    day = date.fromisoformat(args.day)
+    service.ingest_jsonl(db, settings, [CORPUS / f"{args.day}.jsonl"])
+    search = SearchService(settings, db)
+    started = time.perf_counter()
+    search.catch_up()
+    index_seconds = time.perf_counter() - started
+    pipeline.after_ingest(db, settings, search)
+    papers_of_day = papers_announced_on(db, day, limit=10_000)
+    started = time.perf_counter()
+    make_subscribers(db, papers_of_day, args.subscribers)
+    insert_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    plan = pipeline.plan(db, settings, search, day=day)
+    plan_seconds = time.perf_counter() - started
+    print(f"[{label}] {len(papers_of_day)} papers indexed in {index_seconds:.1f}s; {args.subscribers:,} subscribers "
+          f"inserted in {insert_seconds:.1f}s; planned {plan.planned:,} digests in {plan_seconds:.1f}s "
+          f"({plan.planned / plan_seconds:,.0f}/s)")
+    env = {**os.environ, "PAPERWIRE_HOME": str(home), "PAPERWIRE_DATABASE_URL": url, "PAPERWIRE_MAIL_URL": sink_url,
+           "PAPERWIRE_MAIL_MESSAGES_PER_CONNECTION": "0"}
+    results = {}
+    for processes, concurrency in [(1, 1)] + [(p, args.concurrency) for p in args.workers]:
+        reset_outbox(db)
+        before = counter.value
+        seconds = run_senders(env, processes, concurrency)
+        delivered = counter.value - before
+        if delivered != plan.planned:
+            raise SystemExit(f"delivered {delivered}, planned {plan.planned}")
+        results[(processes, concurrency)] = delivered / seconds
+        print(f"[{label}] {processes} sender process(es) x {concurrency} connection(s): {delivered:,} digests in "
+              f"{seconds:.1f}s = {delivered / seconds:,.0f} digests/s")
+    baseline = results[(1, 1)]
+    for (processes, concurrency), rate in results.items():
+        print(f"[{label}]   {processes}x{concurrency}: x{rate / baseline:.2f} vs 1 process x 1 connection")
+    print(f"[{label}] peak RSS of a sender process: {peak_rss_mb_of_children():,.0f} MB "
+          f"(this benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)")
+    db.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--subscribers", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4], help="sender processes to try")
+    parser.add_argument("--concurrency", type=int, default=2, help="SMTP connections per sender process")
+    parser.add_argument("--day", default="2026-06-30", help="corpus day whose papers go out")
+    parser.add_argument("--postgres", default=os.environ.get("PAPERWIRE_TEST_POSTGRES_URL"))
+    parser.add_argument("--no-sqlite", action="store_true")
+    args = parser.parse_args()
+    if not CORPUS.exists():
+        print(f"skipped: shared corpus not found at {CORPUS}")
+        return 0
+    print(f"paperwire digest benchmark (python {sys.version.split()[0]}, {os.cpu_count()} cores)")
+    port = free_port()
+    ready = multiprocessing.Event()
+    counter = multiprocessing.Value("i", 0)
+    sink = multiprocessing.Process(target=serve_sink, args=(port, ready, counter), daemon=True)
+    sink.start()
+    ready.wait(30)
+    sink_url = f"smtp://127.0.0.1:{port}"
+    try:
+        if not args.no_sqlite:
+            with tempfile.TemporaryDirectory() as tmp:
+                bench_backend("sqlite", f"sqlite:///{tmp}/bench.db", Path(tmp), args, sink_url, counter)
+        if args.postgres:
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+            os.environ.setdefault("PAPERWIRE_TEST_POSTGRES_URL", args.postgres)
+            import databases
+
+            with tempfile.TemporaryDirectory() as tmp, databases.postgres_schema() as url:
+                bench_backend("postgres", url, Path(tmp), args, sink_url, counter)
+    finally:
+        sink.terminate()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
