@@ -30,21 +30,46 @@ from pathlib import Path
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus" / "arxiv-daily-2026"
 TOPICS = [
-    "large language models", "diffusion models", "graph neural networks", "reinforcement learning",
-    "mixture of experts", "retrieval augmented generation", "vision transformers", "federated learning",
-    "speech recognition", "robot manipulation", "protein structure", "time series forecasting",
-    "causal inference", "differential privacy", "neural rendering", "code generation", "quantization",
-    "in-context learning", "multimodal reasoning", "anomaly detection", "optimal transport", "world models",
-    "autonomous driving", "medical imaging", "knowledge graphs", "contrastive learning", "adversarial robustness",
-    "program synthesis", "scientific machine learning", "recommender systems",
+    "large language models",
+    "diffusion models",
+    "graph neural networks",
+    "reinforcement learning",
+    "mixture of experts",
+    "retrieval augmented generation",
+    "vision transformers",
+    "federated learning",
+    "speech recognition",
+    "robot manipulation",
+    "protein structure",
+    "time series forecasting",
+    "causal inference",
+    "differential privacy",
+    "neural rendering",
+    "code generation",
+    "quantization",
+    "in-context learning",
+    "multimodal reasoning",
+    "anomaly detection",
+    "optimal transport",
+    "world models",
+    "autonomous driving",
+    "medical imaging",
+    "knowledge graphs",
+    "contrastive learning",
+    "adversarial robustness",
+    "program synthesis",
+    "scientific machine learning",
+    "recommender systems",
 ]
 
 
-def serve_sink(port: int, ready: multiprocessing.synchronize.Event, counter: multiprocessing.sharedctypes.Synchronized) -> None:  # type: ignore[name-defined]
+def serve_sink(
+    port: int, ready: multiprocessing.synchronize.Event, counter: multiprocessing.sharedctypes.Synchronized
+) -> None:  # type: ignore[name-defined]
     from aiosmtpd.controller import Controller
 
     class Counter:
-        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
             with counter.get_lock():
                 counter.value += 1
             return "250 OK"
@@ -72,13 +97,25 @@ def make_subscribers(db, papers_of_day: list[dict], count: int, seed: int = 7) -
     now = datetime(2026, 1, 1)
     rows = []
     for n in range(count):
-        rows.append({
-            "email": f"reader{n:06d}@bench.example.org", "status": "confirmed",
-            "topics": rng.sample(TOPICS, rng.randint(0, 3)), "categories": rng.sample(categories, rng.randint(0, 2)),
-            "authors": rng.sample(authors, 1) if rng.random() < 0.1 else [], "frequency": "daily", "weekday": 0,
-            "hour": 7, "timezone": "UTC", "digest_size": 10, "paused": False, "hard_bounces": 0,
-            "confirm_sent_count": 0, "created_at": now, "confirmed_at": now,
-        })
+        rows.append(
+            {
+                "email": f"reader{n:06d}@bench.example.org",
+                "status": "confirmed",
+                "topics": rng.sample(TOPICS, rng.randint(0, 3)),
+                "categories": rng.sample(categories, rng.randint(0, 2)),
+                "authors": rng.sample(authors, 1) if rng.random() < 0.1 else [],
+                "frequency": "daily",
+                "weekday": 0,
+                "hour": 7,
+                "timezone": "UTC",
+                "digest_size": 10,
+                "paused": False,
+                "hard_bounces": 0,
+                "confirm_sent_count": 0,
+                "created_at": now,
+                "confirmed_at": now,
+            }
+        )
     for start in range(0, len(rows), 5000):
         with db.write() as conn:
             conn.execute(subscribers.insert(), rows[start : start + 5000])
@@ -91,8 +128,9 @@ def peak_rss_mb_of_children() -> float:
 def run_senders(env: dict[str, str], processes: int, concurrency: int) -> float:
     command = [sys.executable, "-m", "paperwire", "worker", "send", "--until-empty", "--concurrency", str(concurrency)]
     started = time.perf_counter()
-    workers = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-               for _ in range(processes)]
+    workers = [
+        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(processes)
+    ]
     for worker in workers:
         _, err = worker.communicate()
         if worker.returncode:
@@ -106,12 +144,12 @@ def reset_outbox(db) -> None:  # type: ignore[no-untyped-def]
     from paperwire.db.schema import outbox
 
     with db.write() as conn:
-        conn.execute(update(outbox).values(status="pending", attempts=0, lease_owner=None, lease_until=None,
-                                           sent_at=None))
+        conn.execute(
+            update(outbox).values(status="pending", attempts=0, lease_owner=None, lease_until=None, sent_at=None)
+        )
 
 
-def bench_backend(label: str, url: str, home: Path, args: argparse.Namespace, sink_url: str,
-                  counter) -> None:  # type: ignore[no-untyped-def]
+def bench_backend(label: str, url: str, home: Path, args: argparse.Namespace, sink_url: str, counter) -> None:  # type: ignore[no-untyped-def]
     from paperwire.config import Settings
     from paperwire.db.engine import Database
     from paperwire.db.migrate import upgrade
@@ -137,11 +175,18 @@ def bench_backend(label: str, url: str, home: Path, args: argparse.Namespace, si
     started = time.perf_counter()
     plan = pipeline.plan(db, settings, search, day=day)
     plan_seconds = time.perf_counter() - started
-    print(f"[{label}] {len(papers_of_day)} papers indexed in {index_seconds:.1f}s; {args.subscribers:,} subscribers "
-          f"inserted in {insert_seconds:.1f}s; planned {plan.planned:,} digests in {plan_seconds:.1f}s "
-          f"({plan.planned / plan_seconds:,.0f}/s)")
-    env = {**os.environ, "PAPERWIRE_HOME": str(home), "PAPERWIRE_DATABASE_URL": url, "PAPERWIRE_MAIL_URL": sink_url,
-           "PAPERWIRE_MAIL_MESSAGES_PER_CONNECTION": "0"}
+    print(
+        f"[{label}] {len(papers_of_day)} papers indexed in {index_seconds:.1f}s; {args.subscribers:,} subscribers "
+        f"inserted in {insert_seconds:.1f}s; planned {plan.planned:,} digests in {plan_seconds:.1f}s "
+        f"({plan.planned / plan_seconds:,.0f}/s)"
+    )
+    env = {
+        **os.environ,
+        "PAPERWIRE_HOME": str(home),
+        "PAPERWIRE_DATABASE_URL": url,
+        "PAPERWIRE_MAIL_URL": sink_url,
+        "PAPERWIRE_MAIL_MESSAGES_PER_CONNECTION": "0",
+    }
     results = {}
     for processes, concurrency in [(1, 1)] + [(p, args.concurrency) for p in args.workers]:
         reset_outbox(db)
@@ -151,13 +196,17 @@ def bench_backend(label: str, url: str, home: Path, args: argparse.Namespace, si
         if delivered != plan.planned:
             raise SystemExit(f"delivered {delivered}, planned {plan.planned}")
         results[(processes, concurrency)] = delivered / seconds
-        print(f"[{label}] {processes} sender process(es) x {concurrency} connection(s): {delivered:,} digests in "
-              f"{seconds:.1f}s = {delivered / seconds:,.0f} digests/s")
+        print(
+            f"[{label}] {processes} sender process(es) x {concurrency} connection(s): {delivered:,} digests in "
+            f"{seconds:.1f}s = {delivered / seconds:,.0f} digests/s"
+        )
     baseline = results[(1, 1)]
     for (processes, concurrency), rate in results.items():
         print(f"[{label}]   {processes}x{concurrency}: x{rate / baseline:.2f} vs 1 process x 1 connection")
-    print(f"[{label}] peak RSS of a sender process: {peak_rss_mb_of_children():,.0f} MB "
-          f"(this benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)")
+    print(
+        f"[{label}] peak RSS of a sender process: {peak_rss_mb_of_children():,.0f} MB "
+        f"(this benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)"
+    )
     db.dispose()
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from paperwire.config import Settings
 from paperwire.trending.formula import (
     EVENT_KINDS,
+    FIRST_COUNTED,
     KINDS,
     PRIOR,
     SNAPSHOT_KINDS,
@@ -31,22 +32,24 @@ MONTH = params_for(Settings(), "month")  # half-life 240 h
 
 
 def test_snapshot_increments_are_rises_of_the_running_maximum() -> None:
-    observed = [
-        ("hf_upvotes", 5),
-        ("github_stars", 100),
-        ("hf_upvotes", 12),
-        ("hf_upvotes", 9),
-        ("hf_upvotes", 14),
-    ]
+    observed = [("hf_upvotes", 5), ("github_stars", 30), ("hf_upvotes", 12), ("hf_upvotes", 9), ("hf_upvotes", 14)]
     # first observation in full; a drop (12 -> 9) counts nothing, and its recovery only above 12 counts
-    assert running_rises((k, float(v)) for k, v in observed) == [5, 100, 7, 0, 2]
+    assert running_rises((k, float(v)) for k, v in observed) == [5, 30, 7, 0, 2]
+
+
+def test_a_repositorys_first_star_count_counts_only_up_to_a_cap() -> None:
+    observed = [("github_stars", 6576.0), ("github_stars", 6600.0), ("hf_upvotes", 6576.0)]
+    assert running_rises(observed) == [50, 24, 6576]
 
 
 def test_vectorised_rises_start_from_each_series_floor() -> None:
-    group = np.array([0, 0, 0, 7, 7, 3])
-    value = np.array([5.0, 12.0, 9.0, 100.0, 90.0, 4.0])
-    floor = np.array([8.0, 8.0, 8.0, 0.0, 0.0, 10.0])
-    assert rises(group, value, floor).tolist() == [0.0, 4.0, 0.0, 100.0, 0.0, 0.0]
+    group = np.array([0, 0, 0, 7, 7, 3, 5, 5])
+    value = np.array([5.0, 12.0, 9.0, 100.0, 90.0, 4.0, 100.0, 130.0])
+    floor = np.array([8.0, 8.0, 8.0, np.nan, np.nan, 10.0, 0.0, 0.0])  # NaN: nothing seen before
+    cap = np.array([np.inf] * 6 + [50.0, 50.0])
+    assert rises(group, value, floor, cap).tolist() == [0.0, 4.0, 0.0, 100.0, 0.0, 0.0, 100.0, 30.0]
+    first_seen = rises(group[6:], value[6:], np.array([np.nan, np.nan]), cap[6:])
+    assert first_seen.tolist() == [50.0, 30.0]  # the first count is capped, later rises are not
 
 
 def test_hand_computed_score() -> None:
@@ -175,10 +178,11 @@ def test_vectorised_equals_readable(
 
 
 def _increments(snaps: list[tuple[int, str, int, float]], events: list[tuple[int, str, int, float]]) -> Increments:
-    """What ``refresh`` builds from the database: series in time order, rises from a floor of 0."""
+    """What ``refresh`` builds from the database: series in time order, nothing seen before them."""
     series = sorted(snaps, key=lambda s: (s[0], KINDS.index(s[1]), -s[3]))
     group = np.array([p * len(KINDS) + KINDS.index(k) for p, k, _, _ in series], dtype=np.int64)
     values = np.array([float(v) for _, _, v, _ in series])
+    caps = np.array([FIRST_COUNTED.get(k, np.inf) for _, k, _, _ in series], dtype=np.float64)
     return Increments(
         paper=np.array([p for p, *_ in series] + [p for p, *_ in events], dtype=np.int64),
         kind=np.array(
@@ -186,6 +190,6 @@ def _increments(snaps: list[tuple[int, str, int, float]], events: list[tuple[int
             dtype=np.int64,
         ),
         actor=np.array([-1] * len(series) + [a for _, _, a, _ in events], dtype=np.int64),
-        amount=np.concatenate([rises(group, values, np.zeros(len(series))), np.ones(len(events))]),
+        amount=np.concatenate([rises(group, values, np.full(len(series), np.nan), caps), np.ones(len(events))]),
         age_hours=np.array([age for *_, age in series] + [age for *_, age in events], dtype=np.float64),
     )

@@ -35,8 +35,9 @@ def test_hf_daily_fixture_ranks_by_decayed_signals(db: Database, settings: Setti
     service.ingest_hf_daily(db, settings, paths=[FIXTURES / "hf_daily/2026-08-21.json"])
     items = trending.trending(db, settings, window="day", now=HF_DAY, limit=5)
     # Hand-checked (docs/trending.md): 4DAnyone has fewer upvotes than FACET (38 < 54) but 20 new stars to 8,
-    # and ln(1 + n) per source rewards breadth; 2608.14022's 76 stars lift it above 32 upvotes + 13 stars.
-    assert ids(items) == ["2608.19880", "2608.20335", "2608.18580", "2608.14022", "2608.19799"]
+    # and ln(1 + n) per source rewards breadth. 2608.14022's 76 stars are a first observation: 50 of them count.
+    assert ids(items) == ["2608.19880", "2608.20335", "2608.18580", "2608.19799", "2608.14022"]
+    assert items[4].why == {"hf_upvotes": 12.0, "hf_comments": 1.0, "github_stars": 50.0}
     top = items[0]
     assert top.title == "EnvHarness: Awakening Static Worlds for Agent Learning"
     assert top.why == {"hf_upvotes": 163.0, "hf_comments": 1.0, "github_stars": 8.0}
