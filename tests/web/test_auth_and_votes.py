@@ -135,3 +135,15 @@ def test_session_cookie_is_httponly_and_lax(client: TestClient) -> None:
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie
     assert "samesite=lax" in cookie
+
+
+def test_votes_are_rate_limited_per_user(client: TestClient, site_db: Database) -> None:
+    from paperwire.web.security import RateLimiter
+
+    sign_in(client, site_db, "eager@example.org")
+    csrf = csrf_of(client)
+    client.app.state.services.votes_by_user = RateLimiter(3, 60)  # type: ignore[attr-defined]
+    codes = [
+        client.post("/api/papers/2606.27377/upvote", headers={"X-CSRF-Token": csrf}).status_code for _ in range(5)
+    ]
+    assert codes == [200, 200, 200, 429, 429]
