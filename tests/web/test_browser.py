@@ -4,7 +4,9 @@ trending → search → paper → sign in by magic link → upvote → save → 
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +21,12 @@ from smtp_sink import free_port
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+# `PAPERWIRE_SAVE_SCREENSHOTS=1 make test` refreshes the README's pictures; otherwise they go to a temp dir.
+SCREENSHOTS = (
+    Path(__file__).parents[2] / "docs" / "screenshots"
+    if os.environ.get("PAPERWIRE_SAVE_SCREENSHOTS")
+    else Path(tempfile.mkdtemp(prefix="paperwire-screenshots-"))
+)
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
 )
