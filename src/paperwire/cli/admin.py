@@ -9,10 +9,9 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import make_url
 
-from paperwire.cli.common import CliError, clean_errors, err, open_database, settings
+from paperwire.cli.common import CliError, clean_errors, email_argument, err, open_database, settings
 from paperwire.db import users
 from paperwire.ingest.pipeline import utcnow
-from paperwire.mail.subscriptions import InvalidSubscription, normalise_email
 
 admin_app = typer.Typer(help="Administrators of the site.")
 
@@ -22,18 +21,11 @@ def register(root: typer.Typer) -> None:
     root.command("backup")(backup)
 
 
-def _address(raw: str) -> str:
-    try:
-        return normalise_email(raw)
-    except InvalidSubscription as exc:
-        raise CliError(str(exc)) from None
-
-
 @admin_app.command("grant")
 @clean_errors
 def grant(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None:
     """Give EMAIL the admin role (they sign in with that address as usual)."""
-    user = users.set_admin(open_database(settings()), _address(email), admin=True, now=utcnow())
+    user = users.set_admin(open_database(settings()), email_argument(email), admin=True, now=utcnow())
     err.print(f"{user.email} is an admin", highlight=False)
 
 
@@ -41,7 +33,7 @@ def grant(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None:
 @clean_errors
 def revoke(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None:
     """Take the admin role away from EMAIL."""
-    user = users.set_admin(open_database(settings()), _address(email), admin=False, now=utcnow())
+    user = users.set_admin(open_database(settings()), email_argument(email), admin=False, now=utcnow())
     err.print(f"{user.email} is no longer an admin", highlight=False)
 
 

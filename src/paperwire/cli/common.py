@@ -164,3 +164,13 @@ def parse_day(value: str) -> date:
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 FilesArg = Annotated[list[Path] | None, typer.Argument(help="Recorded files to read instead of the live source.")]
 UrlOpt = Annotated[str | None, typer.Option("--url", help="Endpoint to use instead of the default.")]
+
+
+def email_argument(raw: str) -> str:
+    """A command's EMAIL argument, normalised as stored, or a one-line error."""
+    from paperwire.mail.subscriptions import InvalidSubscription, normalise_email
+
+    try:
+        return normalise_email(raw)
+    except InvalidSubscription as exc:
+        raise CliError(str(exc)) from None

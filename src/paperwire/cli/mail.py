@@ -16,6 +16,7 @@ from paperwire.cli.common import (
     CliError,
     JsonOpt,
     clean_errors,
+    email_argument,
     err,
     open_database,
     parse_day,
@@ -50,13 +51,6 @@ def register(root: typer.Typer) -> None:
     root.command("daily")(daily)
 
 
-def _email(raw: str) -> str:
-    try:
-        return normalise_email(raw)
-    except InvalidSubscription as exc:
-        raise CliError(str(exc)) from None
-
-
 # --- subscribers -----------------------------------------------------------------------------------------
 
 
@@ -89,7 +83,7 @@ def subscribers_add(
         )
     except InvalidSubscription as exc:
         raise CliError(str(exc)) from None
-    address = _email(email)
+    address = email_argument(email)
     subscriber, created = subs.add(db, address, prefs, confirmed=confirmed, now=utcnow())
     if subscriber.status == subs.PENDING:
         from paperwire.mail.subscriptions import request_subscription
@@ -241,7 +235,7 @@ def subscribers_export(
 def subscribers_remove(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None:
     """Delete a subscriber and everything recorded about them."""
     db = open_database(settings())
-    subscriber = subs.find(db, _email(email))
+    subscriber = subs.find(db, email_argument(email))
     if subscriber is None:
         raise CliError(f"no subscriber {email}")
     subs.remove(db, subscriber.id)
@@ -255,7 +249,7 @@ def subscribers_suppress(
     reason: Annotated[str, typer.Option("--reason")] = "suppressed by an admin",
 ) -> None:
     """Never mail this address again (until unsuppressed)."""
-    if not subs.suppress(open_database(settings()), _email(email), reason, now=utcnow()):
+    if not subs.suppress(open_database(settings()), email_argument(email), reason, now=utcnow()):
         raise CliError(f"no subscriber {email}, or already suppressed")
     err.print(f"suppressed {email}", highlight=False)
 
@@ -264,7 +258,7 @@ def subscribers_suppress(
 @clean_errors
 def subscribers_unsuppress(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None:
     """Allow mail to an address again (and forget its hard bounces)."""
-    if not subs.unsuppress(open_database(settings()), _email(email)):
+    if not subs.unsuppress(open_database(settings()), email_argument(email)):
         raise CliError(f"no subscriber {email}")
     err.print(f"unsuppressed {email}", highlight=False)
 
@@ -328,7 +322,7 @@ def digest_preview(
     """Render exactly what this subscriber would get (plans nothing, sends nothing)."""
     config = settings()
     db = open_database(config)
-    subscriber = subs.find(db, _email(email))
+    subscriber = subs.find(db, email_argument(email))
     if subscriber is None:
         raise CliError(f"no subscriber {email}")
     search = SearchService(config, db)
@@ -410,7 +404,7 @@ def bounces_record(
     config = settings()
     suppressed = subs.record_bounce(
         open_database(config),
-        _email(email),
+        email_argument(email),
         kind=kind,
         reason=reason,
         hard_limit=config.hard_bounce_limit,

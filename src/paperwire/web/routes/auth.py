@@ -10,13 +10,13 @@ from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
-from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperwire.db import users
 from paperwire.ingest.pipeline import utcnow
 from paperwire.mail.compose import compose_signin
+from paperwire.mail.subscriptions import InvalidSubscription, normalise_email
 from paperwire.mail.transport import MailError
 from paperwire.tokens import TokenError
 from paperwire.web.deps import SESSION_USER, CsrfChecked, OptionalUser, ServicesDep
@@ -28,10 +28,10 @@ PURPOSE = "signin"
 
 
 def normalise_address(raw: str) -> str | None:
-    """The address as we store it, or ``None`` when it is not a deliverable-looking address."""
+    """The address as we store it, or ``None`` when it is not a valid address."""
     try:
-        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
+        return normalise_email(raw)
+    except InvalidSubscription:
         return None
 
 
