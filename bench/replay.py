@@ -17,6 +17,12 @@ refresh (all three windows), a rerun (nothing changed: skipped), and the baselin
 (one query per paper, the readable formula in plain Python), measured on ``--baseline-papers`` papers in the
 same run and extrapolated linearly (it says so).
 
+With ``--digests N`` the replay also runs the digest pipeline: N confirmed test subscribers (seeded mix of
+daily and weekly, categories from the corpus) get their digests planned and delivered (to .eml files) after
+each day's refresh, and at the end every delivered mail is read back to check that no subscriber got two
+digests for one day and no paper twice. (Subscribers follow categories, not free-text topics, so the replay
+needs no embedding; topic matching is covered by the test suite.)
+
 Skips cleanly when ../shared is absent.
 """
 
@@ -122,8 +128,9 @@ def sock_puppet(day: date, paper_id: str) -> list[tuple[str, Signal]]:
     return [(paper_id, Signal(kind, 1.0, at, source, "puppet")) for kind, source in kinds]
 
 
-def replay(db: Database, settings: Settings, quiet: bool, load: str) -> None:
+def replay(db: Database, settings: Settings, quiet: bool, load: str, digests: int = 0) -> None:
     synthetic = Synthetic(np.random.default_rng(SEED), LOADS[load])
+    mail = DigestReplay(db, settings, digests) if digests else None
     puppet: str | None = None
     times = []
     for path in day_files():
@@ -147,10 +154,79 @@ def replay(db: Database, settings: Settings, quiet: bool, load: str) -> None:
         if not quiet:
             for n, item in enumerate(top, 1):
                 print(f"    {n}. {item.id}  {item.score:5.2f}  {item.title[:60]:<60}  {describe(item.why)}")
+        if mail:
+            mail.day(day, now)
+    if mail:
+        mail.verify()
     print(
         f"replay: {len(times)} days, refresh median {np.median(times) * 1000:.0f} ms, "
         f"max {max(times) * 1000:.0f} ms, total {sum(times):.1f} s"
     )
+
+
+class DigestReplay:
+    """Subscribers, daily planning and delivery to .eml files, and the final read-back check."""
+
+    def __init__(self, db: Database, settings: Settings, count: int) -> None:
+        import random
+
+        from paperwire.db import subscribers as subs
+        from paperwire.db.subscribers import Preferences
+
+        self.outbox_dir = Path(tempfile.mkdtemp(prefix="paperwire-replay-mail-"))
+        self.settings = settings.model_copy(
+            update={
+                "mail_url": f"file://{self.outbox_dir}",
+                "click_tracking": False,
+                "home": self.outbox_dir,
+            }
+        )
+        self.db = db
+        rng = random.Random(SEED)
+        categories = ["cs.LG", "cs.CL", "cs.CV", "cs.AI", "cs.RO", "cs.CR", "stat.ML", "cs.IR", "cs.SE", "cs.*"]
+        for n in range(count):
+            weekly = rng.random() < 0.25
+            prefs = Preferences(
+                categories=rng.sample(categories, rng.randint(1, 2)),
+                digest_size=rng.choice([5, 10]),
+                frequency="weekly" if weekly else "daily",
+                weekday=rng.randint(0, 6),
+            )
+            subs.add(db, f"replay{n:03d}@example.org", prefs, confirmed=True, now=datetime(2026, 4, 1))
+        self.planned = 0
+
+    def day(self, day: date, now: datetime) -> None:
+        from paperwire.mail.digest import due_on_day, plan_digests
+        from paperwire.mail.sender import Sender
+        from paperwire.search import SearchService
+
+        search = SearchService(self.settings, self.db)  # never used: subscribers follow categories only
+        self.planned += plan_digests(self.db, self.settings, search, due=due_on_day(self.db, day), now=now).planned
+        Sender(self.db, self.settings).run(until_empty=True)
+
+    def verify(self) -> None:
+        import re
+        from collections import Counter
+        from email import message_from_bytes, policy
+
+        per_day: Counter[tuple[str, str]] = Counter()
+        papers: dict[str, Counter[str]] = {}
+        files = sorted(self.outbox_dir.glob("*.eml"))
+        for path in files:
+            message = message_from_bytes(path.read_bytes(), policy=policy.default)
+            to = str(message["To"])
+            label = str(message["Subject"]).split(" for ", 1)[1].split(":", 1)[0]
+            per_day[(to, label)] += 1
+            text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+            papers.setdefault(to, Counter()).update(re.findall(r"/papers/([\w./-]+)", text))
+        twice = sum(1 for n in per_day.values() if n > 1)
+        repeats = sum(1 for counts in papers.values() for n in counts.values() if n > 1)
+        print(
+            f"digests: {len(files):,} delivered ({self.planned:,} planned) to {len(papers)} subscribers; "
+            f"subscriber-days with two digests: {twice}; papers sent twice to one subscriber: {repeats}"
+        )
+        if twice or repeats or len(files) != self.planned:
+            raise SystemExit("digest replay check FAILED")
 
 
 def scale(db: Database, settings: Settings, n_papers: int, baseline_papers: int, load: str) -> None:
@@ -223,6 +299,15 @@ def main() -> int:
     parser.add_argument("--baseline-papers", type=int, default=5_000)
     parser.add_argument("--quiet", action="store_true", help="no top 5 lists, only timings")
     parser.add_argument("--skip-replay", action="store_true")
+    parser.add_argument(
+        "--digests",
+        type=int,
+        nargs="?",
+        const=50,
+        default=0,
+        help="also plan and send digests to N test subscribers (default 50) and check them",
+    )
+    parser.add_argument("--skip-scale", action="store_true", help="only the 61-day replay")
     parser.add_argument("--load", choices=[*LOADS, "both"], default="both", help="in-app activity (scale part)")
     args = parser.parse_args()
     if not CORPUS.exists():
@@ -242,10 +327,10 @@ def main() -> int:
             if not args.skip_replay:
                 db, cleanup = make_db()
                 try:
-                    replay(db, settings, args.quiet, "lab")
+                    replay(db, settings, args.quiet, "lab", args.digests)
                 finally:
                     cleanup()
-            for load in LOADS if args.load == "both" else [args.load]:
+            for load in [] if args.skip_scale else LOADS if args.load == "both" else [args.load]:
                 db, cleanup = make_db()
                 try:
                     scale(db, settings, args.papers, args.baseline_papers, load)
