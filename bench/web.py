@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -89,6 +91,32 @@ async def hammer(base: str, paths: list[str], seconds: float, clients: int) -> t
     return len(latencies), latencies, errors
 
 
+def wrk_run(base: str, paths: list[str], seconds: float, clients: int) -> tuple[float, float, float, int]:
+    """Drive the server with wrk (C, two threads): (req/s, p50 ms, p99 ms, non-2xx)."""
+    quoted = ", ".join('"' + p.replace('"', "%22").replace(" ", "%20") + '"' for p in paths)
+    script = (
+        f"paths = {{{quoted}}}\ncounter = 0\nrequest = function()\n  counter = counter + 1\n"
+        f"  return wrk.format('GET', paths[(counter % #paths) + 1])\nend\n"
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "--latency", "-s", handle.name, base],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50, p99 = (_ms(re.search(rf"\s{q}%\s+([\d.]+\w+)", out).group(1)) for q in ("50", "99"))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rate, p50, p99, int(bad.group(1)) if bad else 0
+
+
+def _ms(text: str) -> float:
+    value, unit = float(re.match(r"[\d.]+", text).group(0)), re.sub(r"[\d.]+", "", text)  # type: ignore[union-attr]
+    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
 def report(name: str, count: int, latencies: list[float], errors: int, seconds: float) -> float:
     ordered = sorted(latencies)
     p50 = ordered[len(ordered) // 2] * 1000
@@ -104,6 +132,8 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--days", type=int, default=61)
     parser.add_argument("--home", type=Path, help="reuse a prepared PAPERWIRE_HOME")
+    parser.add_argument("--python-client", action="store_true", help="use the asyncio client even if wrk exists")
+    parser.add_argument("--workers", type=int, default=1, help="paperwire serve --workers N")
     args = parser.parse_args()
     if not CORPUS.exists():
         print(f"skipped: shared corpus not found at {CORPUS}")
@@ -115,7 +145,7 @@ def main() -> int:
         port = free_port()
         env = {**os.environ, "PAPERWIRE_HOME": str(home), "PAPERWIRE_LOG_LEVEL": "WARNING"}
         server = subprocess.Popen(
-            [sys.executable, "-m", "paperwire", "serve", "--port", str(port)],
+            [sys.executable, "-m", "paperwire", "serve", "--port", str(port), "--workers", str(args.workers)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -140,8 +170,15 @@ def main() -> int:
                 "/api/trending": ["/api/trending", "/api/trending?window=week"],
             }
             rates = {}
+            use_wrk = shutil.which("wrk") is not None and not args.python_client
+            print("client: " + ("wrk (2 threads)" if use_wrk else "Python asyncio/httpx (competes for the same cores)"))
             for name, paths in targets.items():
                 asyncio.run(hammer(base, paths, 2.0, args.clients))  # warm caches and connections
+                if use_wrk:
+                    rate, p50, p99, errors = wrk_run(base, paths, args.seconds, args.clients)
+                    print(f"  {name:<28} {rate:>7,.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   errors {errors}")
+                    rates[name] = rate
+                    continue
                 count, latencies, errors = asyncio.run(hammer(base, paths, args.seconds, args.clients))
                 rates[name] = report(name, count, latencies, errors, args.seconds)
             baseline = rates["/healthz (baseline)"]

@@ -23,7 +23,9 @@ def register(root: typer.Typer) -> None:
     root.command()(run)
 
 
-def _serve(config: Settings, host: str | None, port: int | None, *, with_scheduler: bool = False) -> None:
+def _serve(
+    config: Settings, host: str | None, port: int | None, *, with_scheduler: bool = False, workers: int = 1
+) -> None:
     import uvicorn  # imported here: the other commands should not pay for the web stack
 
     from paperwire.web.app import create_app
@@ -31,16 +33,31 @@ def _serve(config: Settings, host: str | None, port: int | None, *, with_schedul
     configure_logging(json_lines=config.log_json, level=config.log_level)
     bind_host, bind_port = host or config.host, port or config.port
     err.print(f"paperwire is serving on http://{bind_host}:{bind_port}", highlight=False)
+    log_level = config.log_level.lower()
+    if workers > 1:  # separate processes: each builds its app from the environment (factory)
+        uvicorn.run(
+            "paperwire.web.app:app_from_environment",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=workers,
+            log_level=log_level,
+            log_config=None,
+        )
+        return
     app = create_app(config, with_scheduler=with_scheduler)
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level=config.log_level.lower(), log_config=None)
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level=log_level, log_config=None)
+
+
+WorkersOpt = Annotated[int, typer.Option("--workers", min=1, max=32, help="Server processes (one per core).")]
 
 
 @clean_errors
-def serve(host: HostOpt = None, port: PortOpt = None) -> None:
-    """Serve the web site and JSON API."""
+def serve(host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1) -> None:
+    """Serve the web site and JSON API (no scheduler: run that once, in `paperwire run` or cron)."""
     config = settings()
     open_database(config)
-    _serve(config, host, port)
+    _serve(config, host, port, workers=workers)
 
 
 @clean_errors

@@ -43,6 +43,13 @@ def check_settings(settings: Settings) -> None:
         )
 
 
+def app_from_environment() -> FastAPI:
+    """For ``paperwire serve --workers N``: each worker process builds its app from the environment."""
+    from paperwire.config import load_settings
+
+    return create_app(load_settings())
+
+
 class CachedStaticFiles(StaticFiles):
     """Static files are versioned by content hash in their URLs (``static_url``), so cache them long."""
 

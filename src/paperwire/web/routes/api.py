@@ -246,7 +246,7 @@ def search(
     payload = SearchOut(
         query=q,
         total=results.total,
-        took_ms=0.0,
+        took_ms=round(results.took_ms, 2),
         limit=limit,
         offset=offset,
         results=[hit_out(request, hit.as_dict()) for hit in results.hits],
