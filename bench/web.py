@@ -160,7 +160,7 @@ def main() -> int:
                     time.sleep(0.2)
             print(
                 f"paperwire web benchmark ({os.cpu_count()} cores, {args.clients} concurrent clients, "
-                f"{args.seconds:.0f}s per endpoint, one uvicorn worker)"
+                f"{args.seconds:.0f}s per endpoint, {args.workers} server process(es))"
             )
             targets = {
                 "/healthz (baseline)": ["/healthz"],
