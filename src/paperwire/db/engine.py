@@ -84,5 +84,17 @@ class Database:
             with conn.begin():
                 yield conn
 
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A connection for a write transaction the caller begins and commits itself (``conn.begin()``),
+        for work that must happen right after the commit, before anything else (see ``outbox.mark_sent``)."""
+        if not self.is_sqlite:
+            with self.engine.connect() as conn:
+                yield conn
+            return
+        with self._write_lock, self.engine.connect() as conn:
+            conn.execution_options(paperwire_write=True)
+            yield conn
+
     def dispose(self) -> None:
         self.engine.dispose()

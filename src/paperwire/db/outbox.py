@@ -9,7 +9,7 @@ lease was taken over cannot send a second copy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -125,9 +125,24 @@ def claim(db: Database, *, owner: str, limit: int, lease_seconds: float, now: da
     return [OutboxRow(**{name: row[name] for name in OutboxRow.__dataclass_fields__}) for row in rows]
 
 
-def mark_sent(db: Database, row_id: int, *, owner: str, message_id: str, now: datetime) -> bool:
-    """Commit "sent" — only while ``owner`` still holds the lease. False means: do not send."""
-    with db.write() as conn:
+def mark_sent(
+    db: Database,
+    row_id: int,
+    *,
+    owner: str,
+    message_id: str,
+    now: datetime,
+    before_commit: Callable[[], None] | None = None,
+    after_commit: Callable[[], None] | None = None,
+) -> bool:
+    """Record "sent" — only while ``owner`` still holds the lease; False means: do not send.
+
+    ``before_commit`` runs once the row is ours but before it is committed, ``after_commit`` right after the
+    commit, before the connection is even handed back: the sender uses them to queue the message's final dot
+    (held back by the kernel) and to release it, so as little as possible happens between the two.
+    """
+    with db.write_connection() as conn:
+        transaction = conn.begin()
         result = conn.execute(
             update(outbox)
             .where(
@@ -138,7 +153,19 @@ def mark_sent(db: Database, row_id: int, *, owner: str, message_id: str, now: da
             )
             .values(status=SENT, sent_at=now, message_id=message_id, lease_until=None)
         )
-        return result.rowcount == 1
+        if result.rowcount != 1:
+            transaction.rollback()
+            return False
+        try:
+            if before_commit:
+                before_commit()
+        except BaseException:
+            transaction.rollback()
+            raise
+        transaction.commit()
+        if after_commit:
+            after_commit()
+        return True
 
 
 def mark_retry(db: Database, row_id: int, *, owner: str, error: str, next_attempt_at: datetime, give_up: bool) -> None:

@@ -217,9 +217,17 @@ class Sender:
         message_id = str(message["Message-ID"])
         committed = False
 
-        def commit() -> bool:
+        def commit(hold: Callable[[], None], release: Callable[[], None]) -> bool:
             nonlocal committed
-            committed = outbox.mark_sent(self.db, row.id, owner=self.owner, message_id=message_id, now=self.clock())
+            committed = outbox.mark_sent(
+                self.db,
+                row.id,
+                owner=self.owner,
+                message_id=message_id,
+                now=self.clock(),
+                before_commit=hold,
+                after_commit=release,
+            )
             return committed
 
         try:

@@ -11,6 +11,7 @@ import re
 import smtplib
 import socket
 import ssl
+import struct
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -45,8 +46,14 @@ class LeaseLost(MailError):
     """The outbox row was taken over by another sender before this one committed: nothing was sent."""
 
 
-# Called right before the point of no return; False aborts the send (see ``SmtpTransport.send``).
-BeforeFinal = Callable[[], bool]
+# The outbox commit, called with two hooks: ``hold`` runs once the row is ours, before the commit; ``release``
+# right after the commit. False: the row is not ours any more, abort the send (see ``SmtpTransport.send``).
+Hook = Callable[[], None]
+BeforeFinal = Callable[[Hook, Hook], bool]
+
+
+def _nothing() -> None:
+    return None
 
 
 class Transport(Protocol):
@@ -56,7 +63,7 @@ class Transport(Protocol):
 
 
 def _check(before_final: BeforeFinal | None) -> None:
-    if before_final is not None and not before_final():
+    if before_final is not None and not before_final(_nothing, _nothing):
         raise LeaseLost("another sender owns this message now")
 
 
@@ -109,11 +116,13 @@ class SmtpTransport:
     def send(self, message: EmailMessage, *, before_final: BeforeFinal | None = None) -> None:
         """Deliver one message over the reused connection.
 
-        The transaction is driven by hand so that ``before_final`` (the outbox commit) runs after the whole
-        message is with the server but before the terminating dot. Once the dot is written the server owns
-        the message even if this process dies at once (the kernel still delivers buffered bytes), and before
-        it a dropped connection makes the server discard the message: the window in which a crash can lose
-        or double a digest is the few microseconds between the commit and the write of the dot.
+        The transaction is driven by hand so that the outbox commit happens after the whole message is with
+        the server and the terminating dot is queued in the kernel but held back (TCP_CORK, with SO_LINGER 0
+        so that a process killed now makes the kernel drop it and reset the connection: the server discards
+        an unfinished message). Right after the commit the dot is released. A crash before the commit: the
+        message was not delivered and the row is not sent — the next sender delivers it. After the release:
+        delivered and recorded. The only window in which a crash loses a digest is the tail of the database
+        commit itself (the commit is durable, the release not yet made): microseconds. Nothing can double it.
         """
         try:
             smtp = self._smtp = self._smtp or self._connect()
@@ -136,8 +145,10 @@ class SmtpTransport:
             _expect(smtp.rcpt(address), (250, 251))
         _expect(smtp.docmd("DATA"), (354,))
         smtp.send(smtp_data(message))
-        _check(before_final)
-        smtp.send(b".\r\n")
+        if before_final is None:
+            smtp.send(b".\r\n")
+        elif not before_final(lambda: _hold_dot(smtp), lambda: _release_dot(smtp)):
+            raise LeaseLost("another sender owns this message now")
         _expect(smtp.getreply(), (250,))
 
     def _reset_or_close(self) -> None:
@@ -168,6 +179,24 @@ class SmtpTransport:
             with contextlib.suppress(OSError):
                 self._smtp.close()
             self._smtp = None
+
+
+_LINGER_RESET = struct.pack("ii", 1, 0)  # on close (or death): discard unsent data and reset
+_LINGER_NORMAL = struct.pack("ii", 0, 0)
+
+
+def _hold_dot(smtp: smtplib.SMTP) -> None:
+    """Queue the final dot in the kernel without letting it leave, and make a death drop it."""
+    assert smtp.sock is not None
+    smtp.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
+    smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+    smtp.send(b".\r\n")
+
+
+def _release_dot(smtp: smtplib.SMTP) -> None:
+    assert smtp.sock is not None
+    smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)  # the dot leaves now
+    smtp.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_NORMAL)
 
 
 def _expect(reply: tuple[int, bytes], codes: tuple[int, ...]) -> None:
