@@ -182,3 +182,22 @@ def test_scheduler_plans_when_the_local_hour_has_come(world: World, smtp_sink: S
     assert later.planned == 1
     again = pipeline.plan(world.db, world.settings, world.search, at=NOW.replace(hour=15))
     assert again.planned == 0
+
+
+def test_scheduler_tick_plans_and_sends_once(world: World, smtp_sink: SmtpSink) -> None:
+    from paperwire.db import jobs
+    from paperwire.jobs.scheduler import Scheduler
+
+    world.subscriber("ticker@example.org", hour=7)
+    clock = lambda: NOW  # noqa: E731 - 12:00 UTC, after the subscriber's 07:00
+    scheduler = Scheduler(world.db, world.settings, world.search, clock=clock)
+    scheduler.tick()
+    scheduler.tick()  # the same hour again: nothing new to plan or send
+    assert len(smtp_sink.to("ticker@example.org")) == 1
+    # While another scheduler holds the planning lease, this one skips planning instead of doubling it.
+    from paperwire.ingest.pipeline import utcnow
+
+    assert jobs.acquire(world.db, "digests:plan", owner="elsewhere", seconds=600, now=utcnow())  # leases: real time
+    world.subscriber("late@example.org", hour=7)
+    scheduler.tick()
+    assert smtp_sink.to("late@example.org") == []

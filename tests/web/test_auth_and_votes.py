@@ -143,7 +143,5 @@ def test_votes_are_rate_limited_per_user(client: TestClient, site_db: Database) 
     sign_in(client, site_db, "eager@example.org")
     csrf = csrf_of(client)
     client.app.state.services.votes_by_user = RateLimiter(3, 60)  # type: ignore[attr-defined]
-    codes = [
-        client.post("/api/papers/2606.27377/upvote", headers={"X-CSRF-Token": csrf}).status_code for _ in range(5)
-    ]
+    codes = [client.post("/api/papers/2606.27377/upvote", headers={"X-CSRF-Token": csrf}).status_code for _ in range(5)]
     assert codes == [200, 200, 200, 429, 429]

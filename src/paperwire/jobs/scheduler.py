@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from paperwire.mail.sender import Sender
 from paperwire.search import SearchService
 
 log = logging.getLogger(__name__)
+SEND_INTERVAL_SECONDS = 5.0
 
 
 class Scheduler:
@@ -49,20 +51,30 @@ class Scheduler:
             self._thread.join(timeout=10)
 
     def _loop(self) -> None:
+        # The outbox is looked at every few seconds (a confirmation or sign-in mail should not wait a minute);
+        # harvest and digest planning run every tick.
+        last_tick = float("-inf")
         while not self._stop.is_set():
-            self.tick()
-            self._stop.wait(self.settings.scheduler_tick_seconds)
+            if time.monotonic() - last_tick >= self.settings.scheduler_tick_seconds:
+                last_tick = time.monotonic()
+                self.tick()
+            else:
+                self._step("send", self._send, self.clock())
+            self._stop.wait(min(SEND_INTERVAL_SECONDS, self.settings.scheduler_tick_seconds))
 
     def tick(self) -> None:
         """One round of due work; each step's failure is logged and the others still run."""
         now = self.clock()
         for name, step in (("harvest", self._harvest), ("digests", self._digests), ("send", self._send)):
-            try:
-                step(now)
-            except JobBusy:
-                log.info("%s: running elsewhere, skipped this tick", name)
-            except Exception:
-                log.exception("scheduler step %s failed", name)
+            self._step(name, step, now)
+
+    def _step(self, name: str, step: Callable[[datetime], None], now: datetime) -> None:
+        try:
+            step(now)
+        except JobBusy:
+            log.info("%s: running elsewhere, skipped this tick", name)
+        except Exception:
+            log.exception("scheduler step %s failed", name)
 
     def _harvest(self, now: datetime) -> None:
         if not self.settings.harvest_sources or now.hour < self.settings.harvest_hour:
