@@ -268,6 +268,13 @@ def subscribers_unsuppress(email: Annotated[str, typer.Argument(metavar="EMAIL")
 DateOpt = Annotated[str | None, typer.Option("--date", help="Plan for this day (YYYY-MM-DD); default today.")]
 
 
+def caught_up_search(config: Settings, db: Database) -> SearchService:
+    """Topic matching needs the index to know every paper the database has."""
+    search = SearchService(config, db)
+    search.catch_up()
+    return search
+
+
 def _day(value: str | None) -> date:
     return parse_day(value) if value else utcnow().date()
 
@@ -278,8 +285,7 @@ def digest_plan(date_: DateOpt = None, as_json: JsonOpt = False) -> None:
     """Write one outbox row per due subscriber and period; sends nothing. Idempotent."""
     config = settings()
     db = open_database(config)
-    search = SearchService(config, db)
-    search.catch_up()
+    search = caught_up_search(config, db)
     report = pipeline.plan(db, config, search, day=_day(date_))
     if as_json:
         print_json(report.as_dict())
@@ -298,8 +304,7 @@ def digest_send(date_: DateOpt = None, as_json: JsonOpt = False) -> None:
     """Plan and deliver in one process (the usual daily command)."""
     config = settings()
     db = open_database(config)
-    search = SearchService(config, db)
-    search.catch_up()
+    search = caught_up_search(config, db)
     planned = pipeline.plan(db, config, search, day=_day(date_))
     sent = Sender(db, config).run(until_empty=True)
     if as_json:
@@ -325,8 +330,7 @@ def digest_preview(
     subscriber = subs.find(db, email_argument(email))
     if subscriber is None:
         raise CliError(f"no subscriber {email}")
-    search = SearchService(config, db)
-    search.catch_up()
+    search = caught_up_search(config, db)
     candidates = CandidateSets(db, config, search).for_subscriber(subscriber, _day(date_))
     if candidates is None:
         raise CliError("no papers have been listed yet; ingest some first")

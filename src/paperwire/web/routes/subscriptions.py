@@ -36,6 +36,29 @@ def link_error(request: Request, exc: TokenError) -> HTMLResponse:
     )
 
 
+def form_preferences(
+    topics: str,
+    categories: str,
+    authors: str,
+    frequency: str,
+    weekday: int,
+    hour: int,
+    timezone: str,
+    digest_size: int = 10,
+) -> Preferences:
+    """The subscribe and manage forms' fields as preferences (lists split on ``;``, categories also on ``,``)."""
+    return Preferences(
+        topics=clean_list(topics, name="topics"),
+        categories=clean_list(categories.replace(",", ";"), name="categories"),
+        authors=clean_list(authors, name="authors"),
+        frequency=frequency,
+        weekday=weekday,
+        hour=hour,
+        timezone=timezone.strip() or "UTC",
+        digest_size=digest_size,
+    )
+
+
 @router.get("/subscribe", response_class=HTMLResponse)
 def subscribe_page(request: Request, user: OptionalUser) -> HTMLResponse:
     return render(request, "subscribe.html", {"error": None, "tz_hint": TIMEZONES_HINT})
@@ -64,15 +87,7 @@ def subscribe(
             status_code=429,
         )
     try:
-        prefs = Preferences(
-            topics=clean_list(topics, name="topics"),
-            categories=clean_list(categories.replace(",", ";"), name="categories"),
-            authors=clean_list(authors, name="authors"),
-            frequency=frequency,
-            weekday=weekday,
-            hour=hour,
-            timezone=timezone.strip() or "UTC",
-        )
+        prefs = form_preferences(topics, categories, authors, frequency, weekday, hour, timezone)
         subscriptions.request_subscription(services.db, services.settings, email, prefs, now=utcnow())
     except InvalidSubscription as exc:
         return render(request, "subscribe.html", {"error": str(exc), "tz_hint": TIMEZONES_HINT}, status_code=400)
@@ -153,16 +168,7 @@ def manage_save(
     subscriber = _subscriber_for(services, token)
     try:
         prefs = subscriptions.check_preferences(
-            Preferences(
-                topics=clean_list(topics, name="topics"),
-                categories=clean_list(categories.replace(",", ";"), name="categories"),
-                authors=clean_list(authors, name="authors"),
-                frequency=frequency,
-                weekday=weekday,
-                hour=hour,
-                timezone=timezone.strip() or "UTC",
-                digest_size=digest_size,
-            )
+            form_preferences(topics, categories, authors, frequency, weekday, hour, timezone, digest_size)
         )
     except InvalidSubscription as exc:
         return render(
