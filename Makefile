@@ -3,7 +3,7 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN     = $(VENV)/bin
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test faults lint format bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,11 @@ run: install
 
 ## test: the whole suite (PostgreSQL tests run when PAPERWIRE_TEST_POSTGRES_URL is set)
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -m 'not faults'
+
+## faults: fault injection (crashes, flaky SMTP, arXiv and database faults, load) and fuzzing; see docs/reliability.md
+faults: install
+	$(BIN)/pytest -m faults tests/faults tests/fuzz
 
 lint: install
 	$(BIN)/ruff check src tests bench
