@@ -243,3 +243,19 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit overrides (used by the CLI and tests)."""
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+DEFAULT_SECRET = Settings.model_fields["secret_key"].default
+
+
+class ConfigurationError(RuntimeError):
+    """The settings are unsafe or inconsistent; the message says which one to change."""
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse what must not run in production (checked before serving, so no worker starts)."""
+    if settings.production and (settings.secret_key == DEFAULT_SECRET or len(settings.secret_key) < 32):
+        raise ConfigurationError(
+            "PAPERWIRE_PRODUCTION is on but PAPERWIRE_SECRET_KEY is the default or shorter than 32 "
+            "characters; set it to a long random value (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )

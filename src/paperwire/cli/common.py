@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from paperwire.config import Settings, load_settings
+from paperwire.config import ConfigurationError, Settings, load_settings
 from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
 from paperwire.ingest.pipeline import IngestReport, PageResult
@@ -38,7 +38,7 @@ def clean_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
-        except (CliError, SourceError) as exc:
+        except (CliError, SourceError, ConfigurationError) as exc:
             _fail(str(exc))
         except OperationalError as exc:
             _fail(f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}")

@@ -354,7 +354,7 @@ def digest_preview(
     from paperwire.db.papers import papers_by_ids
 
     context = digest_context(Links.build(config), subscriber, payload, papers_by_ids(db, [p.paper_id for p in picks]))
-    message = compose_digest(config, context)
+    message = compose_digest(config, context).as_message()
     sys.stdout.write("".join(f"{name}: {value}\n" for name, value in message.items()) + "\n")
     text = message.get_body(preferencelist=("plain",))
     sys.stdout.write(text.get_content() if text else "")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from paperwire.cli.common import clean_errors, err, open_database, run_ingest, settings
-from paperwire.config import Settings
+from paperwire.config import Settings, check_settings
 from paperwire.db import papers
 from paperwire.ingest import service
 from paperwire.jobs import pipeline
@@ -30,6 +30,7 @@ def _serve(
 
     from paperwire.web.app import create_app
 
+    check_settings(config)  # before uvicorn: with --workers it would restart crashing workers forever
     configure_logging(json_lines=config.log_json, level=config.log_level)
     bind_host, bind_port = host or config.host, port or config.port
     err.print(f"paperwire is serving on http://{bind_host}:{bind_port}", highlight=False)
@@ -65,6 +66,7 @@ def run(host: HostOpt = None, port: PortOpt = None) -> None:
     """Initialise, load the bundled sample into an empty database, then serve the site and run the
     scheduler (harvest, index, trending, digests, sending) in one process: what `make run` does."""
     config = settings()
+    check_settings(config)  # before loading anything
     db = open_database(config)
     if papers.count_papers(db, include_deleted=True) == 0:
         run_ingest("sample", False, lambda on_page: service.load_sample(db, config, on_page=on_page))

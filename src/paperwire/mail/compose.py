@@ -1,10 +1,18 @@
-"""Composing mail is pure: settings and data in, an ``EmailMessage`` out. Templates are files beside this."""
+"""Composing mail is pure: settings and data in, an ``Outgoing`` message (envelope + exact bytes) out.
+
+Templates are files beside this. The digest, sent by the hundred thousand, is assembled as MIME bytes by
+hand (``paperwire.mail.mime``); the rare mails (confirmation, sign-in) go through the standard ``email`` package.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email import message_from_bytes
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.policy import default as DEFAULT_POLICY
 from email.utils import formatdate, getaddresses, make_msgid
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,6 +20,7 @@ import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from paperwire.config import Settings
+from paperwire.mail import mime
 
 TEMPLATES = Path(__file__).parent / "templates"
 _env = Environment(
@@ -31,23 +40,58 @@ def no_header_injection(value: str) -> str:
     return " ".join(value.splitlines()).strip()
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message ready for a transport: the envelope and the exact bytes that go out (CRLF line ends)."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    message_id: str
+    subject: str
+    data: bytes
+
+    @classmethod
+    def from_message(cls, message: EmailMessage) -> Outgoing:
+        return cls(
+            sender=getaddresses([str(message["From"])])[0][1],
+            recipients=tuple(address for _, address in getaddresses(message.get_all("To", []))),
+            message_id=str(message["Message-ID"]),
+            subject=str(message["Subject"]),
+            data=message.as_bytes(policy=SMTP_POLICY),
+        )
+
+    def as_message(self) -> EmailMessage:
+        """Parsed back with the standard ``email`` package: for previews, the dev mailbox and tests."""
+        message = message_from_bytes(self.data, policy=DEFAULT_POLICY)
+        assert isinstance(message, EmailMessage)
+        return message
+
+    def with_header_first(self, line: bytes) -> Outgoing:
+        """The same message with one more header line in front (a DKIM signature)."""
+        return Outgoing(self.sender, self.recipients, self.message_id, self.subject, line + self.data)
+
+
+def message_domain(settings: Settings) -> str:
+    return urlsplit(settings.base_url).hostname or "paperwire.local"
+
+
 def base_message(settings: Settings, *, to: str, subject: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = no_header_injection(to)
     message["Subject"] = no_header_injection(subject)
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = make_msgid(domain=urlsplit(settings.base_url).hostname or "paperwire.local")
+    message["Message-ID"] = make_msgid(domain=message_domain(settings))
     return message
 
 
-def compose_signin(settings: Settings, *, to: str, link: str, minutes: int) -> EmailMessage:
+def compose_signin(settings: Settings, *, to: str, link: str, minutes: int) -> Outgoing:
     """The sign-in ("magic link") mail: plain text and HTML with the same link."""
     message = base_message(settings, to=to, subject="Your paperwire sign-in link")
     context = {"link": link, "minutes": minutes, "base_url": settings.base_url}
     message.set_content(render("signin.txt", **context))
     message.add_alternative(render("signin.html", **context), subtype="html")
-    return message
+    return Outgoing.from_message(message)
 
 
 # --- the digest ------------------------------------------------------------------------------------------
@@ -81,8 +125,7 @@ _inliner = css_inline.CSSInliner(keep_style_tags=True)  # the dark-mode media qu
 
 
 def _list_id(settings: Settings) -> str:
-    host = urlsplit(settings.base_url).hostname or "paperwire.local"
-    return f"paperwire digest <digest.{host}>"
+    return f"paperwire digest <digest.{message_domain(settings)}>"
 
 
 def _sender_address(settings: Settings) -> str:
@@ -98,25 +141,47 @@ def digest_subject(context: DigestContext) -> str:
     return f"paperwire · {count} paper{'s' if count != 1 else ''} for {context.period_label}: {lead}"
 
 
-def compose_digest(settings: Settings, context: DigestContext) -> EmailMessage:
-    """The digest mail: plain text + HTML (CSS inlined), with RFC 8058 one-click unsubscribe headers."""
-    message = base_message(settings, to=context.email, subject=digest_subject(context))
-    message["List-Id"] = _list_id(settings)
-    mailto = f"mailto:{_sender_address(settings)}?subject=unsubscribe%20{context.unsubscribe_token}"
-    message["List-Unsubscribe"] = f"<{context.unsubscribe_url}>, <{mailto}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+def compose_digest(settings: Settings, context: DigestContext) -> Outgoing:
+    """The digest mail: plain text + HTML (CSS inlined), with RFC 8058 one-click unsubscribe headers.
+
+    Assembled by hand: building it with the ``email`` package's generator cost about 2 ms a digest, half of
+    all the CPU a delivered digest took. ``mime`` writes what the package would (tests parse every
+    digest back with it).
+    """
     preheader = ", ".join(item.title for item in context.items[:3]) or (context.note or "")
     values = {"c": context, "preheader": preheader, "base_url": settings.base_url}
-    # base64, not quoted-printable: the stdlib's quoted-printable encoder is pure Python and was a third of
-    # the time it took to build a digest; base64 is C code, and every mail client reads it.
-    message.set_content(render("digest.txt", **values), cte="base64")
-    message.add_alternative(_inliner.inline(render("digest.html", **values)), subtype="html", cte="base64")
-    return message
+    text = render("digest.txt", **values)
+    html = _inliner.inline(render("digest.html", **values))
+    subject = no_header_injection(digest_subject(context))
+    to = no_header_injection(context.email)
+    message_id = make_msgid(domain=message_domain(settings))
+    mailto = f"mailto:{_sender_address(settings)}?subject=unsubscribe%20{context.unsubscribe_token}"
+    headers = [
+        _from_header(settings.mail_from),
+        mime.address_header("To", to),
+        mime.header("Subject", subject),
+        mime.header("Date", formatdate(localtime=False, usegmt=True)),
+        mime.header("Message-ID", message_id),
+        mime.header("List-Id", _list_id(settings)),
+        # Folded between the two addresses: one long line would pass the 998-octet limit, not the 78 advised.
+        f"List-Unsubscribe: <{context.unsubscribe_url}>,\r\n <{mailto}>\r\n".encode(),
+        b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+    ]
+    data = mime.multipart_alternative(headers, text=text, html=html)
+    return Outgoing(_sender_address(settings), (to,), message_id, subject, data)
 
 
-def compose_confirmation(settings: Settings, *, to: str, link: str) -> EmailMessage:
+@lru_cache(maxsize=8)
+def _from_header(mail_from: str) -> bytes:
+    """The From line as the ``email`` package writes it (a display name may need encoding): once per value."""
+    message = EmailMessage()
+    message["From"] = mail_from
+    return message.as_bytes(policy=SMTP_POLICY).split(b"\r\n\r\n", 1)[0] + b"\r\n"
+
+
+def compose_confirmation(settings: Settings, *, to: str, link: str) -> Outgoing:
     message = base_message(settings, to=to, subject="Confirm your paperwire subscription")
     context = {"email": to, "link": link, "base_url": settings.base_url}
     message.set_content(render("confirm.txt", **context))
     message.add_alternative(render("confirm.html", **context), subtype="html")
-    return message
+    return Outgoing.from_message(message)

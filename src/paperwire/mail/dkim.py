@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.utils import parseaddr
 from functools import cache
 from pathlib import Path
 
 import dkim
 
 from paperwire.config import Settings
+from paperwire.mail.compose import Outgoing
 
 SIGNED_HEADERS = [
     b"from",
@@ -29,17 +27,15 @@ def _key(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def sign_if_configured(message: EmailMessage, settings: Settings) -> None:
-    """Add a DKIM-Signature header for the From domain when a key is configured; otherwise nothing."""
+def sign_if_configured(message: Outgoing, settings: Settings) -> Outgoing:
+    """The message with a DKIM-Signature header for the sender's domain when a key is configured."""
     if settings.dkim_key_file is None:
-        return
-    domain = parseaddr(str(message["From"]))[1].rpartition("@")[2]
+        return message
     signature = dkim.sign(
-        message.as_bytes(policy=SMTP_POLICY),
+        message.data,
         selector=settings.dkim_selector.encode(),
-        domain=domain.encode(),
+        domain=message.sender.rpartition("@")[2].encode(),
         privkey=_key(settings.dkim_key_file),
         include_headers=SIGNED_HEADERS,
     )
-    name, _, value = signature.decode().partition(":")
-    message[name] = value.strip()
+    return message.with_header_first(signature)

@@ -19,7 +19,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from typing import Any
 
 from paperwire.config import Settings
@@ -28,7 +27,7 @@ from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
 from paperwire.db.outbox import OutboxRow
 from paperwire.ingest.pipeline import utcnow
-from paperwire.mail.compose import compose_confirmation, compose_digest
+from paperwire.mail.compose import Outgoing, compose_confirmation, compose_digest
 from paperwire.mail.digest import PaperCache, digest_context
 from paperwire.mail.dkim import sign_if_configured
 from paperwire.mail.links import Links
@@ -188,7 +187,7 @@ class Sender:
 
     def build(
         self, row: OutboxRow, subscriber: subs.Subscriber | None = None
-    ) -> tuple[EmailMessage | None, subs.Subscriber | None]:
+    ) -> tuple[Outgoing | None, subs.Subscriber | None]:
         subscriber = subscriber or subs.get(self.db, row.subscriber_id)
         if subscriber is None:
             return None, None
@@ -213,8 +212,8 @@ class Sender:
                 error="subscriber gone, unsubscribed or suppressed",
             )
             return "cancelled"
-        sign_if_configured(message, self.settings)
-        message_id = str(message["Message-ID"])
+        message = sign_if_configured(message, self.settings)
+        message_id = message.message_id
         committed = False
 
         def commit(hold: Callable[[], None], release: Callable[[], None]) -> bool:

@@ -7,7 +7,6 @@ Every transport raises ``TemporaryFailure`` (try again later: SMTP 4xx, a droppe
 from __future__ import annotations
 
 import contextlib
-import re
 import smtplib
 import socket
 import ssl
@@ -15,15 +14,13 @@ import struct
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from paperwire.db import dev_mail
 from paperwire.db.engine import Database
+from paperwire.mail.compose import Outgoing
 
 
 class MailError(Exception):
@@ -57,7 +54,7 @@ def _nothing() -> None:
 
 
 class Transport(Protocol):
-    def send(self, message: EmailMessage, *, before_final: BeforeFinal | None = None) -> None: ...
+    def send(self, message: Outgoing, *, before_final: BeforeFinal | None = None) -> None: ...
 
     def close(self) -> None: ...
 
@@ -67,18 +64,14 @@ def _check(before_final: BeforeFinal | None) -> None:
         raise LeaseLost("another sender owns this message now")
 
 
-_LEADING_DOT = re.compile(rb"(?m)^\.")
-
-
-def smtp_data(message: EmailMessage) -> bytes:
+def smtp_data(message: Outgoing) -> bytes:
     """The DATA payload: CRLF line ends, leading dots doubled (RFC 5321 4.5.2), without the final dot."""
-    raw = message.as_bytes(policy=SMTP_POLICY)
-    raw = _LEADING_DOT.sub(b"..", raw)
+    raw = message.data
+    if b"\n." in raw:  # bytes.replace is a memchr scan: ten times faster than the regular expression
+        raw = raw.replace(b"\r\n.", b"\r\n..")
+    if raw.startswith(b"."):
+        raw = b"." + raw
     return raw if raw.endswith(b"\r\n") else raw + b"\r\n"
-
-
-def recipients(message: EmailMessage) -> list[str]:
-    return [address for _, address in getaddresses(message.get_all("To", []))]
 
 
 class SmtpTransport:
@@ -113,7 +106,7 @@ class SmtpTransport:
             smtp.login(self.username, self.password or "")
         return smtp
 
-    def send(self, message: EmailMessage, *, before_final: BeforeFinal | None = None) -> None:
+    def send(self, message: Outgoing, *, before_final: BeforeFinal | None = None) -> None:
         """Deliver one message over the reused connection.
 
         The transaction is driven by hand so that the outbox commit happens after the whole message is with
@@ -133,15 +126,20 @@ class SmtpTransport:
         except smtplib.SMTPResponseException as exc:
             self._reset_or_close()
             self._raise_for_code(exc.smtp_code, exc.smtp_error)
+        except smtplib.SMTPNotSupportedError as exc:  # an internationalised address, a server without SMTPUTF8
+            self._reset_or_close()
+            raise PermanentFailure(f"SMTP {self.host}:{self.port}: {exc}") from exc
         except (smtplib.SMTPException, OSError) as exc:
             self.abort()  # the connection is in an unknown state: start afresh next time
             raise TemporaryFailure(f"SMTP {self.host}:{self.port}: {exc}") from exc
 
-    def _transaction(self, smtp: smtplib.SMTP, message: EmailMessage, before_final: BeforeFinal | None) -> None:
+    def _transaction(self, smtp: smtplib.SMTP, message: Outgoing, before_final: BeforeFinal | None) -> None:
         smtp.ehlo_or_helo_if_needed()
-        sender = parseaddr(str(message["From"]))[1]
-        _expect(smtp.mail(sender), (250,))
-        for address in recipients(message):
+        smtp.command_encoding = "ascii"  # ``mail`` switches to UTF-8 for SMTPUTF8; back for the next message
+        envelope = [message.sender, *message.recipients]
+        options = [] if all(address.isascii() for address in envelope) else ["SMTPUTF8"]
+        _expect(smtp.mail(message.sender, options), (250,))
+        for address in message.recipients:
             _expect(smtp.rcpt(address), (250, 251))
         _expect(smtp.docmd("DATA"), (354,))
         smtp.send(smtp_data(message))
@@ -212,12 +210,12 @@ class FileTransport:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
 
-    def send(self, message: EmailMessage, *, before_final: BeforeFinal | None = None) -> None:
+    def send(self, message: Outgoing, *, before_final: BeforeFinal | None = None) -> None:
         _check(before_final)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         path = self.directory / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
         temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(bytes(message))
+        temporary.write_bytes(message.data)
         temporary.rename(path)  # readers never see half a message
 
     def close(self) -> None:
@@ -230,17 +228,12 @@ class DevMailbox:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def send(self, message: EmailMessage, *, before_final: BeforeFinal | None = None) -> None:
+    def send(self, message: Outgoing, *, before_final: BeforeFinal | None = None) -> None:
         _check(before_final)
         now = datetime.now(UTC).replace(tzinfo=None)
-        for address in recipients(message) or [""]:
-            dev_mail.store(
-                self.db,
-                to_addr=address,
-                subject=str(message.get("Subject", "")),
-                raw=message.as_string(),
-                now=now,
-            )
+        raw = message.data.decode("utf-8", errors="replace")
+        for address in message.recipients or ("",):
+            dev_mail.store(self.db, to_addr=address, subject=message.subject, raw=raw, now=now)
 
     def close(self) -> None:
         return None

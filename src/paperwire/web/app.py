@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import swagger_ui_bundle
 from fastapi import FastAPI, HTTPException, Request
@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import Scope
 
 from paperwire import __version__
-from paperwire.config import Settings
+from paperwire.config import DEFAULT_SECRET, ConfigurationError, Settings, check_settings
 from paperwire.db.engine import Database
 from paperwire.jobs.scheduler import Scheduler
 from paperwire.search import SearchService
@@ -28,21 +28,7 @@ from paperwire.web.services import Services
 from paperwire.web.templating import STATIC, render
 
 log = logging.getLogger(__name__)
-DEFAULT_SECRET = Settings.model_fields["secret_key"].default
-
-
-class ConfigurationError(RuntimeError):
-    """The settings are unsafe or inconsistent; the message says which one to change."""
-
-
-def check_settings(settings: Settings) -> None:
-    if settings.production and (settings.secret_key == DEFAULT_SECRET or len(settings.secret_key) < 32):
-        raise ConfigurationError(
-            "PAPERWIRE_PRODUCTION is on but PAPERWIRE_SECRET_KEY is the default or shorter than 32 "
-            "characters; set it to a long random value (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
-        )
-
-
+__all__ = ["DEFAULT_SECRET", "ConfigurationError", "check_settings", "create_app"]
 def app_from_environment() -> FastAPI:
     """For ``paperwire serve --workers N``: each worker process builds its app from the environment."""
     from paperwire.config import load_settings
@@ -157,5 +143,5 @@ def _error_response(request: Request, status: int, message: str, headers: Mappin
     if _wants_json(request):
         return JSONResponse({"error": {"status": status, "message": message}}, status_code=status, headers=headers)
     if status == 401:
-        return Response(status_code=303, headers={"Location": f"/signin?next={request.url.path}"})
+        return Response(status_code=303, headers={"Location": f"/signin?{urlencode({'next': request.url.path})}"})
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)

@@ -99,7 +99,12 @@ class RateLimiter:
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site relative paths: ``//evil.example`` and ``https://evil.example`` become ``default``."""
+    """Only same-site relative paths: ``//evil.example`` and ``https://evil.example`` become ``default``.
+
+    Control characters and whitespace are refused too: browsers drop tabs and newlines from URLs, so
+    ``/<TAB>/evil.example`` would become ``//evil.example`` wherever it is not percent-encoded first."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(ord(char) < 0x21 or ord(char) == 0x7F for char in target):
         return default
     return target

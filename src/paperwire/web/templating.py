@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from markupsafe import escape
 from starlette.responses import HTMLResponse
 
 from paperwire.ingest.taxonomy import category_name
@@ -41,8 +42,15 @@ def author_line(authors: list[str], limit: int = 4) -> str:
     return ", ".join(authors[:limit]) + f" +{len(authors) - limit}"
 
 
+def html_text(value: object) -> str:
+    """Text as HTML source, returned as a plain string so autoescaping escapes it once more: for fields that
+    readers interpret as HTML inside XML (RSS ``<description>``), where one escape would only undo the XML
+    layer and leave ``<script>`` as markup."""
+    return str(escape("" if value is None else str(value)))
+
+
 templates.env.globals.update(static_url=static_url, category_name=category_name)
-templates.env.filters.update(human_date=human_date, author_line=author_line)
+templates.env.filters.update(human_date=human_date, author_line=author_line, html_text=html_text)
 
 
 def render(request: Request, name: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -70,4 +71,4 @@ def subscriber_action(
         subs.unsuppress(services.db, subscriber.email)
     else:
         raise HTTPException(status_code=404, detail="Unknown action.")
-    return RedirectResponse(f"/admin?q={subscriber.email}", status_code=303)
+    return RedirectResponse(f"/admin?{urlencode({'q': subscriber.email})}", status_code=303)

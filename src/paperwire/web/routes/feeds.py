@@ -12,7 +12,9 @@ from fastapi.responses import Response
 
 from paperwire import trending
 from paperwire.search import QueryError, SearchFilters
+from paperwire.trending.ranking import TrendingError
 from paperwire.web.deps import ServicesDep
+from paperwire.web.services import Services
 from paperwire.web.templating import templates
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
@@ -32,9 +34,18 @@ def entry_time(item: dict[str, Any]) -> datetime:
 
 
 def render_feed(
-    request: Request, fmt: Format, *, title: str, self_query: str, html_url: str, items: list[dict[str, Any]]
+    request: Request,
+    services: Services,
+    fmt: Format,
+    *,
+    title: str,
+    self_query: str,
+    html_url: str,
+    items: list[dict[str, Any]],
 ) -> Response:
-    base = str(request.base_url).rstrip("/")
+    # Links are built on PAPERWIRE_BASE_URL, never on the request's Host header: feeds are cached publicly
+    # (by us and by proxies), so a forged Host must not put another site's links into them.
+    base = services.settings.base_url.rstrip("/")
     entries = [{**item, "link": f"{base}/papers/{item['id']}", "when": entry_time(item)} for item in items]
     updated = max((e["when"] for e in entries), default=datetime(1970, 1, 1, tzinfo=UTC))
     context = {
@@ -58,15 +69,16 @@ def trending_feed(
     window: Literal["day", "week", "month"] = "day",
     category: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
-    items = [
-        i.as_dict()
-        for i in trending.trending(
+    try:
+        found = trending.trending(
             services.db, services.settings, window=window, category=category or None, limit=FEED_SIZE
         )
-    ]
+    except TrendingError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    items = [i.as_dict() for i in found]
     query = urlencode({k: v for k, v in {"window": window, "category": category}.items() if v})
     title = f"paperwire: trending this {window}" + (f" in {category}" if category else "")
-    return render_feed(request, fmt, title=title, self_query=query, html_url=f"/?{query}", items=items)
+    return render_feed(request, services, fmt, title=title, self_query=query, html_url=f"/?{query}", items=items)
 
 
 @router.get("/search.{fmt}")
@@ -85,6 +97,7 @@ def search_feed(
     query = urlencode({k: v for k, v in {"q": q, "category": category}.items() if v})
     return render_feed(
         request,
+        services,
         fmt,
         title=f"paperwire: {q}",
         self_query=query,

@@ -14,6 +14,7 @@ from paperwire.db import harvest, papers
 from paperwire.db.users import User
 from paperwire.ingest.normalize import split_arxiv_id
 from paperwire.search import QueryError, SearchFilters
+from paperwire.trending.ranking import TrendingError
 from paperwire.web.deps import CsrfChecked, CurrentUser, OptionalUser, ServicesDep
 from paperwire.web.security import safe_next
 from paperwire.web.services import Services
@@ -65,7 +66,10 @@ def trending_page(
         )
         return [item.as_dict() for item in items]
 
-    cached = services.cache.get(("trending", window, category, page), compute)
+    try:
+        cached = services.cache.get(("trending", window, category, page), compute)
+    except TrendingError as exc:  # a category that cannot be one: a clear 400, not a server error
+        raise HTTPException(status_code=400, detail=str(exc)) from None
     items = with_reactions(services, user, [dict(item) for item in cached[:PAGE_SIZE]])
     return render(
         request,
