@@ -78,3 +78,16 @@ def test_search_feed_parses_and_escapes(client: TestClient) -> None:
         feed = feedparser.parse(response.content)
         assert not feed.bozo, feed.get("bozo_exception")
         assert feed.feed.title == "paperwire: language models <&>"
+
+
+def test_router_level_404_and_405_use_the_api_error_body(client: TestClient) -> None:
+    """Not only our own HTTPExceptions: the router's "no such route" and "wrong method" too."""
+    missing = client.get("/api/no-such-endpoint")
+    assert missing.status_code == 404
+    assert missing.json() == {"error": {"status": 404, "message": "Not Found"}}
+    wrong_method = client.put("/api/trending")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"]["status"] == 405
+    page = client.get("/no-such-page")
+    assert page.status_code == 404
+    assert "<!doctype html>" in page.text.lower()

@@ -168,6 +168,8 @@ def decode_json_line(line: bytes, lineno: int, name: str) -> dict[str, object] |
         value = json.loads(line)
     except ValueError as exc:  # also UnicodeDecodeError: a line that is not UTF-8
         return RecordError(f"line {lineno}", f"invalid JSON ({_json_problem(exc)}) ({name} line {lineno})")
+    except RecursionError:  # the standard decoder recurses once per nesting level: "[[[[..." is not a paper
+        return RecordError(f"line {lineno}", f"invalid JSON (nested too deeply) ({name} line {lineno})")
     if not isinstance(value, dict):
         kind = type(value).__name__
         return RecordError(f"line {lineno}", f"expected a JSON object, found {kind} ({name} line {lineno})")

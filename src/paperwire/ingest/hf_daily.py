@@ -26,6 +26,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, time
 from pathlib import Path
@@ -79,6 +80,8 @@ def _load_items(data: bytes, name: str) -> list[object]:
     except ValueError as exc:
         line = exc.lineno if isinstance(exc, json.JSONDecodeError) else 1
         raise SourceError(f"{name} line {line}: not JSON ({_first_line(str(exc))})") from exc
+    except RecursionError as exc:  # the standard decoder recurses once per nesting level
+        raise SourceError(f"{name}: not daily papers (JSON nested too deeply to read)") from exc
     if isinstance(document, dict):
         if "error" in document:
             raise SourceError(f"{name}: Hugging Face answered: {_first_line(str(document['error']))}")
@@ -149,9 +152,13 @@ def item_signals(item: Mapping[str, object], paper: Mapping[str, object], upvote
     return signals
 
 
+MAX_COUNT = 10**12  # far above any real upvote, comment or star count; a signal's value is a float
+
+
 def _count(value: object) -> int | None:
-    # bool is an int in Python; a true/false is not a count.
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    # bool is an int in Python; a true/false is not a count. JSON integers are unbounded: 10**400 is no
+    # count either (and float() of it overflows).
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
         return value
     return None
 
@@ -240,5 +247,5 @@ def _read_bytes(path: Path) -> bytes:
     try:
         data = path.read_bytes()
         return gzip.decompress(data) if data.startswith(GZIP_MAGIC) else data
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise SourceError(f"{display_name(path)}: cannot read ({exc})") from exc

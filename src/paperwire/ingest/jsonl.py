@@ -130,6 +130,8 @@ def _document_records(lines: LineReader, announced: date | None) -> Numbered:
     except ValueError as exc:
         line = exc.lineno if isinstance(exc, json.JSONDecodeError) else 1
         raise SourceError(f"{lines.name} line {line}: not valid JSON ({_reason(exc)})") from exc
+    except RecursionError as exc:  # the standard decoder recurses once per nesting level
+        raise SourceError(f"{lines.name}: JSON nested too deeply to read") from exc
     items = document if isinstance(document, list) else [document]
     for number, item in enumerate(items, 1):
         if not isinstance(item, dict):

@@ -207,8 +207,9 @@ def parse_versions(value: object) -> list[Version]:
         if not isinstance(entry, dict):
             continue
         label = json_text(entry.get("version")) or ""
-        number = label.lower().removeprefix("v")
-        if number.isdigit():
+        # parse_version, not int(): "v²" passes str.isdigit() but not int(), and "v" + 5000 digits neither
+        number = normalize.parse_version(label.strip().lower().removeprefix("v"))
+        if number is not None:
             created = json_text(entry.get("created"))
-            versions.append(Version(int(number), normalize.parse_datetime(created)))
+            versions.append(Version(number, normalize.parse_datetime(created)))
     return versions

@@ -29,11 +29,25 @@ def split_arxiv_id(raw: str) -> tuple[str, int | None]:
     if stripped.endswith(".pdf"):
         stripped = stripped[:-4]
     if m := _NEW_ID.fullmatch(stripped):
-        return m.group(1), int(m.group(2)) if m.group(2) else None
+        return m.group(1), parse_version(m.group(2))
     if m := _OLD_ID.fullmatch(stripped):
         archive, number = m.group(1).split("/")
-        return f"{archive.split('.')[0].lower()}/{number}", int(m.group(2)) if m.group(2) else None
+        return f"{archive.split('.')[0].lower()}/{number}", parse_version(m.group(2))
     return text, None
+
+
+MAX_VERSION = 9999  # arXiv papers have a handful of versions; anything longer is garbage, not a version
+
+
+def parse_version(digits: str | None) -> int | None:
+    """``'3'`` -> ``3``; a missing, zero or absurd version (``v0``, ``v99999999999``) -> ``None``.
+
+    Bounded so that a 5000-digit "version" neither trips ``int()``'s digit limit nor overflows a column.
+    """
+    if not digits or len(digits) > len(str(MAX_VERSION)) or not (digits.isascii() and digits.isdigit()):
+        return None
+    number = int(digits)
+    return number if 1 <= number <= MAX_VERSION else None
 
 
 def is_arxiv_id(paper_id: str) -> bool:
@@ -50,6 +64,9 @@ _HTML_TAG = re.compile(
     re.IGNORECASE,
 )
 _WHITESPACE = re.compile(r"\s+")
+# Characters no database column should hold: NUL and the other C0/DEL controls that are not whitespace
+# (PostgreSQL refuses NUL outright) and lone surrogates (from JSON "\ud800" escapes; not encodable as UTF-8).
+_UNSAFE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f\ud800-\udfff]")
 # Split on inline/display math so text escapes are only undone outside it.
 _MATH = re.compile(r"(\$\$.+?\$\$|(?<!\\)\$.+?(?<!\\)\$)", re.DOTALL)
 _TEXT_ESCAPES = re.compile(r"\\([&%_#$])")
@@ -107,14 +124,25 @@ def _unescape_outside_math(text: str) -> str:
     )
 
 
+def safe_text(text: str) -> str:
+    """``text`` without NUL/control characters and with lone surrogates replaced by U+FFFD."""
+    if not _UNSAFE.search(text):  # the usual case: one scan, no copy
+        return text
+    return _UNSAFE.sub(lambda m: "\ufffd" if m.group() >= "\ud800" else "", text)
+
+
 def clean_text(text: str | None) -> str:
-    """Collapse whitespace, drop HTML tags and entities, undo LaTeX text escapes (``\\&``), keep math."""
+    """Collapse whitespace, drop HTML tags and entities, undo LaTeX text escapes (``\\&``), keep math.
+
+    The result is always storable: no NUL or control characters, no lone surrogates (see ``safe_text``).
+    """
     if not text:
         return ""
     if "<" in text:
         text = _HTML_TAG.sub(" ", text)
     if "&" in text:
-        text = html.unescape(text)
+        text = html.unescape(text)  # may produce NUL or a surrogate ("&#0;", "&#xD800;"), so before safe_text
+    text = safe_text(text)
     text = _WHITESPACE.sub(" ", text).strip()
     if "\\" in text:
         text = _unescape_outside_math(text)
@@ -169,19 +197,27 @@ def parse_authors(authors: Iterable[str] | str | None) -> list[str]:
 # --- categories ------------------------------------------------------------------------------------------
 
 
+MAX_CATEGORY_CHARS = 32  # the longest real one (e.g. "cond-mat.mtrl-sci") is half that; the column holds 32
+
+
 def parse_categories(categories: Iterable[str] | str | None, *, primary: str | None = None) -> list[str]:
-    """A de-duplicated list with the primary category first (space- or comma-separated strings accepted)."""
+    """A de-duplicated list with the primary category first (space- or comma-separated strings accepted).
+
+    Items that cannot be categories (not text, longer than ``MAX_CATEGORY_CHARS``) are dropped.
+    """
     if isinstance(categories, str):
-        items: list[str] = re.split(r"[\s,]+", categories)
+        items: list[object] = list(re.split(r"[\s,]+", categories))
     else:
         items = list(categories or [])
     if primary:
         items.insert(0, primary)
     seen: dict[str, None] = {}
     for item in items:
-        item = item.strip()
-        if item:
-            seen.setdefault(item, None)
+        if not isinstance(item, str):
+            continue
+        text = safe_text(item).strip()
+        if text and len(text) <= MAX_CATEGORY_CHARS:
+            seen.setdefault(text, None)
     return list(seen)
 
 
@@ -203,13 +239,15 @@ def parse_datetime(value: datetime | date | str | None) -> datetime | None:
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
     text = value.strip()
+    # OverflowError: a valid date at the edge of the calendar whose UTC conversion leaves it
+    # ("0001-01-01T00:00:00+01:00").
     try:
         return _to_naive_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except ValueError:
+    except (ValueError, OverflowError):
         pass
     try:
         return _to_naive_utc(parsedate_to_datetime(text))
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 

@@ -72,11 +72,32 @@ class RecordError:
 class SourceError(Exception):
     """A whole page/file/response could not be used (malformed document, HTTP failure, protocol error).
 
-    The message is one line a user can act on.
+    The message is one line a user can act on: messages quote what a document said (an OAI-PMH error's
+    text, a JSON object's keys, a CSV header), and any line break in it is turned into a space here.
     """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(str(message).splitlines()))
 
 
 Parsed = PaperRecord | RecordError
+
+MAX_ID_CHARS = 64  # papers.id is String(64); arXiv ids are at most 16 characters
+MAX_SIZE_CHARS = 32  # paper_versions.size is String(32)
+
+
+def _usable_versions(versions: Iterable[Version]) -> tuple[Version, ...]:
+    """Versions sorted by number; impossible numbers (0, negative, absurdly large) are dropped, and a size
+    that does not fit its column (32 characters) is forgotten."""
+    usable = []
+    for v in versions:
+        if not 1 <= v.number <= normalize.MAX_VERSION:
+            continue
+        size = normalize.clean_text(v.size) or None
+        if size is not None and len(size) > MAX_SIZE_CHARS:
+            size = None
+        usable.append(v if size == v.size else Version(v.number, v.submitted, size))
+    return tuple(sorted(usable, key=lambda v: v.number))
 
 
 def make_record(
@@ -111,7 +132,12 @@ def make_record(
     paper_id, id_version = normalize.split_arxiv_id(raw_id or "")
     if not paper_id:
         return RecordError(raw_id or None, "missing id")
-    versions = tuple(sorted(versions, key=lambda v: v.number))
+    if len(paper_id) > MAX_ID_CHARS or normalize.safe_text(paper_id) != paper_id:
+        shown = normalize.safe_text(paper_id)[:MAX_ID_CHARS] or None
+        return RecordError(shown, f"not a usable id (control characters, or more than {MAX_ID_CHARS} characters)")
+    versions = _usable_versions(versions)
+    if version is not None and not 1 <= version <= normalize.MAX_VERSION:
+        version = None
     version = version or id_version or (versions[-1].number if versions else None)
     clean_title = normalize.clean_text(title)
     clean_abstract = normalize.clean_text(abstract)

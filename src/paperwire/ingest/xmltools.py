@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import re
 import xml.etree.ElementTree as ET
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -17,12 +18,21 @@ _SPACES = re.compile(r"\s+")
 
 
 def maybe_gunzip(data: bytes) -> bytes:
-    """Recorded pages may be stored gzipped; the parsers take either."""
-    return gzip.decompress(data) if data[:2] == _GZIP_MAGIC else data
+    """Recorded pages may be stored gzipped; the parsers take either. Broken gzip is a ``SourceError``."""
+    if data[:2] != _GZIP_MAGIC:
+        return data
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError; a cut-off stream, EOFError
+        raise SourceError(f"corrupt gzip data ({exc})") from exc
 
 
 def read_bytes(path: Path | str) -> bytes:
-    return maybe_gunzip(Path(path).read_bytes())
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read ({exc.strerror or exc})") from exc
+    return maybe_gunzip(data)
 
 
 def pages_from_files(paths: Iterable[Path | str], parse: Callable[[bytes, str], Page]) -> Iterator[Page]:
@@ -64,6 +74,10 @@ def parse_xml(data: bytes, *, what: str) -> ET.Element:
         return ET.fromstring(data)  # noqa: S314
     except ET.ParseError as exc:
         raise SourceError(f"malformed {what} XML: {exc}") from exc
+    except (LookupError, ValueError) as exc:
+        # The XML declaration names an encoding expat cannot use: unknown ("x-foo"), not text ("hex": a
+        # LookupError), multi-byte ("shift_jis", "utf-32": a ValueError) or one that fails ("idna").
+        raise SourceError(f"malformed {what} XML: unusable encoding in the XML declaration ({exc})") from exc
 
 
 def local_name(tag: str) -> str:

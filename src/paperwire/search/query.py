@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from paperwire.ingest.normalize import is_arxiv_id, split_arxiv_id
+from paperwire.ingest.normalize import is_arxiv_id, safe_text, split_arxiv_id
 
 MAX_QUERY_CHARS = 1000
 _PHRASE = re.compile(r'"([^"]*)"')
@@ -35,6 +35,9 @@ class ParsedQuery:
 
 
 def parse_query(raw: str) -> ParsedQuery:
+    # A lone surrogate (what a command-line argument that is not UTF-8 decodes to) cannot reach the keyword
+    # index or the tokenizer, which both need UTF-8; NUL and other control characters mean nothing here.
+    raw = safe_text(raw) if isinstance(raw, str) else raw
     query = _check(raw)
     phrases = tuple(p.strip() for p in _PHRASE.findall(query) if p.strip())
     words = _PHRASE.sub(" ", query)

@@ -7,17 +7,32 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from paperwire import trending
 from paperwire.db import papers
 from paperwire.search import QueryError, SearchFilters
+from paperwire.search.query import MAX_QUERY_CHARS
 from paperwire.web.deps import CsrfChecked, CurrentUser, ServicesDep
+
+
+class PaperIdConvertor(PathConvertor):
+    """Like ``:path`` (ids such as ``hep-th/9901001`` hold slashes), but matching *any* character.
+
+    ``:path`` is the regex ``.*``, which stops at a newline: ``/api/papers/a%0Ab`` then matched no route
+    and got the router's bare ``{"detail": "Not Found"}`` instead of this API's documented error body.
+    """
+
+    regex = r"[\s\S]*"
+
+
+register_url_convertor("paper_id", PaperIdConvertor())
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -41,6 +56,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# The database keeps naive UTC; the schema promises RFC 3339 date-times, which carry their offset ("...Z").
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
 class PaperOut(BaseModel):
     id: str
     version: int | None
@@ -49,8 +72,8 @@ class PaperOut(BaseModel):
     authors: list[str]
     categories: list[str]
     primary_category: str | None
-    submitted_at: datetime | None
-    updated_at: datetime | None
+    submitted_at: UtcDatetime | None
+    updated_at: UtcDatetime | None
     announced_on: date | None
     doi: str | None
     journal_ref: str | None
@@ -167,7 +190,7 @@ def list_papers(
     return cached_json(request, payload)
 
 
-@router.get("/papers/{paper_id:path}/similar", response_model=SimilarOut, responses=ERRORS)
+@router.get("/papers/{paper_id:paper_id}/similar", response_model=SimilarOut, responses=ERRORS)
 def similar_papers(
     request: Request, services: ServicesDep, paper_id: str, limit: Annotated[int, Query(ge=1, le=50)] = 10
 ) -> Response:
@@ -182,7 +205,7 @@ def similar_papers(
 
 
 @router.post(
-    "/papers/{paper_id:path}/{kind}",
+    "/papers/{paper_id:paper_id}/{kind}",
     response_model=ReactionOut,
     dependencies=[CsrfChecked],
     responses={**ERRORS, 401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 429: {"model": ErrorOut}},
@@ -193,7 +216,7 @@ def add_reaction(services: ServicesDep, user: CurrentUser, paper_id: str, kind: 
 
 
 @router.delete(
-    "/papers/{paper_id:path}/{kind}",
+    "/papers/{paper_id:paper_id}/{kind}",
     response_model=ReactionOut,
     dependencies=[CsrfChecked],
     responses={**ERRORS, 401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 429: {"model": ErrorOut}},
@@ -213,7 +236,7 @@ def _react(services: Any, user_id: int, paper_id: str, kind: str, *, on: bool) -
     return ReactionOut(id=paper_id, kind=kind, on=on, count=count)
 
 
-@router.get("/papers/{paper_id:path}", response_model=PaperOut, responses=ERRORS)
+@router.get("/papers/{paper_id:paper_id}", response_model=PaperOut, responses=ERRORS)
 def get_paper(request: Request, services: ServicesDep, paper_id: str) -> Response:
     """One paper by arXiv id (no version) or the id its source gave it."""
     row = papers.get_paper(services.db, paper_id)
@@ -226,7 +249,12 @@ def get_paper(request: Request, services: ServicesDep, paper_id: str) -> Respons
 def search(
     request: Request,
     services: ServicesDep,
-    q: Annotated[str, Query(description='Words, "phrases", an arXiv id or URL, or a title.')],
+    q: Annotated[
+        str,
+        Query(
+            min_length=1, max_length=MAX_QUERY_CHARS, description='Words, "phrases", an arXiv id or URL, or a title.'
+        ),
+    ],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=1000)] = 0,
     category: Annotated[str | None, Query(max_length=40, description="cs.LG, or a prefix: cs.*")] = None,
@@ -264,15 +292,19 @@ def trending_list(
     offset: Annotated[int, Query(ge=0, le=1000)] = 0,
 ) -> Response:
     """What is trending now, with the signal parts behind each score (``why``)."""
-    items = services.cache.get(
-        ("api-trending", window, category, limit, offset),
-        lambda: [
-            i.as_dict()
-            for i in trending.trending(
-                services.db, services.settings, window=window, category=category, limit=limit, offset=offset
-            )
-        ],
-    )
+    category = category or None  # ?category= (empty) is no filter, as on the trending page
+    try:
+        items = services.cache.get(
+            ("api-trending", window, category, limit, offset),
+            lambda: [
+                i.as_dict()
+                for i in trending.trending(
+                    services.db, services.settings, window=window, category=category, limit=limit, offset=offset
+                )
+            ],
+        )
+    except trending.TrendingError as exc:  # a category that cannot be one: a clear 400, not a server error
+        raise HTTPException(status_code=400, detail=str(exc)) from None
     out = [
         TrendingItemOut(
             **{k: item[k] for k in TrendingItemOut.model_fields if k != "url"},
