@@ -8,13 +8,17 @@ Usage::
         assert server.requests[0].query == "verb=ListRecords&metadataPrefix=arXiv"
 
 Replies are queued per path and served in order; or ``server.route(callable)`` answers every request
-with a function of the request. A request nothing answers gets a 599 reply (and is still recorded), so
+with a function of the request. A reply with ``cut_after=N`` misbehaves like a dropped connection: the
+headers promise the whole body, only its first N bytes are sent, then the socket is reset (RST, or a plain
+close with ``reset=False``). A request nothing answers gets a 599 reply (and is still recorded), so
 a test sees an unexpected request instead of hanging. The ``replay_server`` fixture in
 ``tests/conftest.py`` starts and stops one per test.
 """
 
 from __future__ import annotations
 
+import socket
+import struct
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -29,6 +33,8 @@ class Reply:
     status: int = 200
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
+    cut_after: int | None = None  # send only this many body bytes, then drop the connection
+    reset: bool = True  # ... with a TCP reset (SO_LINGER 0); False: an orderly close (FIN) instead
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,15 @@ class ReplayServer:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
-                self.wfile.write(reply.body)
+                if reply.cut_after is None:
+                    self.wfile.write(reply.body)
+                    return
+                self.wfile.write(reply.body[: reply.cut_after])
+                self.wfile.flush()
+                self.close_connection = True
+                if reply.reset:  # close() with a zero linger time sends RST instead of FIN
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
 
             def log_message(self, format: str, *args: object) -> None:
                 pass  # keep test output clean

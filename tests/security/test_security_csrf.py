@@ -27,6 +27,7 @@ from paperwire.web.services import Services
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 PAPER = "2606.27377"
+API_REACTION = "/api/papers/{paper_id:paper_id}/{kind}"
 # Rows no request writes; left out of snapshots because they are large (the sample's embeddings).
 UNWRITTEN = ("paper_embeddings",)
 
@@ -77,8 +78,8 @@ REQUESTS: dict[tuple[str, str], Callable[[World], Case]] = {
         "/signin/confirm", {"token": w.services.signer.make("signin", {"email": f"{w.tag}@example.org", "next": "/"})}
     ),
     ("POST", "/signout"): lambda w: Case("/signout", {}),
-    ("POST", "/api/papers/{paper_id:paper_id}/{kind}"): lambda w: Case(f"/api/papers/{PAPER}/save", header_token=True),
-    ("DELETE", "/api/papers/{paper_id:paper_id}/{kind}"): lambda w: Case(f"/api/papers/{PAPER}/save", header_token=True),
+    ("POST", API_REACTION): lambda w: Case(f"/api/papers/{PAPER}/save", header_token=True),
+    ("DELETE", API_REACTION): lambda w: Case(f"/api/papers/{PAPER}/save", header_token=True),
     ("POST", "/subscribe"): lambda w: Case("/subscribe", {"email": f"{w.tag}-new@example.org", "topics": "graphs"}),
     ("POST", "/subscribe/confirm/{token}"): lambda w: Case(
         f"/subscribe/confirm/{w.token(w.links.confirm(w.subscriber(confirmed=False)))}", {}
@@ -108,7 +109,7 @@ def test_the_route_walk_sees_the_whole_app(sec_app: FastAPI) -> None:
     routes = state_changing_routes(sec_app)
     assert len(routes) >= 10
     assert ("POST", "/signin") in routes
-    assert ("DELETE", "/api/papers/{paper_id:paper_id}/{kind}") in routes
+    assert ("DELETE", API_REACTION) in routes
     assert ("POST", "/admin/subscribers/{subscriber_id}/{action}") in routes
 
 

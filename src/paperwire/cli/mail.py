@@ -269,9 +269,10 @@ DateOpt = Annotated[str | None, typer.Option("--date", help="Plan for this day (
 
 
 def caught_up_search(config: Settings, db: Database) -> SearchService:
-    """Topic matching needs the index to know every paper the database has."""
+    """Topic matching needs the index to know every paper the database has (if the index cannot be written,
+    a warning is logged and planning goes on with the index as last saved)."""
     search = SearchService(config, db)
-    search.catch_up()
+    search.catch_up_if_behind()
     return search
 
 

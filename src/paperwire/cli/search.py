@@ -23,6 +23,7 @@ from paperwire.cli.common import (
 )
 from paperwire.search import CatchUpReport, QueryError, SearchFilters, SearchHit, SearchService
 from paperwire.search.embedder import EmbedderError
+from paperwire.search.storage import IndexWriteError
 
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Number of results.")]
 
@@ -39,7 +40,7 @@ def _search_errors() -> Iterator[None]:
     """Search's own errors become the CLI's one-line messages."""
     try:
         yield
-    except (QueryError, EmbedderError) as exc:
+    except (QueryError, EmbedderError, IndexWriteError) as exc:
         raise CliError(str(exc)) from None
 
 

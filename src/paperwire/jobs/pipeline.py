@@ -24,7 +24,7 @@ from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.pipeline import IngestReport, utcnow
 from paperwire.mail.digest import PlanReport, due_at, due_on_day, plan_digests
 from paperwire.mail.sender import Sender, SendReport
-from paperwire.search import SearchService
+from paperwire.search import IndexWriteError, SearchService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -87,10 +87,15 @@ class Refreshed:
 
 
 def after_ingest(db: Database, settings: Settings, search: SearchService) -> Refreshed:
-    """New papers become searchable and scored: index catch-up, then the trending refresh."""
-    index = search.catch_up()
+    """New papers become searchable and scored: index catch-up, then the trending refresh (which does not
+    need the index, so an index that cannot be written — a full disk — does not hold it up)."""
+    try:
+        index = search.catch_up().as_dict()
+    except IndexWriteError as exc:
+        log.warning("%s", exc)
+        index = {"error": str(exc)}
     scores = trending.refresh(db, settings)
-    return Refreshed(index=index.as_dict(), trending=scores.as_dict())
+    return Refreshed(index=index, trending=scores.as_dict())
 
 
 # --- digests ---------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from paperwire.db import outbox
 from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
 from paperwire.db.outbox import OutboxRow
+from paperwire.faults import crash_point
 from paperwire.ingest.pipeline import utcnow
 from paperwire.mail.compose import Outgoing, compose_confirmation, compose_digest
 from paperwire.mail.digest import PaperCache, digest_context
@@ -156,6 +157,7 @@ class Sender:
                         return
                     self._sleep_until_due(idle_wait, stop)
                     continue
+                crash_point("claimed")
                 people = subs.get_many(self.db, [row.subscriber_id for row in rows])
                 for row in rows:
                     report.add(self._deliver_safely(row, transport, people.get(row.subscriber_id)))
@@ -214,6 +216,7 @@ class Sender:
             return "cancelled"
         message = sign_if_configured(message, self.settings)
         message_id = message.message_id
+        crash_point("composed")
         committed = False
 
         def commit(hold: Callable[[], None], release: Callable[[], None]) -> bool:
@@ -244,4 +247,5 @@ class Sender:
                 self.db, row.id, owner=self.owner, error=str(exc), next_attempt_at=next_at, give_up=give_up
             )
             return "failed" if give_up else "retried"
+        crash_point("acknowledged")
         return "sent"

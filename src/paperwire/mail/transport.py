@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from paperwire.db import dev_mail
 from paperwire.db.engine import Database
+from paperwire.faults import crash_point
 from paperwire.mail.compose import Outgoing
 
 
@@ -143,10 +144,12 @@ class SmtpTransport:
             _expect(smtp.rcpt(address), (250, 251))
         _expect(smtp.docmd("DATA"), (354,))
         smtp.send(smtp_data(message))
+        crash_point("body_sent")
         if before_final is None:
             smtp.send(b".\r\n")
         elif not before_final(lambda: _hold_dot(smtp), lambda: _release_dot(smtp)):
             raise LeaseLost("another sender owns this message now")
+        crash_point("released")
         _expect(smtp.getreply(), (250,))
 
     def _reset_or_close(self) -> None:
@@ -189,9 +192,11 @@ def _hold_dot(smtp: smtplib.SMTP) -> None:
     smtp.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
     smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
     smtp.send(b".\r\n")
+    crash_point("dot_held")
 
 
 def _release_dot(smtp: smtplib.SMTP) -> None:
+    crash_point("committed")  # the documented window: "sent" is durable, the dot not yet released
     assert smtp.sock is not None
     smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)  # the dot leaves now
     smtp.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_NORMAL)

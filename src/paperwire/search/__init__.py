@@ -9,10 +9,12 @@ from paperwire.search.filters import SearchFilters
 from paperwire.search.query import QueryError
 from paperwire.search.results import CatchUpReport, IndexStatus, SearchHit, SearchResults
 from paperwire.search.service import SearchService
+from paperwire.search.storage import IndexWriteError
 
 __all__ = [
     "CatchUpReport",
     "IndexStatus",
+    "IndexWriteError",
     "QueryError",
     "SearchFilters",
     "SearchHit",

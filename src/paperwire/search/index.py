@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -14,6 +16,8 @@ from paperwire.search.query import title_key
 from paperwire.search.rows import RowMeta, RowTable
 from paperwire.search.storage import IndexDirectory, IndexState
 from paperwire.search.vectors import VectorIndex, needs_compaction, rebuilt, wanted_kind
+
+OPEN_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,17 +51,26 @@ class SearchIndex:
     @classmethod
     def open(cls, directory: IndexDirectory, *, model: str, dim: int, ef_search: int) -> SearchIndex:
         """The index saved in ``directory``, or an empty one when there is none for this model/format."""
-        state = directory.read_state()
-        if state is None or state.model != model or not directory.vectors.exists():
-            return cls(directory, IndexState(model=model), dim, ef_search=ef_search)
-        index = cls(directory, state, dim, ef_search=ef_search)
-        index.load_arrays()
-        return index
+        for attempt in range(OPEN_ATTEMPTS):
+            state = directory.read_state()
+            files = directory.files_of(state) if state is not None and state.model == model else None
+            if state is None or files is None:
+                return cls(directory, IndexState(model=model), dim, ef_search=ef_search)
+            index = cls(directory, state, dim, ef_search=ef_search)
+            try:
+                index.load_arrays(*files)
+            except FileNotFoundError:
+                # A writer saved a newer generation and removed these files while we read the state: the
+                # state now names the new ones.
+                if attempt == OPEN_ATTEMPTS - 1:
+                    raise
+                continue
+            return index
+        raise AssertionError("unreachable")
 
-    def load_arrays(self) -> None:
-        assert self.directory is not None
-        self.rows = RowTable.load(self.directory.rows)
-        self.vectors = VectorIndex.load(self.directory.vectors, self.vectors.dim, ef_search=self.vectors.ef_search)
+    def load_arrays(self, rows: Path, vectors: Path) -> None:
+        self.rows = RowTable.load(rows)
+        self.vectors = VectorIndex.load(vectors, self.vectors.dim, ef_search=self.vectors.ef_search)
         self.id_of_key = {paper_key(paper_id): paper_id for paper_id in self.rows.row_of}
         self.lexical.reload()
 
@@ -101,12 +114,46 @@ class SearchIndex:
         self.vectors = rebuilt(self.vectors, keep, kind)
         self.rows = self.rows.subset(keep)
 
-    def save(self, last_seq: int) -> None:
+    def save_arrays(self, last_seq: int) -> IndexState:
+        """Write rows and vectors as the next generation and return the state that would publish them.
+
+        Nothing reads these files until ``publish`` writes that state: when a write fails (a full disk), the
+        partial files are removed and the previous generation stays the saved index.
+        """
+        directory = self.directory
+        assert directory is not None
+        state = IndexState(model=self.state.model, last_seq=last_seq, generation=self.state.generation + 1)
+        try:
+            self.rows.save(directory.rows_file(state.generation))
+            self.vectors.save(directory.vectors_file(state.generation))
+        except BaseException:
+            self.discard(state)
+            raise
+        return state
+
+    def publish(self, state: IndexState) -> None:
+        """Make ``state`` (written by ``save_arrays``) the saved index, and drop older generations' files."""
+        directory = self.directory
+        assert directory is not None
+        try:
+            directory.write_state(state)
+        except BaseException:
+            self.discard(state)
+            raise
+        self.state = state
+        with contextlib.suppress(OSError):  # leftovers are harmless: the next save removes them
+            directory.remove_stale(keep=state.generation)
+
+    def discard(self, state: IndexState) -> None:
+        """Remove the files of an unpublished generation."""
         assert self.directory is not None
-        self.rows.save(self.directory.rows)
-        self.vectors.save(self.directory.vectors)
-        self.state = IndexState(model=self.state.model, last_seq=last_seq, generation=self.state.generation + 1)
-        self.directory.write_state(self.state)
+        for path in (self.directory.rows_file(state.generation), self.directory.vectors_file(state.generation)):
+            path.unlink(missing_ok=True)
+            path.with_name(path.name + ".tmp").unlink(missing_ok=True)
+
+    def save(self, last_seq: int) -> None:
+        """``save_arrays`` then ``publish`` (the lexical index is committed separately, by ``writing()``)."""
+        self.publish(self.save_arrays(last_seq))
 
 
 def _lexical_doc(entry: Entry) -> LexicalDoc:

@@ -4,6 +4,7 @@ last word as a prefix while it is being typed, and filters as index terms so the
 
 from __future__ import annotations
 
+import contextlib
 import html
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -87,7 +88,10 @@ class LexicalIndex:
             self._writer.commit()
             self._writer.wait_merging_threads()
         except BaseException:
-            self._writer.rollback()
+            # A writer killed by an I/O error (a full disk) cannot roll back; dropping it releases it all
+            # the same, and the error that killed it is the one worth reporting.
+            with contextlib.suppress(Exception):
+                self._writer.rollback()
             raise
         finally:
             self._writer = None

@@ -7,6 +7,7 @@ source of truth; the index under ``$PAPERWIRE_HOME/search`` is derived and can a
 from __future__ import annotations
 
 import html
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -25,7 +26,7 @@ from paperwire.search.index import Entry, SearchIndex
 from paperwire.search.lexical import SNIPPET_CHARS, shorten
 from paperwire.search.query import ParsedQuery, QueryError, parse_query
 from paperwire.search.results import CatchUpReport, IndexStatus, SearchHit, SearchResults
-from paperwire.search.storage import IndexDirectory, IndexState, ReadWriteLock
+from paperwire.search.storage import IndexDirectory, IndexState, IndexWriteError, ReadWriteLock
 
 ProgressCallback = Callable[[int, int], None]  # (papers done, papers to do)
 SORTS = ("relevance", "date", "trending")
@@ -33,6 +34,8 @@ MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
 CATCH_UP_BATCH = 512
 QUERY_CACHE_SIZE = 256
+
+log = logging.getLogger(__name__)
 
 
 class SearchService:
@@ -105,11 +108,19 @@ class SearchService:
             return self._catch_up_locked(index, on_progress)
 
     def catch_up_if_behind(self, on_progress: ProgressCallback | None = None) -> CatchUpReport | None:
-        """``catch_up`` when the database has changes the index lacks (a cheap max(seq) check first)."""
+        """``catch_up`` when the database has changes the index lacks (a cheap max(seq) check first).
+
+        Used right before a search: when the index cannot be written (a full disk) the failure is logged and
+        the search goes on with the index as last saved, instead of failing too.
+        """
         index = self._reload_if_advanced()
         if store.max_seq(self.db) <= index.state.last_seq:
             return None
-        return self.catch_up(on_progress)
+        try:
+            return self.catch_up(on_progress)
+        except IndexWriteError as exc:  # a search before it: answer from the index as last saved
+            log.warning("%s", exc)
+            return None
 
     def rebuild(self, on_progress: ProgressCallback | None = None) -> CatchUpReport:
         """Throw the index away and build it again (stored embeddings are reused when still current)."""
@@ -128,24 +139,54 @@ class SearchService:
             return report
 
     def _catch_up_locked(self, index: SearchIndex, on_progress: ProgressCallback | None) -> CatchUpReport:
+        try:
+            return self._catch_up_or_fail(index, on_progress)
+        except (OSError, RuntimeError, ValueError) as exc:  # what tantivy, faiss and numpy raise on a failed write
+            # The changes made in memory are dropped with the half-done catch-up: the next use reloads the index
+            # as last saved (still whole: see storage.py), and the next catch-up redoes the work.
+            with self._open_lock:
+                if self._index is index:
+                    self._index, self._stamp = None, None
+            raise IndexWriteError(self._write_failure(exc)) from exc
+
+    def _write_failure(self, exc: BaseException) -> str:
+        free = self.directory.free_bytes()
+        room = f" ({free / 1e6:,.1f} MB free on its disk)" if free is not None else ""
+        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        return (
+            f"cannot write the search index in {self.directory.root}{room}: {detail}; searches keep using the "
+            "index as it was before, run `paperwire index` again once the problem is fixed"
+        )
+
+    def _catch_up_or_fail(self, index: SearchIndex, on_progress: ProgressCallback | None) -> CatchUpReport:
         started = time.perf_counter()
         since = index.state.last_seq
         report = CatchUpReport(last_seq=since)
         total = store.count_changed_since(self.db, since)
         if total == 0:
             return report
-        with index.lexical.writing():
-            if since == 0:  # a first build: nothing of an older, abandoned index may survive
+        pending: IndexState | None = None
+        try:
+            # The arrays are written before the keyword index commits and published after it: a failure at
+            # any step (a full disk) leaves all three as they were saved before.
+            with index.lexical.writing():
+                if since == 0:  # a first build: nothing of an older, abandoned index may survive
+                    with self._lock.writing():
+                        index.clear()
+                while batch := store.changed_since(self.db, since, model=index.state.model, limit=CATCH_UP_BATCH):
+                    self._index_batch(index, batch, report)
+                    since = batch[-1].seq
+                    if on_progress:
+                        on_progress(report.seen, max(total, report.seen))
                 with self._lock.writing():
-                    index.clear()
-            while batch := store.changed_since(self.db, since, model=index.state.model, limit=CATCH_UP_BATCH):
-                self._index_batch(index, batch, report)
-                since = batch[-1].seq
-                if on_progress:
-                    on_progress(report.seen, max(total, report.seen))
-        with self._lock.writing():
-            index.tidy(self.settings.search_hnsw_threshold)
-            index.save(since)
+                    index.tidy(self.settings.search_hnsw_threshold)
+                pending = index.save_arrays(since)
+            with self._lock.writing():
+                index.publish(pending)
+        except BaseException:
+            if pending is not None:
+                index.discard(pending)
+            raise
         self._stamp = self.directory.state_stamp()
         report.last_seq = since
         report.seconds = time.perf_counter() - started

@@ -1,8 +1,11 @@
 """Where a search index lives on disk, who may write it, and how readers notice it moved on.
 
 One process writes an index directory at a time (an exclusive ``flock`` on ``write.lock``, released by
-the kernel if the process dies); every process may read it. ``state.json`` is written last, atomically,
-after the index files: a reader that sees a new state finds the files that go with it.
+the kernel if the process dies); every process may read it. Each save writes the row table and the vectors
+under new names (``rows.<generation>.npz``, ``vectors.<generation>.faiss``) and then ``state.json``,
+atomically, naming that generation: until the state moves on, readers keep loading the previous files, so a
+save that fails half-way (a full disk, a crash) leaves the previous index whole and in use. The files of
+older generations are removed once the new state is written.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -18,6 +22,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 FORMAT = 1  # bump when the on-disk layout changes: an index of another format is rebuilt
+_GENERATION_FILE = re.compile(r"^(rows\.\d+\.npz|vectors\.\d+\.faiss)(\.tmp)?$")
+
+
+class IndexWriteError(Exception):
+    """The index could not be saved (a full disk, a read-only directory); the previous one stays in use."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +41,48 @@ class IndexDirectory:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.lexical = root / "lexical"
-        self.vectors = root / "vectors.faiss"
-        self.rows = root / "rows.npz"
+        self.legacy_vectors = root / "vectors.faiss"  # before generation-named files (still read)
+        self.legacy_rows = root / "rows.npz"
         self.state_file = root / "state.json"
         self.lock_file = root / "write.lock"
+
+    def rows_file(self, generation: int) -> Path:
+        return self.root / f"rows.{generation}.npz"
+
+    def vectors_file(self, generation: int) -> Path:
+        return self.root / f"vectors.{generation}.faiss"
+
+    def files_of(self, state: IndexState) -> tuple[Path, Path] | None:
+        """The (rows, vectors) files saved with ``state``, or ``None`` when they are not there."""
+        for rows, vectors in (
+            (self.rows_file(state.generation), self.vectors_file(state.generation)),
+            (self.legacy_rows, self.legacy_vectors),
+        ):
+            if rows.exists() and vectors.exists():
+                return rows, vectors
+        return None
+
+    def remove_stale(self, keep: int) -> None:
+        """Delete the row and vector files of every generation but ``keep`` (and any leftover temp file)."""
+        keep_names = {self.rows_file(keep).name, self.vectors_file(keep).name}
+        for path in self._array_files():
+            if path.name not in keep_names:
+                path.unlink(missing_ok=True)
+
+    def _array_files(self) -> list[Path]:
+        try:
+            names = os.listdir(self.root)
+        except FileNotFoundError:
+            return []
+        legacy = {self.legacy_rows.name, self.legacy_vectors.name}
+        legacy |= {name + ".tmp" for name in legacy}
+        return [self.root / name for name in names if name in legacy or _GENERATION_FILE.match(name)]
+
+    def free_bytes(self) -> int | None:
+        try:
+            return shutil.disk_usage(self.root).free
+        except OSError:
+            return None
 
     @contextmanager
     def write_lock(self, *, wait: bool) -> Iterator[bool]:
@@ -62,8 +109,12 @@ class IndexDirectory:
 
     def write_state(self, state: IndexState) -> None:
         tmp = self.state_file.with_name("state.json.tmp")
-        tmp.write_text(json.dumps(asdict(state)))
-        os.replace(tmp, self.state_file)
+        try:
+            tmp.write_text(json.dumps(asdict(state)))
+            os.replace(tmp, self.state_file)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def state_stamp(self) -> tuple[int, int] | None:
         """Cheap change detector for readers (one stat call)."""
@@ -76,7 +127,7 @@ class IndexDirectory:
     def wipe(self) -> None:
         """Remove every index file (the lock stays: it is held while this runs)."""
         shutil.rmtree(self.lexical, ignore_errors=True)
-        for path in (self.vectors, self.rows, self.state_file):
+        for path in [*self._array_files(), self.state_file]:
             path.unlink(missing_ok=True)
 
 

@@ -112,8 +112,12 @@ class VectorIndex:
 
     def save(self, path: Path) -> None:
         tmp = path.with_name(path.name + ".tmp")
-        faiss.write_index(self.index, str(tmp))
-        tmp.replace(path)
+        try:
+            faiss.write_index(self.index, str(tmp))
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a half-written file must not hold on to the space (or be read)
+            raise
 
     @classmethod
     def load(cls, path: Path, dim: int, *, ef_search: int) -> VectorIndex:

@@ -30,6 +30,8 @@ from paperwire.web.templating import STATIC, render
 
 log = logging.getLogger(__name__)
 __all__ = ["DEFAULT_SECRET", "ConfigurationError", "check_settings", "create_app"]
+
+
 def app_from_environment() -> FastAPI:
     """For ``paperwire serve --workers N``: each worker process builds its app from the environment."""
     from paperwire.config import load_settings
@@ -71,7 +73,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services.search.catch_up()
+        services.search.catch_up_if_behind()  # a full disk must not stop the site: it serves the saved index
         stop = threading.Event()
         worker = threading.Thread(target=_catch_up_loop, args=(services, stop), daemon=True, name="catch-up")
         worker.start()
