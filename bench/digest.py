@@ -64,11 +64,20 @@ TOPICS = [
 
 
 def serve_sink(
-    port: int, ready: multiprocessing.synchronize.Event, counter: multiprocessing.sharedctypes.Synchronized
-) -> None:  # type: ignore[name-defined]
+    port: int,
+    ready: multiprocessing.synchronize.Event,  # type: ignore[name-defined]
+    counter: multiprocessing.sharedctypes.Synchronized,  # type: ignore[name-defined]
+    pipelining: bool = True,
+) -> None:
     from aiosmtpd.controller import Controller
 
     class Counter:
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):  # type: ignore[no-untyped-def]
+            session.host_name = hostname
+            if pipelining:  # as Postfix and Exim advertise it
+                responses.insert(len(responses) - 1, "250-PIPELINING")
+            return responses
+
         async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
             with counter.get_lock():
                 counter.value += 1

@@ -34,7 +34,16 @@ class SinkHandler:
     received: list[Received] = field(default_factory=list)
     rcpt_rule: Rule | None = None
     data_rule: Rule | None = None
+    pipelining: bool = True  # advertise RFC 2920 PIPELINING, as Postfix and Exim do
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        if self.pipelining:  # aiosmtpd reads one command line at a time, so it serves pipelined clients
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         reply = self.rcpt_rule(address) if self.rcpt_rule else None
@@ -60,8 +69,8 @@ def free_port() -> int:
 
 
 class SmtpSink:
-    def __init__(self) -> None:
-        self.handler = SinkHandler()
+    def __init__(self, *, pipelining: bool = True) -> None:
+        self.handler = SinkHandler(pipelining=pipelining)
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 

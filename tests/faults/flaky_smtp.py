@@ -59,7 +59,8 @@ class CuttingProxy:
     def _client_to_server(self, client: socket.socket, upstream: socket.socket, cut: bool) -> None:
         transactions, in_data, forwarded = 0, False, 0
         while chunk := _recv(client):
-            if cut and not in_data and chunk.upper().startswith(b"DATA\r\n"):
+            # DATA comes alone or, pipelined (RFC 2920), last in a chunk after MAIL and RCPT
+            if cut and not in_data and b"DATA" in chunk.upper().split(b"\r\n")[-2:]:
                 in_data = transactions == self.drop.transaction
                 transactions += 1
             elif in_data:

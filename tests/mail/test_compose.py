@@ -3,9 +3,12 @@ the standard ``email`` package — the digest's MIME is written by hand (``paper
 
 from __future__ import annotations
 
+import re
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
+from html import unescape
+from html.parser import HTMLParser
 
 import pytest
 from hypothesis import given
@@ -116,7 +119,9 @@ def test_the_envelope_matches_the_headers() -> None:
     assert outgoing.subject == message["Subject"]
     assert b"\r\n" in outgoing.data
     assert b"\n" not in outgoing.data.replace(b"\r\n", b"")  # no bare LF anywhere
-    assert max(len(line) for line in outgoing.data.split(b"\r\n")) <= 78
+    head, _, body = outgoing.data.partition(b"\r\n\r\n")
+    assert max(len(line) for line in head.split(b"\r\n")) <= 78  # headers as the email package folds them
+    assert max(len(line) for line in body.split(b"\r\n")) <= 998  # RFC 5322's limit in the 7bit HTML
 
 
 def test_unicode_long_and_hostile_subjects_survive_the_hand_written_headers() -> None:
@@ -137,11 +142,25 @@ def shorten(title: str) -> str:
     return title if len(title) <= 60 else title[:57].rstrip() + "…"
 
 
-def test_the_parts_are_quoted_printable_not_base64() -> None:
-    """Quoted-printable keeps a digest ~1.1x its text (base64: 1.35x) and readable in a raw view."""
-    data = compose_digest(settings(), context()).data
-    assert data.count(b"Content-Transfer-Encoding: quoted-printable") == 2
+def test_text_is_quoted_printable_and_html_plain_ascii_lines() -> None:
+    """Neither part is base64 (1.35x the size, unreadable in a raw view); the HTML keeps its own lines."""
+    data = compose_digest(settings(), context(items=[replace_title("Ünïcödé “quotes” · 中文")])).data
+    assert data.count(b"Content-Transfer-Encoding: quoted-printable") == 1
+    assert data.count(b"Content-Transfer-Encoding: 7bit") == 1
     assert b"base64" not in data
+    assert data.isascii()
+    assert b"&#220;n&#239;c&#246;d&#233;" in data  # non-ASCII in the HTML as character references
+    _, html = parts(compose_digest(settings(), context(items=[replace_title("Ünïcödé “quotes” · 中文")])).as_message())
+    assert "Ünïcödé “quotes” · 中文" in unescape(html)
+
+
+def test_html_lines_longer_than_998_octets_are_broken_at_spaces() -> None:
+    html = "<p>" + "word " * 500 + "</p>"
+    body = mime.html_as_7bit(html)
+    assert body is not None
+    assert max(len(line) for line in body.split(b"\r\n")) <= 998
+    assert body.replace(b"\r\n", b" ") == html.encode()
+    assert mime.html_as_7bit("<p>" + "x" * 2000 + "</p>") is None  # no space to break at: quoted-printable
 
 
 @hypothesis_settings(max_examples=300, derandomize=True, deadline=None)
@@ -157,12 +176,18 @@ def test_any_header_text_parses_back_to_itself(value: str) -> None:
 @hypothesis_settings(max_examples=300, derandomize=True, deadline=None)
 @given(st.text(max_size=2000), st.text(max_size=2000))
 def test_any_body_text_parses_back_to_itself(text: str, html: str) -> None:
+    """The text exactly; the HTML as HTML reads it (character references resolved, any whitespace a space)."""
     raw = mime.multipart_alternative([b"Subject: x\r\n"], text=text, html=html)
-    assert max(len(line) for line in raw.split(b"\r\n")) <= 76 + 2
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
     message = message_from_bytes(raw, policy=default)
     assert isinstance(message, EmailMessage)
-    parsed = [part.replace("\r\n", "\n") for part in parts(message)]  # the parser keeps the wire's CRLF
-    assert parsed == [t.replace("\r\n", "\n").replace("\r", "\n") for t in (text, html)]
+    plain, rich = (part.replace("\r\n", "\n") for part in parts(message))  # the parser keeps the wire's CRLF
+    assert plain == text.replace("\r\n", "\n").replace("\r", "\n")
+    assert as_html_reads(rich) == as_html_reads(html.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def as_html_reads(markup: str) -> str:
+    return re.sub(r"\s+", " ", unescape(markup)).strip()
 
 
 @pytest.mark.parametrize("value", ["", "short", "x" * 200, "a " * 100, "two  spaces " * 20])
@@ -188,3 +213,56 @@ def test_smtp_data_doubles_every_leading_dot_and_ends_with_crlf() -> None:
 
     outgoing = Outgoing("a@example.org", ("b@example.org",), "<m@x>", "s", b".one\r\ntwo\r\n.\r\n..three")
     assert smtp_data(outgoing) == b"..one\r\ntwo\r\n..\r\n...three\r\n"
+
+
+class _Events(HTMLParser):
+    """What a browser builds from markup: tags, attributes and text (entities resolved, whitespace runs one)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.events: list[tuple[str, ...]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.events.append(("start", tag, *sorted(f"{k}={' '.join((v or '').split())}" for k, v in attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.events.append(("end", tag))
+
+    def handle_data(self, data: str) -> None:
+        if data.strip():
+            self.events.append(("text", " ".join(data.split())))
+
+
+def html_events(markup: str) -> list[tuple[str, ...]]:
+    parser = _Events()
+    parser.feed(markup)
+    parser.close()
+    return parser.events
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"items": [], "note": "Nothing new matched your interests."},
+        {"items": [replace_title('<script>alert("x")</script> & “quotes” > 4 authors')] * 3},
+    ],
+    ids=["one item", "note", "hostile and repeated"],
+)
+def test_the_pre_inlined_template_renders_what_inlining_each_mail_did(overrides: dict[str, object]) -> None:
+    from paperwire.mail.compose import _inliner, inlined_template, render
+
+    ctx = context(**overrides)
+    item = ctx.items[0] if ctx.items else None
+    authors = [f"Author {n}" for n in range(6)]
+    if item is not None:  # more than four authors exercises the "et al." branch
+        ctx = context(**{**overrides, "items": [DigestItem(**{**_fields(item), "authors": authors}), *ctx.items]})
+    values = {"c": ctx, "preheader": "pre", "base_url": "https://papers.example.org"}
+    per_mail = _inliner.inline(render("digest.html", **values))
+    once = inlined_template("digest.html").render(**values)
+    assert html_events(once) == html_events(per_mail)
+    assert 'style="' in once
+
+
+def _fields(item: DigestItem) -> dict[str, object]:
+    return {f: getattr(item, f) for f in item.__slots__}  # type: ignore[attr-defined]

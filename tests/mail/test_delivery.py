@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from mail_world import LISTING_DAY, NOW, World
 
@@ -114,7 +115,9 @@ def test_weekly_subscriber_only_on_their_weekday(world: World) -> None:
     assert outbox.counts(world.db) == {"pending": 1}
 
 
-def test_4xx_is_retried_until_delivered(world: World, smtp_sink: SmtpSink) -> None:
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-command-at-a-time"])
+def test_4xx_is_retried_until_delivered(world: World, smtp_sink: SmtpSink, pipelining: bool) -> None:
+    smtp_sink.handler.pipelining = pipelining
     world.subscriber("slow@example.org")
     attempts = {"n": 0}
 
@@ -132,7 +135,10 @@ def test_4xx_is_retried_until_delivered(world: World, smtp_sink: SmtpSink) -> No
     assert report.sent == 1
 
 
-def test_5xx_suppresses_the_address_with_the_reason(world: World, smtp_sink: SmtpSink) -> None:
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-command-at-a-time"])
+def test_5xx_suppresses_the_address_with_the_reason(world: World, smtp_sink: SmtpSink, pipelining: bool) -> None:
+    """Refused at RCPT: pipelined, the DATA that followed is refused too and the RCPT reply is the reason."""
+    smtp_sink.handler.pipelining = pipelining
     world.subscriber("gone@example.org")
     world.subscriber("fine@example.org")
     smtp_sink.handler.rcpt_rule = lambda a: "550 5.1.1 No such user" if a.startswith("gone") else None

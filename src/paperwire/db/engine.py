@@ -1,12 +1,16 @@
 """The database handle: one engine, read and write transactions, SQLite tuned for one writer.
 
 SQLite runs in WAL mode so readers never block the writer; writes take ``BEGIN IMMEDIATE`` (the write lock
-up front, so two writers queue on ``busy_timeout`` instead of failing with "database is locked" half-way
-through) and are serialised inside the process by a lock. PostgreSQL needs none of that.
+up front, so two writers queue instead of failing with "database is locked" half-way through). Writers queue
+on a lock in the process and, across processes, on ``flock`` of a file beside the database: SQLite's own
+``busy_timeout`` waits by sleeping 1, 2, 5, 10… ms between tries, which made several sender processes
+slower than one; a process blocked in ``flock`` is woken the moment the lock is free. ``busy_timeout``
+stays as the fallback for writers outside paperwire. PostgreSQL needs none of that.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +19,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: there, writers of different processes queue on busy_timeout alone
+    fcntl = None  # type: ignore[assignment]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -53,9 +62,13 @@ class Database:
         self.dialect = parsed.get_backend_name()
         self.is_sqlite = self.dialect == "sqlite"
         self._write_lock = threading.RLock()
+        self._write_depth = 0  # nesting of write() in the thread that holds _write_lock
+        self._writer_file: int | None = None
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                if fcntl is not None:
+                    self._writer_file = os.open(f"{parsed.database}-writer.lock", os.O_RDWR | os.O_CREAT, 0o644)
             self.engine: Engine = create_engine(self.url, echo=echo)
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
@@ -79,7 +92,7 @@ class Database:
             with self.engine.begin() as conn:
                 yield conn
             return
-        with self._write_lock, self.engine.connect() as conn:
+        with self._writer(), self.engine.connect() as conn:
             conn.execution_options(paperwire_write=True)
             with conn.begin():
                 yield conn
@@ -92,9 +105,27 @@ class Database:
             with self.engine.connect() as conn:
                 yield conn
             return
-        with self._write_lock, self.engine.connect() as conn:
+        with self._writer(), self.engine.connect() as conn:
             conn.execution_options(paperwire_write=True)
             yield conn
 
+    @contextmanager
+    def _writer(self) -> Iterator[None]:
+        """This process's turn to write: the thread lock, then (outermost only) the cross-process file lock."""
+        with self._write_lock:
+            self._write_depth += 1
+            outermost = self._write_depth == 1 and self._writer_file is not None
+            try:
+                if outermost:
+                    fcntl.flock(self._writer_file, fcntl.LOCK_EX)  # type: ignore[arg-type]
+                yield
+            finally:
+                if outermost:
+                    fcntl.flock(self._writer_file, fcntl.LOCK_UN)  # type: ignore[arg-type]
+                self._write_depth -= 1
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._writer_file is not None:
+            os.close(self._writer_file)
+            self._writer_file = None

@@ -6,6 +6,7 @@ hand (``paperwire.mail.mime``); the rare mails (confirmation, sign-in) go throug
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -17,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import css_inline
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from paperwire.config import Settings
 from paperwire.mail import mime
@@ -122,6 +123,27 @@ class DigestContext:
 
 
 _inliner = css_inline.CSSInliner(keep_style_tags=True)  # the dark-mode media query must survive inlining
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+_MASK = re.compile(r"pwjinja(\d+)x")
+
+
+@lru_cache(maxsize=8)
+def inlined_template(name: str) -> Template:
+    """The HTML template with its CSS already inlined: css-inline runs once per process, not once per mail.
+
+    The Jinja tags are masked by plain words while css-inline parses and rewrites the page, then put back.
+    Styles attach to elements by tag and class, never by text, so this gives what inlining every rendered
+    mail gave (a test renders both ways and compares them), at a tenth of a millisecond less per digest.
+    """
+    tags: list[str] = []
+
+    def mask(match: re.Match[str]) -> str:
+        tags.append(match.group(0))
+        return f"pwjinja{len(tags) - 1}x"
+
+    masked = _JINJA.sub(mask, (TEMPLATES / name).read_text(encoding="utf-8"))
+    source = _MASK.sub(lambda match: tags[int(match.group(1))], _inliner.inline(masked))
+    return _env.from_string("{% autoescape true %}" + source + "{% endautoescape %}")
 
 
 def _list_id(settings: Settings) -> str:
@@ -151,7 +173,7 @@ def compose_digest(settings: Settings, context: DigestContext) -> Outgoing:
     preheader = ", ".join(item.title for item in context.items[:3]) or (context.note or "")
     values = {"c": context, "preheader": preheader, "base_url": settings.base_url}
     text = render("digest.txt", **values)
-    html = _inliner.inline(render("digest.html", **values))
+    html = inlined_template("digest.html").render(**values)
     subject = no_header_injection(digest_subject(context))
     to = no_header_injection(context.email)
     message_id = make_msgid(domain=message_domain(settings))
