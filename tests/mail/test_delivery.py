@@ -207,3 +207,25 @@ def test_scheduler_tick_plans_and_sends_once(world: World, smtp_sink: SmtpSink) 
     world.subscriber("late@example.org", hour=7)
     scheduler.tick()
     assert smtp_sink.to("late@example.org") == []
+
+
+def test_followed_authors_come_first_matched_exactly_case_aside(world: World) -> None:
+    from paperwire.db.papers import papers_announced_on
+
+    paper = papers_announced_on(world.db, LISTING_DAY, limit=50)[17]
+    author = paper["authors"][0]
+    world.subscriber("fan@example.org", authors=[author.upper()], digest_size=3)
+    world.subscriber("stranger@example.org", authors=["Nobody Of This Name"], digest_size=3)
+    assert plan(world, LISTING_DAY) == 2
+    payloads = {
+        row.subscriber_id: row.payload
+        for row in outbox.claim(world.db, owner="t", limit=10, lease_seconds=60, now=NOW + timedelta(days=400))
+    }
+    fan = subs.find(world.db, "fan@example.org")
+    stranger = subs.find(world.db, "stranger@example.org")
+    assert fan is not None
+    assert stranger is not None
+    first = payloads[fan.id]["items"][0]
+    assert first["id"] == paper["id"]
+    assert first["why"] == f"by {author.upper()}, whom you follow"
+    assert all("whom you follow" not in item["why"] for item in payloads[stranger.id]["items"])

@@ -311,6 +311,17 @@ def papers_announced_on(db: Database, day: date, *, limit: int = 100, offset: in
         return [dict(row) for row in conn.execute(query).mappings()]
 
 
+def authors_announced_between(db: Database, since: date, until: date) -> list[tuple[str, list[str]]]:
+    """(id, authors) of the live papers announced in ``[since, until]``, newest first."""
+    query = (
+        select(papers.c.id, papers.c.authors)
+        .where(papers.c.deleted.is_(False), papers.c.announced_on >= since, papers.c.announced_on <= until)
+        .order_by(papers.c.announced_on.desc(), papers.c.id.desc())
+    )
+    with db.read() as conn:
+        return [(str(row.id), list(row.authors or [])) for row in conn.execute(query)]
+
+
 def latest_announcement_day(db: Database, *, on_or_before: date | None = None) -> date | None:
     """The newest listing day (optionally not after ``on_or_before``): arXiv lists nothing on weekends."""
     query = select(func.max(papers.c.announced_on))

@@ -27,6 +27,11 @@ def get_user(db: Database, user_id: int) -> User | None:
     return User(**row) if row else None
 
 
+def ids_by_email(db: Database) -> dict[str, int]:
+    with db.read() as conn:
+        return {str(row.email): int(row.id) for row in conn.execute(select(users.c.email, users.c.id))}
+
+
 def find_user(db: Database, email: str) -> User | None:
     with db.read() as conn:
         row = conn.execute(select(users).where(users.c.email == email)).mappings().first()

@@ -102,13 +102,15 @@ def after_ingest(db: Database, settings: Settings, search: SearchService) -> Ref
 
 
 def saved_papers_of(db: Database) -> Callable[[str], Sequence[tuple[str, str]]]:
-    """Personalisation for subscribers who also sign in: the papers they saved or upvoted."""
+    """Personalisation for subscribers who also sign in: the papers they saved or upvoted. The users are read
+    once (a plan asks for every subscriber; most are not users)."""
+    user_ids = users.ids_by_email(db)
 
     def lookup(email: str) -> Sequence[tuple[str, str]]:
-        user = users.find_user(db, email)
-        if user is None:
+        user_id = user_ids.get(email)
+        if user_id is None:
             return []
-        return [(paper["id"], paper["title"]) for paper in trending.saved_papers(db, str(user.id))[:5]]
+        return [(paper["id"], paper["title"]) for paper in trending.saved_papers(db, str(user_id))[:5]]
 
     return lookup
 

@@ -113,6 +113,7 @@ class Candidates:
         self.db, self.settings, self.search, self.period = db, settings, search, period
         self.end_of_period = datetime.combine(period.until, dtime(23, 59))
         self._cache: dict[tuple[str, str], list[Pick]] = {}
+        self._by_author: dict[str, list[str]] | None = None
         self.titles: dict[str, str] = {}
 
     def _cached(self, kind: str, key: str, compute: Callable[[], list[Pick]]) -> list[Pick]:
@@ -149,15 +150,18 @@ class Candidates:
         return self._cached("category", category, compute)
 
     def author(self, author: str) -> list[Pick]:
+        """The period's papers with this exact author (case aside), newest first. A name is not a topic: an
+        exact lookup in the period's author lists, built once, instead of a search with an embedding each
+        (thousands of distinct followed authors made those most of a 100k plan)."""
+
         def compute() -> list[Pick]:
-            filters = self._new()
-            results = self.search.search(f'"{author}"', filters, limit=CANDIDATES_PER_INTEREST * 2)
-            wanted = author.casefold()
-            return [
-                Pick(hit.id, f"by {author}, whom you follow")
-                for hit in results.hits
-                if any(wanted == name.casefold() for name in hit.authors)
-            ]
+            if self._by_author is None:
+                self._by_author = {}
+                for paper_id, names in papers.authors_announced_between(self.db, self.period.since, self.period.until):
+                    for name in dict.fromkeys(name.casefold() for name in names):
+                        self._by_author.setdefault(name, []).append(paper_id)
+            found = self._by_author.get(author.casefold(), [])[:CANDIDATES_PER_INTEREST]
+            return [Pick(paper_id, f"by {author}, whom you follow") for paper_id in found]
 
         return self._cached("author", author.casefold(), compute)
 
@@ -214,10 +218,7 @@ def choose(
 ) -> list[Pick]:
     """Interest matches first (topics, authors, categories, similar to saved papers), then trending; never a
     paper already received; papers like ones marked "fewer like this" go to the back of the queue."""
-    streams: list[list[Pick]] = [candidates.topic(t) for t in subscriber.topics]
-    streams += [candidates.author(a) for a in subscriber.authors]
-    streams += [candidates.category(c) for c in subscriber.categories]
-    streams += [candidates.similar_to(pid, title) for pid, title in saved]
+    streams = _interest_streams(subscriber, candidates, saved)
     ordered = list(_interleave(streams)) + candidates.trending_picks()
     avoid = set().union(*(candidates.disliked_neighbours(p) for p in disliked)) if disliked else set()
     chosen: dict[str, Pick] = {}
@@ -236,6 +237,17 @@ def choose(
             break
         chosen.setdefault(pick.paper_id, pick)
     return list(chosen.values())
+
+
+def _interest_streams(
+    subscriber: Subscriber, candidates: Candidates, saved: Sequence[tuple[str, str]]
+) -> list[list[Pick]]:
+    """One list of candidates per interest: topics, followed authors, categories, papers like saved ones."""
+    streams: list[list[Pick]] = [candidates.topic(t) for t in subscriber.topics]
+    streams += [candidates.author(a) for a in subscriber.authors]
+    streams += [candidates.category(c) for c in subscriber.categories]
+    streams += [candidates.similar_to(pid, title) for pid, title in saved]
+    return streams
 
 
 def _interleave(streams: list[list[Pick]]) -> Iterable[Pick]:
@@ -279,12 +291,15 @@ class CandidateSets:
     def __init__(self, db: Database, settings: Settings, search: SearchService) -> None:
         self.db, self.settings, self.search = db, settings, search
         self._sets: dict[str, Candidates] = {}
+        self._listing_days: dict[date, date | None] = {}  # one query per local day, not per subscriber
 
     def for_subscriber(self, subscriber: Subscriber, day: date) -> Candidates | None:
         if subscriber.frequency == "weekly":
             period = weekly_period(day)
         else:
-            listing = listing_day_for(self.db, day)
+            if day not in self._listing_days:
+                self._listing_days[day] = listing_day_for(self.db, day)
+            listing = self._listing_days[day]
             if listing is None:
                 return None
             period = daily_period(listing)
@@ -341,22 +356,23 @@ def _plan_batch(
     existing = outbox.planned_keys(db, [_key(s, c.period) for s, c in plans])
     fresh = [(s, c) for s, c in plans if _key(s, c.period) not in existing]
     report.already_planned += len(plans) - len(fresh)
+    saved = {s.id: saved_by_email(s.email) if saved_by_email else () for s, _ in fresh}
     for subscriber, candidates in fresh:  # fill the caches first, so one query finds what anyone received
-        choose(subscriber, candidates, received=set(), disliked=set())
-    pool = {p.paper_id for _, c in fresh for p in _pool(c)}
+        _interest_streams(subscriber, candidates, saved[subscriber.id])
+    periods = {id(c): c for _, c in fresh}.values()  # usually one: the pool once per period, not per person
+    pool = {p.paper_id for c in periods for p in _pool(c)}
     with db.read() as conn:
         received = subs.received_papers(conn, [s.id for s, _ in fresh], pool)
     got: dict[int, set[str]] = {}
     for subscriber_id, paper_id in received:
         got.setdefault(subscriber_id, set()).add(paper_id)
     for subscriber, candidates in fresh:
-        saved = saved_by_email(subscriber.email) if saved_by_email else ()
         picks = choose(
             subscriber,
             candidates,
             received=got.get(subscriber.id, set()),
             disliked=dislikes.get(subscriber.id, set()),
-            saved=saved,
+            saved=saved[subscriber.id],
         )
         if not picks and settings.empty_digest != "note":
             report.nothing_new += 1
