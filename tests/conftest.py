@@ -83,3 +83,14 @@ def smtp_sink() -> Iterator[SmtpSink]:
     """A real SMTP server (aiosmtpd) on a free local port."""
     with SmtpSink() as sink:
         yield sink
+
+
+FAULT_SUITE = (Path(__file__).parent / "faults", Path(__file__).parent / "fuzz")
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects on the marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Everything under tests/faults and tests/fuzz is the `make faults` suite (docs/reliability.md)."""
+    for item in items:
+        if any(folder in Path(str(item.fspath)).parents for folder in FAULT_SUITE):
+            item.add_marker(pytest.mark.faults)

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,10 +20,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from live_site import LiveSite
+
 CHECKS = ["not_a_server_error", "response_schema_conformance"]
 EXAMPLES_PER_OPERATION = 60
 SEED = 20261127
-STARTUP_SECONDS = 120
 OPERATIONS = {
     "GET /api/papers",
     "GET /api/papers/{paper_id}",
@@ -38,13 +37,6 @@ OPERATIONS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def paperwire(env: dict[str, str], *args: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "paperwire", *args], env=env, capture_output=True, text=True, timeout=300, check=False
@@ -52,55 +44,22 @@ def paperwire(env: dict[str, str], *args: str) -> None:
     assert done.returncode == 0, f"paperwire {' '.join(args)} failed:\n{done.stderr[-2000:]}"
 
 
-def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"paperwire serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{base} never became ready:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """``(base URL, server log)`` of a running ``paperwire serve`` with the sample loaded."""
     home = tmp_path_factory.mktemp("schemathesis")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "PAPERWIRE_HOME": str(home),
-        "PAPERWIRE_SECRET_KEY": "schemathesis-" + "k" * 40,
-        "PAPERWIRE_BASE_URL": base,
-        "PAPERWIRE_INDEX_CATCH_UP_SECONDS": "3600",
-    }
-    env.pop("PAPERWIRE_DATABASE_URL", None)  # SQLite in the home, whichever backend the rest of the suite uses
-    paperwire(env, "init", "--sample")
-    paperwire(env, "index")
-    paperwire(env, "trending", "refresh")
-    log = home / "serve.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "paperwire", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_ready(base, process, log)
-        yield base, log
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    site = LiveSite(
+        home,
+        PAPERWIRE_SECRET_KEY="schemathesis-" + "k" * 40,
+        PAPERWIRE_INDEX_CATCH_UP_SECONDS="3600",
+        PAPERWIRE_LOG_LEVEL="INFO",  # the access log is what the run is checked against
+    )
+    site.env.pop("PAPERWIRE_DATABASE_URL", None)  # SQLite in the home, whichever backend the suite uses
+    paperwire(site.env, "init", "--sample")
+    paperwire(site.env, "index")
+    paperwire(site.env, "trending", "refresh")
+    with site:
+        yield site.base, site.log
 
 
 def test_the_schema_lists_the_api(server: tuple[str, Path]) -> None:

@@ -30,7 +30,9 @@ from paperwire.ingest.pipeline import utcnow
 from paperwire.ingest.records import PaperRecord, make_record
 from paperwire.mail.digest import due_on_day, plan_digests
 from paperwire.search import SearchService
-from smtp_sink import SmtpSink, free_port
+from smtp_sink import SmtpSink
+
+from live_site import LiveSite
 
 # These start real processes against PostgreSQL; they run in the PostgreSQL pass of the suite.
 pytestmark = pytest.mark.skipif(
@@ -90,34 +92,6 @@ def test_four_senders_one_killed_deliver_each_digest_once(pg_url: str, tmp_path:
     db.dispose()
 
 
-def start_node(home: Path, url: str, port: int, secret: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "PAPERWIRE_HOME": str(home),
-        "PAPERWIRE_DATABASE_URL": url,
-        "PAPERWIRE_SECRET_KEY": secret,
-        "PAPERWIRE_INDEX_CATCH_UP_SECONDS": "1",
-        "PAPERWIRE_BASE_URL": f"http://127.0.0.1:{port}",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "paperwire", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def wait_ready(base: str, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{base} never became ready")
-
-
 def csrf(client: httpx.Client, path: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
     assert match
@@ -130,15 +104,18 @@ def test_two_web_nodes_share_sessions_votes_and_search(pg_url: str, tmp_path: Pa
     upgrade(db)
     service.ingest_jsonl(db, settings, [DAY_FILE])
     SearchService(settings, db).catch_up()  # embeddings land in the database: the nodes never re-embed
-    ports = free_port(), free_port()
+    secret = "shared-secret-" + "x" * 32  # what makes one node accept the other's sessions and CSRF tokens
     nodes = [
-        start_node(tmp_path / f"node{i}", pg_url, port, "shared-secret-" + "x" * 32) for i, port in enumerate(ports)
+        LiveSite(
+            tmp_path / f"node{n}",
+            PAPERWIRE_DATABASE_URL=pg_url,
+            PAPERWIRE_SECRET_KEY=secret,
+            PAPERWIRE_INDEX_CATCH_UP_SECONDS="1",
+        )
+        for n in range(2)
     ]
-    a, b = (f"http://127.0.0.1:{port}" for port in ports)
-    try:
-        deadline = time.monotonic() + 120
-        wait_ready(a, deadline)
-        wait_ready(b, deadline)
+    a, b = (node.base for node in nodes)
+    with nodes[0], nodes[1]:
         with httpx.Client(base_url=a) as on_a:
             on_a.post("/signin", data={"email": "multi@example.org", "csrf_token": csrf(on_a, "/signin")})
             raw = dev_mail.latest(db, to_addr="multi@example.org", limit=1)[0]["raw"]
@@ -180,8 +157,4 @@ def test_two_web_nodes_share_sessions_votes_and_search(pg_url: str, tmp_path: Pa
                     break
                 time.sleep(0.5)
             assert found, f"{base} never indexed the new paper"
-    finally:
-        for node in nodes:
-            node.terminate()
-            node.wait(timeout=20)
-        db.dispose()
+    db.dispose()

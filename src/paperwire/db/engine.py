@@ -5,7 +5,9 @@ up front, so two writers queue instead of failing with "database is locked" half
 on a lock in the process and, across processes, on ``flock`` of a file beside the database: SQLite's own
 ``busy_timeout`` waits by sleeping 1, 2, 5, 10… ms between tries, which made several sender processes
 slower than one; a process blocked in ``flock`` is woken the moment the lock is free. ``busy_timeout``
-stays as the fallback for writers outside paperwire. PostgreSQL needs none of that.
+stays as the fallback for writers outside paperwire (the ``sqlite3`` shell, a backup tool). The file lock
+has no timeout: it is held only around a paperwire transaction, so only a paperwire process frozen in the
+middle of one (stopped, in a debugger) would keep the others waiting. PostgreSQL needs none of that.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""A real paperwire site for the fault and load tests: the bundled sample in the test's database, its search
-index and trending scores, and ``paperwire serve`` running as a subprocess on a free loopback port."""
+"""A real paperwire site for the tests that need a running server (faults, load, schemathesis, two scale-out
+nodes): ``paperwire serve`` as a subprocess on a free loopback port, and the bundled sample prepared the way
+``paperwire run`` leaves a fresh install."""
 
 from __future__ import annotations
 
@@ -40,7 +41,9 @@ def prepare_sample(home: Path) -> Database:
 
 
 class LiveSite:
-    """``paperwire serve`` on ``home`` (its stderr goes to ``home/serve.log``); stopped with SIGTERM."""
+    """``paperwire serve`` on ``home`` (its output goes to ``home/serve.log``); stopped with SIGTERM. Keyword
+    arguments are environment settings (``PAPERWIRE_...``) on top of the defaults; ``env`` can still be
+    changed before ``with``."""
 
     def __init__(self, home: Path, **settings: str) -> None:
         self.home = home
@@ -63,8 +66,8 @@ class LiveSite:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "paperwire", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                 env=self.env,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         self._wait_ready(time.monotonic() + 120)
         return self
