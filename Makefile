@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade pip setuptools  # venv seeds an old setuptools (CVE-2024-6345)
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
