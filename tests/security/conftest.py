@@ -16,8 +16,7 @@ from paperwire.db.migrate import upgrade
 from paperwire.ingest import service
 from paperwire.web.app import create_app
 from paperwire.web.services import Services
-
-LIMITERS = ("signin_by_ip", "signin_by_address", "votes_by_user", "subscribe_by_ip")
+from site_helpers import reset_rate_limits
 
 
 @pytest.fixture(scope="session")
@@ -53,9 +52,7 @@ def sec_app(sec_settings: Settings, sec_db: Database) -> FastAPI:
 def services(sec_app: FastAPI) -> Services:
     """The app's services, with fresh rate limiters for this test."""
     current: Services = sec_app.state.services
-    fresh = Services.build(current.settings, current.db, current.search)
-    for limiter in LIMITERS:
-        setattr(current, limiter, getattr(fresh, limiter))
+    reset_rate_limits(current)
     current.cache.clear()
     return current
 

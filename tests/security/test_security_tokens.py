@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from security_site import CSRF_FIELD, csrf_of, latest_signin_path
 
 from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
@@ -19,6 +18,7 @@ from paperwire.db.subscribers import Preferences
 from paperwire.ingest.pipeline import utcnow
 from paperwire.mail.links import CLICK, CONFIRM, MANAGE, MAX_AGE_SECONDS, UNSUBSCRIBE, Links
 from paperwire.web.services import Services
+from site_helpers import CSRF_FIELD, csrf_of, latest_signin_path
 
 DAY = 86400
 

@@ -15,7 +15,6 @@ from pathlib import Path
 import feedparser
 import pytest
 from fastapi.testclient import TestClient
-from security_site import csrf_of, sign_in
 from typer.testing import CliRunner
 
 from paperwire.cli import app as cli_app
@@ -31,6 +30,7 @@ from paperwire.mail.links import MANAGE
 from paperwire.search import SearchService
 from paperwire.trending.refresh import refresh
 from paperwire.web.services import Services
+from site_helpers import csrf_of, sign_in
 
 EVIL_ID = "2607.66666"
 WORD = "zorblaxian"  # a word no real abstract has, so searches find exactly this paper

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +14,7 @@ from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
 from paperwire.ingest import service
 from paperwire.web.app import create_app
-from paperwire.web.services import Services
-
-SIGNIN_LINK = re.compile(r"(http://[^\s\"<>]+/signin/confirm\?token=[\w.\-%=]+)")
+from site_helpers import reset_rate_limits
 
 
 @pytest.fixture(scope="session")
@@ -44,10 +41,7 @@ def app(site_settings: Settings, site_db: Database):  # type: ignore[no-untyped-
 @pytest.fixture
 def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     """A fresh browser (no cookies) with fresh rate limits: every test starts like a new visitor."""
-    services = app.state.services
-    fresh = Services.build(services.settings, services.db, services.search)
-    for limiter in ("signin_by_ip", "signin_by_address", "votes_by_user", "subscribe_by_ip"):
-        setattr(services, limiter, getattr(fresh, limiter))
+    reset_rate_limits(app.state.services)
     with TestClient(app) as test_client:
         yield test_client
 

@@ -151,7 +151,12 @@ def _list_id(settings: Settings) -> str:
 
 
 def _sender_address(settings: Settings) -> str:
-    return getaddresses([settings.mail_from])[0][1] or "paperwire@localhost"
+    return _address_of(settings.mail_from)
+
+
+@lru_cache(maxsize=8)
+def _address_of(mail_from: str) -> str:  # parsed once, not twice for every digest
+    return getaddresses([mail_from])[0][1] or "paperwire@localhost"
 
 
 def digest_subject(context: DigestContext) -> str:
@@ -177,7 +182,8 @@ def compose_digest(settings: Settings, context: DigestContext) -> Outgoing:
     subject = no_header_injection(digest_subject(context))
     to = no_header_injection(context.email)
     message_id = make_msgid(domain=message_domain(settings))
-    mailto = f"mailto:{_sender_address(settings)}?subject=unsubscribe%20{context.unsubscribe_token}"
+    sender = _sender_address(settings)
+    mailto = f"mailto:{sender}?subject=unsubscribe%20{context.unsubscribe_token}"
     headers = [
         _from_header(settings.mail_from),
         mime.address_header("To", to),
@@ -190,7 +196,7 @@ def compose_digest(settings: Settings, context: DigestContext) -> Outgoing:
         b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
     ]
     data = mime.multipart_alternative(headers, text=text, html=html)
-    return Outgoing(_sender_address(settings), (to,), message_id, subject, data)
+    return Outgoing(sender, (to,), message_id, subject, data)
 
 
 @lru_cache(maxsize=8)
