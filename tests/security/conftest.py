@@ -16,6 +16,7 @@ from paperwire.db.migrate import upgrade
 from paperwire.ingest import service
 from paperwire.web.app import create_app
 from paperwire.web.services import Services
+
 from site_helpers import reset_rate_limits
 
 

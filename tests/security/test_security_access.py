@@ -12,7 +12,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from security_site import changed_tables, snapshot, strip_tokens
 from sqlalchemy import func, select
 
 from paperwire.config import DEFAULT_SECRET, ConfigurationError, Settings, check_settings
@@ -25,6 +24,8 @@ from paperwire.ingest.pipeline import utcnow
 from paperwire.mail.links import CLICK
 from paperwire.web.security import RateLimiter, safe_next
 from paperwire.web.services import Services
+
+from security_site import changed_tables, snapshot, strip_tokens
 from site_helpers import csrf_of, sign_in
 
 # --- no user enumeration -----------------------------------------------------------------------------------

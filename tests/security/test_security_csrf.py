@@ -15,7 +15,6 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from security_site import changed_tables, snapshot
 
 from paperwire.db import subscribers as subs
 from paperwire.db import users
@@ -24,6 +23,8 @@ from paperwire.db.subscribers import Preferences
 from paperwire.ingest.pipeline import utcnow
 from paperwire.mail.links import Links
 from paperwire.web.services import Services
+
+from security_site import changed_tables, snapshot
 from site_helpers import csrf_of, sign_in
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

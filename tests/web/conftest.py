@@ -14,6 +14,7 @@ from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
 from paperwire.ingest import service
 from paperwire.web.app import create_app
+
 from site_helpers import reset_rate_limits
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-from site_helpers import csrf_of, latest_link, sign_in
 
 from paperwire.db import dev_mail
 from paperwire.db.engine import Database
 from paperwire.web.security import safe_next
+
+from site_helpers import csrf_of, latest_link, sign_in
 
 
 def test_magic_link_signs_in_once(client: TestClient, site_db: Database) -> None:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from site_helpers import latest_link
 
 from paperwire.db.engine import Database
 from smtp_sink import free_port
+
+from site_helpers import latest_link
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")

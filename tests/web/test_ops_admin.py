@@ -8,7 +8,6 @@ import sqlite3
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from site_helpers import csrf_of, sign_in
 from typer.testing import CliRunner
 
 from paperwire.cli import app as cli_app
@@ -19,6 +18,8 @@ from paperwire.db.engine import Database
 from paperwire.db.subscribers import Preferences
 from paperwire.ingest.pipeline import utcnow
 from paperwire.logs import JsonFormatter
+
+from site_helpers import csrf_of, sign_in
 
 
 def test_readyz_reports_database_and_index(client: TestClient) -> None:
