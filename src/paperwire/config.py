@@ -163,6 +163,11 @@ class Settings(BaseSettings):
     search_depth: int = Field(
         default=100, description="Hits taken from each of the keyword and semantic lists before fusion."
     )
+    search_first_pass_weight: float = Field(
+        default=0.5,
+        description="Weight in fusion of the first-pass (static model) list, which ranks papers the transformer "
+        "has not embedded yet (the keyword list weighs 1; chosen on CISI and Cranfield, docs/benchmarks.md).",
+    )
 
     # --- trending (the trending issue adds its settings here) ----------------------------------------------
     trending_half_life_day: float = Field(

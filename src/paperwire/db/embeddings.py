@@ -99,6 +99,36 @@ def changed_since(db: Database, since: int, *, model: str, limit: int) -> list[C
         return [ChangedPaper(**row) for row in conn.execute(query).mappings()]
 
 
+@dataclass(frozen=True, slots=True)
+class PaperText:
+    id: str
+    seq: int
+    title: str
+    abstract: str
+    vector: bytes | None  # the stored embedding, when current for this model and this version
+
+
+def texts_for_embedding(db: Database, ids: Sequence[str], *, model: str) -> list[PaperText]:
+    """What the transformer upgrade needs of the given live papers: text, version and any current vector
+    (another node may have embedded them already)."""
+    current = and_(
+        paper_embeddings.c.paper_id == papers.c.id,
+        paper_embeddings.c.model == model,
+        paper_embeddings.c.paper_seq == papers.c.seq,
+    )
+    found: list[PaperText] = []
+    with db.read() as conn:
+        for start in range(0, len(ids), _SQLITE_MAX_PARAMS):
+            chunk = list(ids[start : start + _SQLITE_MAX_PARAMS])
+            query = (
+                select(papers.c.id, papers.c.seq, papers.c.title, papers.c.abstract, paper_embeddings.c.vector)
+                .select_from(papers.outerjoin(paper_embeddings, current))
+                .where(papers.c.id.in_(chunk), papers.c.deleted.is_(False))
+            )
+            found.extend(PaperText(**row) for row in conn.execute(query).mappings())
+    return found
+
+
 def save_embeddings(db: Database, rows: Sequence[NewEmbedding], *, model: str, dim: int) -> None:
     """Insert or replace embeddings, in one transaction."""
     if not rows:

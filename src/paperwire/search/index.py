@@ -1,19 +1,25 @@
-"""One search index: the keyword index, the row table and the vector index, changed and saved together."""
+"""One search index: the keyword index, the row table and the two vector indexes (the transformer's and the
+first-pass model's, row ``i`` of each is row ``i`` of the table), changed and saved together.
+
+Every row has a first-pass vector; a row not yet upgraded holds zeros in the transformer index and is kept
+out of that side's results by the ``upgraded`` mask (see ``spaces.py``).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from paperwire.search.embedder import Vectors
 from paperwire.search.lexical import LexicalDoc, LexicalIndex
 from paperwire.search.query import title_key
-from paperwire.search.rows import RowMeta, RowTable
+from paperwire.search.rows import Mask, RowMeta, RowTable
 from paperwire.search.storage import IndexDirectory, IndexState
 from paperwire.search.vectors import VectorIndex, needs_compaction, rebuilt, wanted_kind
 
@@ -40,25 +46,36 @@ def paper_key(paper_id: str) -> int:
 
 
 class SearchIndex:
-    def __init__(self, directory: IndexDirectory | None, state: IndexState, dim: int, *, ef_search: int) -> None:
+    def __init__(
+        self, directory: IndexDirectory | None, state: IndexState, dim: int, *, ef_search: int, first_pass_dim: int
+    ) -> None:
         self.directory = directory
         self.state = state
         self.lexical = LexicalIndex(directory.lexical if directory else None)
         self.rows = RowTable()
         self.vectors = VectorIndex(dim, ef_search=ef_search)
+        self.first_pass = VectorIndex(first_pass_dim, ef_search=ef_search)
         self.id_of_key: dict[int, str] = {}
 
     @classmethod
-    def open(cls, directory: IndexDirectory, *, model: str, dim: int, ef_search: int) -> SearchIndex:
-        """The index saved in ``directory``, or an empty one when there is none for this model/format."""
+    def open(
+        cls, directory: IndexDirectory, *, state: IndexState, dim: int, ef_search: int, first_pass_dim: int
+    ) -> SearchIndex:
+        """The index saved in ``directory``, or an empty one (``state``) when there is none for these models
+        and this format."""
         for attempt in range(OPEN_ATTEMPTS):
-            state = directory.read_state()
-            files = directory.files_of(state) if state is not None and state.model == model else None
-            if state is None or files is None:
-                return cls(directory, IndexState(model=model), dim, ef_search=ef_search)
-            index = cls(directory, state, dim, ef_search=ef_search)
+            saved = directory.read_state()
+            usable = saved is not None and (saved.model, saved.first_pass, saved.format) == (
+                state.model,
+                state.first_pass,
+                state.format,
+            )
+            files = directory.files_of(saved) if saved is not None and usable else None
+            if saved is None or files is None:
+                return cls(directory, state, dim, ef_search=ef_search, first_pass_dim=first_pass_dim)
+            index = cls(directory, saved, dim, ef_search=ef_search, first_pass_dim=first_pass_dim)
             try:
-                index.load_arrays(*files)
+                index.load_arrays(*files, directory.first_pass_file(saved.generation))
             except FileNotFoundError:
                 # A writer saved a newer generation and removed these files while we read the state: the
                 # state now names the new ones.
@@ -68,9 +85,10 @@ class SearchIndex:
             return index
         raise AssertionError("unreachable")
 
-    def load_arrays(self, rows: Path, vectors: Path) -> None:
+    def load_arrays(self, rows: Path, vectors: Path, first_pass: Path) -> None:
         self.rows = RowTable.load(rows)
         self.vectors = VectorIndex.load(vectors, self.vectors.dim, ef_search=self.vectors.ef_search)
+        self.first_pass = VectorIndex.load(first_pass, self.first_pass.dim, ef_search=self.first_pass.ef_search)
         self.id_of_key = {paper_key(paper_id): paper_id for paper_id in self.rows.row_of}
         self.lexical.reload()
 
@@ -86,21 +104,32 @@ class SearchIndex:
             self.rows.remove(paper_id)
             self.id_of_key.pop(paper_key(paper_id), None)
 
-    def upsert(self, entries: Sequence[Entry], vectors: Vectors) -> None:
-        """Add or replace papers; ``vectors[i]`` belongs to ``entries[i]``."""
+    def upsert(self, entries: Sequence[Entry], vectors: Vectors, first_pass: Vectors, upgraded: Mask) -> None:
+        """Add or replace papers; ``vectors[i]`` (zeros unless ``upgraded[i]``) and ``first_pass[i]`` belong
+        to ``entries[i]``."""
         ids = [e.id for e in entries]
         self.lexical.delete(ids)
         self.lexical.add([_lexical_doc(e) for e in entries])
         metas = [RowMeta(e.id, e.day, e.has_code, e.categories) for e in entries]
-        self.rows.append(metas)
+        self.rows.append(metas, upgraded)
         self.vectors.add(vectors)
+        self.first_pass.add(first_pass)
         for paper_id in ids:
             self.id_of_key[paper_key(paper_id)] = paper_id
+
+    def upgrade(self, rows: npt.NDArray[np.int64], vectors: Vectors) -> None:
+        """Give live first-pass ``rows`` their transformer vectors: each paper moves to a new row (a graph
+        cannot change a node's vector) with the same filter fields and first-pass vector."""
+        first_pass = self.first_pass.matrix()[rows].copy()
+        self.rows.append_copies(rows)
+        self.vectors.add(vectors)
+        self.first_pass.add(first_pass)
 
     def clear(self) -> None:
         self.lexical.clear()
         self.rows = RowTable()
         self.vectors = VectorIndex(self.vectors.dim, ef_search=self.vectors.ef_search)
+        self.first_pass = VectorIndex(self.first_pass.dim, ef_search=self.first_pass.ef_search)
         self.id_of_key = {}
 
     def tidy(self, hnsw_threshold: int) -> None:
@@ -112,6 +141,7 @@ class SearchIndex:
             return
         keep = np.flatnonzero(self.rows.live).astype(np.int64)
         self.vectors = rebuilt(self.vectors, keep, kind)
+        self.first_pass = rebuilt(self.first_pass, keep, kind)
         self.rows = self.rows.subset(keep)
 
     def save_arrays(self, last_seq: int) -> IndexState:
@@ -122,10 +152,11 @@ class SearchIndex:
         """
         directory = self.directory
         assert directory is not None
-        state = IndexState(model=self.state.model, last_seq=last_seq, generation=self.state.generation + 1)
+        state = replace(self.state, last_seq=last_seq, generation=self.state.generation + 1)
         try:
             self.rows.save(directory.rows_file(state.generation))
             self.vectors.save(directory.vectors_file(state.generation))
+            self.first_pass.save(directory.first_pass_file(state.generation))
         except BaseException:
             self.discard(state)
             raise
@@ -147,7 +178,13 @@ class SearchIndex:
     def discard(self, state: IndexState) -> None:
         """Remove the files of an unpublished generation."""
         assert self.directory is not None
-        for path in (self.directory.rows_file(state.generation), self.directory.vectors_file(state.generation)):
+        generation = state.generation
+        directory = self.directory
+        for path in (
+            directory.rows_file(generation),
+            directory.vectors_file(generation),
+            directory.first_pass_file(generation),
+        ):
             path.unlink(missing_ok=True)
             path.with_name(path.name + ".tmp").unlink(missing_ok=True)
 

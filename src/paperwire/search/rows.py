@@ -2,8 +2,10 @@
 
 Vector rows are append-only (a faiss HNSW graph cannot drop a node), so an updated paper gets a new row and
 its old row is marked dead; a deleted paper's row is marked dead. Compaction (see ``vectors``) rewrites the
-table without dead rows. Per-row filter columns (day, has code, categories) let the semantic side apply the
-same filters as the keyword side before ranking, so a narrow filter still returns its best matches.
+table without dead rows. ``upgraded`` says which vector space a row is searched in: the transformer's
+(True) or the first-pass model's (False: the paper has no transformer vector yet, see ``spaces.py``); an
+upgrade appends the paper again with both vectors and marks the old row dead. Per-row filter columns (day,
+has code, categories) let the semantic side apply the same filters as the keyword side before ranking, so a narrow filter still returns its best matches.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class RowTable:
         self.day = np.zeros(0, dtype=np.int32)
         self.has_code: Mask = np.zeros(0, dtype=bool)
         self.cats = np.zeros((0, MAX_CATEGORIES), dtype=np.uint16)
+        self.upgraded: Mask = np.zeros(0, dtype=bool)
         self.vocab: list[str] = [""]  # code 0 means "no category"
         self._code: dict[str, int] = {}
         self.row_of: dict[str, int] = {}  # live rows only
@@ -56,8 +59,15 @@ class RowTable:
         if row is not None:
             self.live[row] = False
 
-    def append(self, metas: Sequence[RowMeta]) -> int:
-        """Add rows (an id already present loses its old row); returns the first new row number."""
+    @property
+    def upgraded_count(self) -> int:
+        """Live rows searched in the transformer's space."""
+        return int((self.live & self.upgraded).sum())
+
+    def append(self, metas: Sequence[RowMeta], upgraded: Mask | None = None) -> int:
+        """Add rows (an id already present loses its old row); returns the first new row number.
+
+        ``upgraded[i]``: row ``i`` has a transformer vector (all True when not given)."""
         first = len(self.ids)
         for offset, meta in enumerate(metas):
             self.remove(meta.id)
@@ -67,7 +77,31 @@ class RowTable:
         self.day = np.concatenate([self.day, np.array([m.day for m in metas], dtype=np.int32)])
         self.has_code = np.concatenate([self.has_code, np.array([m.has_code for m in metas], dtype=bool)])
         self.cats = np.concatenate([self.cats, self._encode_categories(metas)])
+        flags = np.ones(len(metas), dtype=bool) if upgraded is None else np.asarray(upgraded, dtype=bool)
+        self.upgraded = np.concatenate([self.upgraded, flags])
         return first
+
+    def append_copies(self, rows: npt.NDArray[np.int64]) -> int:
+        """Append live ``rows`` again as upgraded rows (their old rows die); returns the first new row."""
+        first = len(self.ids)
+        ids = [self.ids[r] for r in rows]
+        for offset, paper_id in enumerate(ids):
+            self.remove(paper_id)
+            self.row_of[paper_id] = first + offset
+        self.ids.extend(ids)
+        self.live = np.concatenate([self.live, np.ones(len(rows), dtype=bool)])
+        self.day = np.concatenate([self.day, self.day[rows]])
+        self.has_code = np.concatenate([self.has_code, self.has_code[rows]])
+        self.cats = np.concatenate([self.cats, self.cats[rows]])
+        self.upgraded = np.concatenate([self.upgraded, np.ones(len(rows), dtype=bool)])
+        return first
+
+    def pending_newest_first(self, limit: int | None = None) -> npt.NDArray[np.int64]:
+        """Up to ``limit`` (``None``: all) live rows still in the first-pass space, newest filing day first."""
+        rows = np.flatnonzero(self.live & ~self.upgraded)
+        order = np.argsort(-self.day[rows], kind="stable")
+        picked: npt.NDArray[np.int64] = rows[order[:limit]].astype(np.int64)
+        return picked
 
     def _encode_categories(self, metas: Sequence[RowMeta]) -> npt.NDArray[np.uint16]:
         codes = np.zeros((len(metas), MAX_CATEGORIES), dtype=np.uint16)
@@ -109,6 +143,7 @@ class RowTable:
         table.ids = [self.ids[r] for r in rows]
         table.live = np.ones(len(rows), dtype=bool)
         table.day, table.has_code, table.cats = self.day[rows], self.has_code[rows], self.cats[rows]
+        table.upgraded = self.upgraded[rows]
         table.row_of = {paper_id: row for row, paper_id in enumerate(table.ids)}
         return table
 
@@ -122,6 +157,7 @@ class RowTable:
                 day=self.day,
                 has_code=self.has_code,
                 cats=self.cats,
+                upgraded=self.upgraded,
                 vocab=_pack(self.vocab),
             )
         tmp.replace(path)
@@ -133,6 +169,8 @@ class RowTable:
             table.live, table.day = data["live"], data["day"]
             table.ids = _unpack(data["ids"]) if len(table.live) else []
             table.has_code, table.cats = data["has_code"], data["cats"]
+            # Saved before the first-pass model: every row had a transformer vector.
+            table.upgraded = data["upgraded"] if "upgraded" in data else np.ones(len(table.live), dtype=bool)
             table.vocab = _unpack(data["vocab"])
         table._code = {c: code for code, c in enumerate(table.vocab) if c}
         table.row_of = {table.ids[r]: int(r) for r in np.flatnonzero(table.live)}

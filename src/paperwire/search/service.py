@@ -25,7 +25,10 @@ from paperwire.search.fusion import Fused, pin_first, reciprocal_rank_fusion
 from paperwire.search.index import Entry, SearchIndex
 from paperwire.search.lexical import SNIPPET_CHARS, shorten
 from paperwire.search.query import ParsedQuery, QueryError, parse_query
-from paperwire.search.results import CatchUpReport, IndexStatus, SearchHit, SearchResults
+from paperwire.search.results import CatchUpReport, Coverage, IndexStatus, SearchHit, SearchResults
+from paperwire.search.rows import Mask
+from paperwire.search.spaces import add_first_pass, space_masks
+from paperwire.search.static import StaticEmbedder
 from paperwire.search.storage import IndexDirectory, IndexState, IndexWriteError, ReadWriteLock
 
 ProgressCallback = Callable[[int, int], None]  # (papers done, papers to do)
@@ -33,16 +36,28 @@ SORTS = ("relevance", "date", "trending")
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
 CATCH_UP_BATCH = 512
+UPGRADE_BATCH = 256  # papers the transformer embeds (and stores) between two looks at new changes
+# While upgrading, the index is saved this often, so other processes see the progress (and a crash loses
+# at most this much index work; the embeddings themselves are stored batch by batch).
+UPGRADE_SAVE_SECONDS = 60.0
 QUERY_CACHE_SIZE = 256
 
 log = logging.getLogger(__name__)
 
 
 class SearchService:
-    def __init__(self, settings: Settings, db: Database, *, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        embedder: Embedder | None = None,
+        first_pass: Embedder | None = None,
+    ) -> None:
         self.settings = settings
         self.db = db
         self._embedder = embedder
+        self._first_pass = first_pass
         self.directory = IndexDirectory(settings.home / "search")
         self._index: SearchIndex | None = None
         self._stamp: tuple[int, int] | None = None
@@ -64,10 +79,33 @@ class SearchService:
                 )
             return self._embedder
 
+    @property
+    def first_pass(self) -> Embedder:
+        """The fast first-pass model every paper is embedded with before the transformer gets to it."""
+        with self._open_lock:
+            if self._first_pass is None:
+                self._first_pass = StaticEmbedder()
+            return self._first_pass
+
+    def _empty_state(self) -> IndexState:
+        return IndexState(model=self.embedder.name, first_pass=self.first_pass.name)
+
+    def _new_index(self) -> SearchIndex:
+        return SearchIndex(
+            self.directory,
+            self._empty_state(),
+            self.embedder.dim,
+            ef_search=self.settings.search_hnsw_ef_search,
+            first_pass_dim=self.first_pass.dim,
+        )
+
     def _open(self) -> SearchIndex:
-        embedder = self.embedder
         return SearchIndex.open(
-            self.directory, model=embedder.name, dim=embedder.dim, ef_search=self.settings.search_hnsw_ef_search
+            self.directory,
+            state=self._empty_state(),
+            dim=self.embedder.dim,
+            ef_search=self.settings.search_hnsw_ef_search,
+            first_pass_dim=self.first_pass.dim,
         )
 
     def _loaded(self) -> SearchIndex:
@@ -95,17 +133,26 @@ class SearchService:
 
     # --- keeping up with the database --------------------------------------------------------------------
 
-    def catch_up(self, on_progress: ProgressCallback | None = None) -> CatchUpReport:
-        """Index every paper change since the last catch-up (embedding only papers without a current vector).
+    def catch_up(
+        self,
+        on_progress: ProgressCallback | None = None,
+        *,
+        upgrade: int | None = None,
+        on_upgrade: ProgressCallback | None = None,
+    ) -> CatchUpReport:
+        """Index every paper change since the last catch-up, then upgrade papers to the transformer.
 
-        If another process is writing the index right now, this one returns at once (``busy``) after
-        reloading what that process has saved.
+        Every changed paper is indexed at once with its stored transformer vector when current, else with the
+        first-pass model only (thousands a second); then up to ``upgrade`` papers (``None``: all, ``0``: none)
+        still in the first-pass space get transformer vectors, newest first, stored in the database for every
+        other search node (see ``_upgrade_locked``). If another process is writing the index right now, this
+        one returns at once (``busy``) after reloading what that process has saved.
         """
         with self.directory.write_lock(wait=False) as mine:
             index = self._reload_if_advanced()
             if not mine:
-                return CatchUpReport(busy=True, last_seq=index.state.last_seq)
-            return self._catch_up_locked(index, on_progress)
+                return CatchUpReport(busy=True, last_seq=index.state.last_seq, pending=_pending(index))
+            return self._catch_up_locked(index, on_progress, upgrade, on_upgrade)
 
     def catch_up_if_behind(self, on_progress: ProgressCallback | None = None) -> CatchUpReport | None:
         """``catch_up`` when the database has changes the index lacks (a cheap max(seq) check first).
@@ -117,30 +164,40 @@ class SearchService:
         if store.max_seq(self.db) <= index.state.last_seq:
             return None
         try:
-            return self.catch_up(on_progress)
+            return self.catch_up(on_progress, upgrade=0)  # the first pass only: the search is waiting
         except IndexWriteError as exc:  # a search before it: answer from the index as last saved
             log.warning("%s", exc)
             return None
 
-    def rebuild(self, on_progress: ProgressCallback | None = None) -> CatchUpReport:
+    def rebuild(
+        self,
+        on_progress: ProgressCallback | None = None,
+        *,
+        upgrade: int | None = None,
+        on_upgrade: ProgressCallback | None = None,
+    ) -> CatchUpReport:
         """Throw the index away and build it again (stored embeddings are reused when still current)."""
         with self.directory.write_lock(wait=True):
             with self._lock.writing():
                 self.directory.wipe()
-                embedder = self.embedder
-                self._index = SearchIndex(
-                    self.directory,
-                    IndexState(model=embedder.name),
-                    embedder.dim,
-                    ef_search=self.settings.search_hnsw_ef_search,
-                )
-            report = self._catch_up_locked(self._index, on_progress)
+                self._index = self._new_index()
+            report = self._catch_up_locked(self._index, on_progress, upgrade, on_upgrade)
             report.rebuilt = True
             return report
 
-    def _catch_up_locked(self, index: SearchIndex, on_progress: ProgressCallback | None) -> CatchUpReport:
+    def _catch_up_locked(
+        self,
+        index: SearchIndex,
+        on_progress: ProgressCallback | None,
+        upgrade: int | None,
+        on_upgrade: ProgressCallback | None,
+    ) -> CatchUpReport:
         try:
-            return self._catch_up_or_fail(index, on_progress)
+            report = self._catch_up_or_fail(index, on_progress)
+            if upgrade != 0:
+                self._upgrade_locked(index, upgrade, report, on_upgrade)
+            report.pending = _pending(index)
+            return report
         except (OSError, RuntimeError, ValueError) as exc:  # what tantivy, faiss and numpy raise on a failed write
             # The changes made in memory are dropped with the half-done catch-up: the next use reloads the index
             # as last saved (still whole: see storage.py), and the next catch-up redoes the work.
@@ -158,10 +215,12 @@ class SearchService:
             "index as it was before, run `paperwire index` again once the problem is fixed"
         )
 
-    def _catch_up_or_fail(self, index: SearchIndex, on_progress: ProgressCallback | None) -> CatchUpReport:
+    def _catch_up_or_fail(
+        self, index: SearchIndex, on_progress: ProgressCallback | None, report: CatchUpReport | None = None
+    ) -> CatchUpReport:
         started = time.perf_counter()
         since = index.state.last_seq
-        report = CatchUpReport(last_seq=since)
+        report = report or CatchUpReport(last_seq=since)
         total = store.count_changed_since(self.db, since)
         if total == 0:
             return report
@@ -189,21 +248,74 @@ class SearchService:
             raise
         self._stamp = self.directory.state_stamp()
         report.last_seq = since
-        report.seconds = time.perf_counter() - started
+        report.seconds += time.perf_counter() - started
         return report
 
     def _index_batch(self, index: SearchIndex, batch: list[store.ChangedPaper], report: CatchUpReport) -> None:
         live = [p for p in batch if not p.deleted]
-        vectors = self._vectors_for(live, report)
+        vectors, upgraded = self._stored_vectors(live, report)
+        first_pass = self.first_pass.embed([paper_text(p.title, p.abstract) for p in live])
         entries = [_entry(p) for p in live]
         with self._lock.writing():
             index.delete([p.id for p in batch if p.deleted])
-            index.upsert(entries, vectors)
+            index.upsert(entries, vectors, first_pass, upgraded)
         report.seen += len(batch)
         report.indexed += len(live)
         report.removed += len(batch) - len(live)
 
-    def _vectors_for(self, papers: Sequence[store.ChangedPaper], report: CatchUpReport) -> Vectors:
+    def _stored_vectors(self, papers: Sequence[store.ChangedPaper], report: CatchUpReport) -> tuple[Vectors, Mask]:
+        """Stored transformer vectors where current (zeros elsewhere), and which papers had one."""
+        dim = self.embedder.dim
+        out = np.zeros((len(papers), dim), dtype=np.float32)
+        found = np.zeros(len(papers), dtype=bool)
+        for i, paper in enumerate(papers):
+            stored = _decode(paper.vector, dim)
+            if stored is not None:
+                out[i], found[i] = stored, True
+        report.reused += int(found.sum())
+        return out, found
+
+    # --- the transformer upgrade -------------------------------------------------------------------------
+
+    def _upgrade_locked(
+        self, index: SearchIndex, limit: int | None, report: CatchUpReport, on_progress: ProgressCallback | None
+    ) -> None:
+        """Give first-pass papers transformer vectors, newest first, ``UPGRADE_BATCH`` at a time.
+
+        Resumable and idempotent: vectors are stored in the database batch by batch (a rerun after a crash
+        reuses them instead of embedding again), and papers already upgraded are never picked. Between
+        batches new paper changes are indexed (first pass), and the index is saved every
+        ``UPGRADE_SAVE_SECONDS`` so searches elsewhere see the progress.
+        """
+        started = time.perf_counter()
+        todo = [index.rows.ids[r] for r in index.rows.pending_newest_first(limit)]
+        saved_at = time.monotonic()
+        for start in range(0, len(todo), UPGRADE_BATCH):
+            self._upgrade_batch(index, todo[start : start + UPGRADE_BATCH], report)
+            if on_progress:
+                on_progress(min(start + UPGRADE_BATCH, len(todo)), len(todo))
+            if time.monotonic() - saved_at >= UPGRADE_SAVE_SECONDS:
+                self._save_upgrades(index)
+                self._catch_up_or_fail(index, None, report)
+                saved_at = time.monotonic()
+        if report.upgraded:
+            self._save_upgrades(index)
+        report.seconds += time.perf_counter() - started
+
+    def _upgrade_batch(self, index: SearchIndex, paper_ids: Sequence[str], report: CatchUpReport) -> None:
+        # Papers deleted meanwhile are left for the next catch-up to remove; a paper changed meanwhile gets the
+        # vector of its current text (stored against its current version), and the next catch-up reuses it.
+        papers = store.texts_for_embedding(self.db, paper_ids, model=self.embedder.name)
+        row_of = index.rows.row_of
+        papers = [p for p in papers if p.id in row_of and not index.rows.upgraded[row_of[p.id]]]
+        if not papers:
+            return
+        vectors = self._transformer_vectors(papers, report)
+        with self._lock.writing():
+            index.upgrade(np.array([row_of[p.id] for p in papers], dtype=np.int64), vectors)
+        report.upgraded += len(papers)
+
+    def _transformer_vectors(self, papers: Sequence[store.PaperText], report: CatchUpReport) -> Vectors:
         """Stored vectors where current; the rest embedded now and stored for every other search node."""
         embedder = self.embedder
         out = np.zeros((len(papers), embedder.dim), dtype=np.float32)
@@ -225,6 +337,15 @@ class SearchService:
         report.embedded += len(missing)
         report.reused += len(papers) - len(missing)
         return out
+
+    def _save_upgrades(self, index: SearchIndex) -> None:
+        """Save and publish the vectors and rows (the keyword index does not change in an upgrade)."""
+        with self._lock.writing():
+            index.tidy(self.settings.search_hnsw_threshold)
+        pending = index.save_arrays(index.state.last_seq)
+        with self._lock.writing():
+            index.publish(pending)
+        self._stamp = self.directory.state_stamp()
 
     # --- asking ------------------------------------------------------------------------------------------
 
@@ -265,8 +386,9 @@ class SearchService:
             ordered = _sorted(ranked, sort, sort_scores or {}, index)
             page = ordered[offset : offset + limit]
             hits = self._hits(index, parsed, page)
+            coverage = _coverage(index)
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResults(query, hits, len(ordered), keyword_matches, took_ms)
+        return SearchResults(query, hits, len(ordered), keyword_matches, took_ms, coverage)
 
     def _ranked(
         self, index: SearchIndex, parsed: ParsedQuery, filters: SearchFilters | None, depth: int
@@ -274,8 +396,7 @@ class SearchService:
         keys = index.lexical.search(parsed, filters, depth)
         lexical_ids = [index.id_of_key[k] for k in keys if k in index.id_of_key]
         allowed = index.rows.mask(filters)
-        neighbours = index.vectors.search(self.embed_query(parsed.text), depth, allowed)
-        semantic_ids = [index.rows.ids[n.row] for n in neighbours]
+        semantic_ids, first_pass_ids = self._meaning_lists(index, parsed.text, allowed, depth)
         fused = reciprocal_rank_fusion(
             lexical_ids,
             semantic_ids,
@@ -283,7 +404,24 @@ class SearchService:
             depth=depth,
             semantic_weight=self.settings.search_semantic_weight,
         )
+        fused = add_first_pass(
+            fused, first_pass_ids, k=self.settings.search_rrf_k, weight=self.settings.search_first_pass_weight
+        )
         return pin_first(fused, self._pins(index, parsed, filters, allowed)), len(lexical_ids)
+
+    def _meaning_lists(
+        self, index: SearchIndex, text: str, allowed: Mask | None, depth: int
+    ) -> tuple[list[str], list[str]]:
+        """The transformer's ranking of upgraded papers and the first pass's of the others (see spaces.py)."""
+        upgraded, pending = space_masks(allowed, index.rows.upgraded)
+        neighbours = index.vectors.search(self.embed_query(text), depth, upgraded)
+        first_pass = [] if pending is None else index.first_pass.search(self.embed_first_pass(text), depth, pending)
+        return [index.rows.ids[n.row] for n in neighbours], [index.rows.ids[n.row] for n in first_pass]
+
+    def embed_first_pass(self, text: str) -> Vectors:
+        """A query's unit vector in the first-pass space (microseconds: not cached)."""
+        vector: Vectors = self.first_pass.embed([text])[0]
+        return vector
 
     def _pins(
         self, index: SearchIndex, parsed: ParsedQuery, filters: SearchFilters | None, allowed: np.ndarray | None
@@ -315,8 +453,11 @@ class SearchService:
             row = index.rows.row_of.get(canonical)
             if row is None:
                 raise KeyError(canonical)
-            vector = index.vectors.vector(row)
-            neighbours = index.vectors.search(vector, limit + 1, index.rows.mask(None))
+            # A paper not upgraded yet is compared in the first-pass space, where every paper has a vector.
+            upgraded = bool(index.rows.upgraded[row])
+            vectors = index.vectors if upgraded else index.first_pass
+            allowed = space_masks(index.rows.mask(None), index.rows.upgraded)[0] if upgraded else index.rows.mask(None)
+            neighbours = vectors.search(vectors.vector(row), limit + 1, allowed)
             found = [(index.rows.ids[n.row], n.score) for n in neighbours]
         ranked = [(pid, score) for pid, score in found if pid != canonical][:limit]
         rows = store.live_papers_by_id(self.db, [pid for pid, _ in ranked])
@@ -332,7 +473,22 @@ class SearchService:
             model=index.state.model,
             vector_index=index.vectors.kind,
             path=str(self.directory.root),
+            meaning_covered=index.rows.upgraded_count,
+            first_pass_model=index.state.first_pass,
         )
+
+    def coverage(self) -> Coverage | None:
+        """How much of the library the transformer covers, or ``None`` when it covers every paper."""
+        return _coverage(self._reload_if_advanced())
+
+
+def _pending(index: SearchIndex) -> int:
+    return index.documents - index.rows.upgraded_count
+
+
+def _coverage(index: SearchIndex) -> Coverage | None:
+    coverage = Coverage(covered=index.rows.upgraded_count, documents=index.documents)
+    return None if coverage.complete else coverage
 
 
 def _check_page(limit: int, offset: int, sort: str, filters: SearchFilters | None) -> None:

@@ -21,8 +21,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-FORMAT = 1  # bump when the on-disk layout changes: an index of another format is rebuilt
-_GENERATION_FILE = re.compile(r"^(rows\.\d+\.npz|vectors\.\d+\.faiss)(\.tmp)?$")
+FORMAT = 2  # bump when the on-disk layout changes: an index of another format is rebuilt
+_GENERATION_FILE = re.compile(r"^(rows\.\d+\.npz|(vectors|first_pass)\.\d+\.faiss)(\.tmp)?$")
 
 
 class IndexWriteError(Exception):
@@ -35,6 +35,7 @@ class IndexState:
     last_seq: int = 0  # every paper change up to here is in the index
     generation: int = 0  # bumped on every save, so readers know to reload
     format: int = FORMAT
+    first_pass: str = ""  # the first-pass model (format 2: ``first_pass.<generation>.faiss``)
 
 
 class IndexDirectory:
@@ -52,6 +53,9 @@ class IndexDirectory:
     def vectors_file(self, generation: int) -> Path:
         return self.root / f"vectors.{generation}.faiss"
 
+    def first_pass_file(self, generation: int) -> Path:
+        return self.root / f"first_pass.{generation}.faiss"
+
     def files_of(self, state: IndexState) -> tuple[Path, Path] | None:
         """The (rows, vectors) files saved with ``state``, or ``None`` when they are not there."""
         for rows, vectors in (
@@ -64,7 +68,7 @@ class IndexDirectory:
 
     def remove_stale(self, keep: int) -> None:
         """Delete the row and vector files of every generation but ``keep`` (and any leftover temp file)."""
-        keep_names = {self.rows_file(keep).name, self.vectors_file(keep).name}
+        keep_names = {self.rows_file(keep).name, self.vectors_file(keep).name, self.first_pass_file(keep).name}
         for path in self._array_files():
             if path.name not in keep_names:
                 path.unlink(missing_ok=True)

@@ -1,0 +1,51 @@
+"""Two vector spaces during catch-up: the transformer's and the first-pass model's.
+
+A paper is searched by meaning in exactly one space: the transformer's once it has a transformer vector,
+the first-pass (static) model's until then. A query is embedded in both; each space answers among its own
+papers only, and the first-pass list joins the fusion at a lower weight than the transformer's, chosen on
+CISI and Cranfield so that a library searched by keywords and the first pass alone still ranks better than
+keywords alone (docs/benchmarks.md, "Fast first-pass embedding"). Once every paper is upgraded the
+first-pass list is empty and search is exactly what it was before the first pass existed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from paperwire.search.fusion import Fused
+from paperwire.search.rows import Mask
+
+
+def space_masks(allowed: Mask | None, upgraded: Mask) -> tuple[Mask | None, Mask | None]:
+    """(rows the transformer side may return, rows the first-pass side may return); ``None`` for the
+    transformer means every row (all upgraded, nothing filtered), ``None`` for the first pass means none."""
+    if bool(upgraded.all()):
+        return allowed, None
+    base = upgraded if allowed is None else allowed & upgraded
+    pending = ~upgraded if allowed is None else allowed & ~upgraded
+    return base, (pending if bool(pending.any()) else None)
+
+
+def add_first_pass(fused: list[Fused], first_pass_ids: Sequence[str], *, k: int, weight: float) -> list[Fused]:
+    """Fuse the first-pass list into an RRF result: each of its papers gains ``weight / (k + rank)``.
+
+    The first-pass list holds only papers the transformer list cannot (not upgraded yet), so a paper's
+    ``semantic_rank`` is its rank in whichever meaning list found it.
+    """
+    if not first_pass_ids:
+        return fused
+    by_id = {hit.id: hit for hit in fused}
+    for rank, paper_id in enumerate(first_pass_ids, start=1):
+        hit = by_id.get(paper_id)
+        if hit is None:
+            hit = by_id[paper_id] = Fused(paper_id, 0.0)
+        if hit.semantic_rank is None:
+            hit.semantic_rank = rank
+        hit.score += weight / (k + rank)
+    return sorted(by_id.values(), key=_order)
+
+
+def _order(hit: Fused) -> tuple[float, int, str]:
+    # The same order as reciprocal_rank_fusion: score, then the better single rank, then id.
+    best = min(r for r in (hit.lexical_rank, hit.semantic_rank) if r is not None)
+    return (-hit.score, best, hit.id)
