@@ -5,7 +5,8 @@ its old row is marked dead; a deleted paper's row is marked dead. Compaction (se
 table without dead rows. ``upgraded`` says which vector space a row is searched in: the transformer's
 (True) or the first-pass model's (False: the paper has no transformer vector yet, see ``spaces.py``); an
 upgrade appends the paper again with both vectors and marks the old row dead. Per-row filter columns (day,
-has code, categories) let the semantic side apply the same filters as the keyword side before ranking, so a narrow filter still returns its best matches.
+has code, categories) let the semantic side apply the same filters as the keyword side before ranking, so a
+narrow filter still returns its best matches.
 """
 
 from __future__ import annotations
