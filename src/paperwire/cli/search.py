@@ -84,17 +84,31 @@ def _report(report: CatchUpReport | None, *, quiet_when_current: bool = False) -
         f"{report.embedded:,} embedded ({report.reused:,} stored vectors reused) in {report.seconds:.1f}s",
         highlight=False,
     )
+    if report.pending:
+        err.print(
+            f"[yellow]{report.pending:,} papers are searched by keywords and the first-pass model only until the "
+            "transformer embeds them[/] (run `paperwire index` again, or let `paperwire run` catch up)",
+            highlight=False,
+        )
 
 
 @clean_errors
 def index(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Discard the index and build it again.")] = False,
+    first_pass_only: Annotated[
+        bool,
+        typer.Option("--first-pass-only", help="Index with the fast first-pass model only (no transformer)."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Bring the search index up to date with the database (incremental; --rebuild starts over)."""
     service = _service()
-    with _search_errors(), _index_progress("indexing") as on_progress:
-        report = service.rebuild(on_progress) if rebuild else service.catch_up(on_progress)
+    upgrade = 0 if first_pass_only else None
+    with _search_errors(), _index_progress("indexing") as on_progress, _index_progress("upgrading") as on_upgrade:
+        if rebuild:
+            report = service.rebuild(on_progress, upgrade=upgrade, on_upgrade=on_upgrade)
+        else:
+            report = service.catch_up(on_progress, upgrade=upgrade, on_upgrade=on_upgrade)
     if as_json:
         print_json({**report.as_dict(), "documents": service.status().documents})
         return

@@ -7,12 +7,13 @@ query vector (digest personalisation).
 
 from paperwire.search.filters import SearchFilters
 from paperwire.search.query import QueryError
-from paperwire.search.results import CatchUpReport, IndexStatus, SearchHit, SearchResults
+from paperwire.search.results import CatchUpReport, Coverage, IndexStatus, SearchHit, SearchResults
 from paperwire.search.service import SearchService
 from paperwire.search.storage import IndexWriteError
 
 __all__ = [
     "CatchUpReport",
+    "Coverage",
     "IndexStatus",
     "IndexWriteError",
     "QueryError",

@@ -49,12 +49,21 @@ class CachedStaticFiles(StaticFiles):
         return response
 
 
+UPGRADE_PER_ROUND = 1024  # transformer embeddings per catch-up round (~30 s on 2 cores): new changes go between
+
+
 def _catch_up_loop(services: Services, stop: threading.Event) -> None:
-    """Keep this node's search index up with the database (other nodes and the scheduler write to it)."""
-    while not stop.wait(services.settings.index_catch_up_seconds):
+    """Keep this node's search index up with the database (other nodes and the scheduler write to it), and
+    upgrade first-pass papers to the transformer a batch per round, without waiting while some remain."""
+    wait = services.settings.index_catch_up_seconds
+    while not stop.wait(wait):
+        wait = services.settings.index_catch_up_seconds
         try:
-            if services.search.catch_up().changed:
+            report = services.search.catch_up(upgrade=UPGRADE_PER_ROUND)
+            if report.changed or report.upgraded:
                 services.cache.clear()
+            if report.pending and not report.busy:
+                wait = 0.0
         except Exception:  # keep serving with the index we have; the next round tries again
             log.exception("search index catch-up failed")
 

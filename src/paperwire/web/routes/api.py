@@ -12,12 +12,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import AfterValidator, BaseModel
+from pydantic import AfterValidator, BaseModel, Field
 from starlette.convertors import PathConvertor, register_url_convertor
 
 from paperwire import trending
 from paperwire.db import papers
-from paperwire.search import QueryError, SearchFilters
+from paperwire.search import Coverage, QueryError, SearchFilters
 from paperwire.search.query import MAX_QUERY_CHARS
 from paperwire.web.deps import CsrfChecked, CurrentUser, ServicesDep
 
@@ -105,6 +105,12 @@ class HitOut(BaseModel):
     url: str
 
 
+class CoverageOut(BaseModel):
+    covered: int = Field(description="Papers searched by meaning with the transformer model.")
+    documents: int = Field(description="Papers in the search index.")
+    message: str
+
+
 class SearchOut(BaseModel):
     query: str
     total: int
@@ -112,6 +118,12 @@ class SearchOut(BaseModel):
     limit: int
     offset: int
     results: list[HitOut]
+    meaning_coverage: CoverageOut | None = Field(
+        default=None,
+        description="Present only while meaning-based search does not cover every paper yet (after a big "
+        "import the transformer catches up in the background; until then those papers are found by keywords "
+        "and a quicker first-pass model).",
+    )
 
 
 class SimilarOut(BaseModel):
@@ -278,8 +290,15 @@ def search(
         limit=limit,
         offset=offset,
         results=[hit_out(request, hit.as_dict()) for hit in results.hits],
+        meaning_coverage=_coverage_out(results.coverage),
     )
     return cached_json(request, payload, max_age=30)
+
+
+def _coverage_out(coverage: Coverage | None) -> CoverageOut | None:
+    if coverage is None:
+        return None
+    return CoverageOut(covered=coverage.covered, documents=coverage.documents, message=coverage.message)
 
 
 @router.get("/trending", response_model=TrendingOut, responses=ERRORS)
