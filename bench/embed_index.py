@@ -64,7 +64,10 @@ def main() -> None:
         out["papers"] = first.indexed
         out["first_pass_catch_up_s"] = round(first.seconds, 1)
         out["searchable_s"] = round(time.perf_counter() - started, 1)
-        print(f"{first.indexed:,} papers searchable (keywords + first pass) {out['searchable_s']}s after start", flush=True)
+        print(
+            f"{first.indexed:,} papers searchable (keywords + first pass) {out['searchable_s']}s after start",
+            flush=True,
+        )
         upgrade_started = time.perf_counter()
         done, pending = 0, first.pending
         while pending and time.perf_counter() - upgrade_started < args.upgrade_seconds:

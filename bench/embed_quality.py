@@ -25,7 +25,7 @@ from paperwire.search.static import StaticEmbedder
 from paperwire.search.vectors import VectorIndex
 
 sys.path.insert(0, str(Path(__file__).parent))
-from quality import (  # noqa: E402 - the collections and metrics of bench/quality.py
+from quality import (
     RUN_DEPTH,
     Collection,
     bench_query,
@@ -127,7 +127,9 @@ def main() -> None:
             print(row(c, f"keyword + transformer, all upgraded ({model.name})", done_fused))
             if max_tokens != args.max_tokens[0]:
                 continue
-            mixed_fused, mixed_dense = state_runs(c, lexical, transformer, first, half, settings.search_first_pass_weight)
+            mixed_fused, mixed_dense = state_runs(
+                c, lexical, transformer, first, half, settings.search_first_pass_weight
+            )
             print(row(c, f"meaning only, halfway ({model.name} + first pass)", mixed_dense))
             print(row(c, f"keyword + both spaces, halfway ({model.name} + first pass)", mixed_fused))
             for weight in WEIGHTS:
