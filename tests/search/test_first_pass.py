@@ -158,3 +158,23 @@ def test_the_api_and_the_search_page_say_the_coverage_only_while_incomplete(tmp_
         assert client.get("/api/search", params={"q": "diffusion models"}).json()["meaning_coverage"] is None
         assert "Meaning-based search covers" not in client.get("/search", params={"q": "diffusion models"}).text
     db.dispose()
+
+
+def test_upgraded_rows_replace_the_first_pass_rows_and_compaction_keeps_both_spaces_aligned(
+    service: SearchService, db: Database
+) -> None:
+    store(db, [paper(*row) for row in PAPERS])
+    service.catch_up(upgrade=0)
+    before = service._loaded()
+    first_pass = {pid: before.first_pass.vector(row) for pid, row in before.rows.row_of.items()}
+    service.catch_up()
+    index = service._loaded()
+    assert index.rows.dead_count == 0  # six dead first-pass rows of twelve: compacted
+    assert len(index.rows) == len(index.vectors) == len(index.first_pass) == 6
+    stored = {
+        row.id: row.vector for row in embeddings.texts_for_embedding(db, list(first_pass), model=service.embedder.name)
+    }
+    for paper_id, row in index.rows.row_of.items():
+        assert np.array_equal(index.first_pass.vector(row), first_pass[paper_id])
+        expected = np.frombuffer(stored[paper_id] or b"", dtype="<f2").astype(np.float32)
+        assert np.allclose(index.vectors.vector(row), expected, atol=1e-3)  # stored as float16

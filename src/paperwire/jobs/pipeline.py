@@ -92,9 +92,7 @@ def after_ingest(db: Database, settings: Settings, search: SearchService) -> Ref
     """New papers become searchable and scored: index catch-up, then the trending refresh (which does not
     need the index, so an index that cannot be written — a full disk — does not hold it up)."""
     try:
-        # The first pass only: new papers are searchable in seconds; the transformer catches up in the web
-        # node's background loop (or the next `paperwire index`).
-        index = search.catch_up(upgrade=0).as_dict()
+        index = search.catch_up().as_dict()
     except IndexWriteError as exc:
         log.warning("%s", exc)
         index = {"error": str(exc)}
