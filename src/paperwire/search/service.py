@@ -192,11 +192,13 @@ class SearchService:
         upgrade: int | None,
         on_upgrade: ProgressCallback | None,
     ) -> CatchUpReport:
+        started = time.perf_counter()
         try:
             report = self._catch_up_or_fail(index, on_progress)
             if upgrade != 0:
                 self._upgrade_locked(index, upgrade, report, on_upgrade)
             report.pending = _pending(index)
+            report.seconds = time.perf_counter() - started
             return report
         except (OSError, RuntimeError, ValueError) as exc:  # what tantivy, faiss and numpy raise on a failed write
             # The changes made in memory are dropped with the half-done catch-up: the next use reloads the index
@@ -248,7 +250,7 @@ class SearchService:
             raise
         self._stamp = self.directory.state_stamp()
         report.last_seq = since
-        report.seconds += time.perf_counter() - started
+        report.seconds = time.perf_counter() - started
         return report
 
     def _index_batch(self, index: SearchIndex, batch: list[store.ChangedPaper], report: CatchUpReport) -> None:
@@ -287,7 +289,6 @@ class SearchService:
         batches new paper changes are indexed (first pass), and the index is saved every
         ``UPGRADE_SAVE_SECONDS`` so searches elsewhere see the progress.
         """
-        started = time.perf_counter()
         todo = [index.rows.ids[r] for r in index.rows.pending_newest_first(limit)]
         saved_at = time.monotonic()
         for start in range(0, len(todo), UPGRADE_BATCH):
@@ -300,7 +301,6 @@ class SearchService:
                 saved_at = time.monotonic()
         if report.upgraded:
             self._save_upgrades(index)
-        report.seconds += time.perf_counter() - started
 
     def _upgrade_batch(self, index: SearchIndex, paper_ids: Sequence[str], report: CatchUpReport) -> None:
         # Papers deleted meanwhile are left for the next catch-up to remove; a paper changed meanwhile gets the
