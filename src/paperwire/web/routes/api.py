@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -167,7 +168,7 @@ def paper_url(request: Request, paper_id: str) -> str:
     return str(request.url_for("paper_page", paper_id=paper_id))
 
 
-def paper_out(request: Request, row: dict[str, Any]) -> PaperOut:
+def paper_out(request: Request, row: Mapping[str, Any]) -> PaperOut:
     fields = {name: row[name] for name in PaperOut.model_fields if name in row}
     return PaperOut(**fields, url=paper_url(request, row["id"]))
 
@@ -242,7 +243,7 @@ def _react(services: Services, user_id: int, paper_id: str, kind: str, *, on: bo
 def get_paper(request: Request, services: ServicesDep, paper_id: str) -> Response:
     """One paper by arXiv id (no version) or the id its source gave it."""
     row = papers.get_paper(services.db, paper_id)
-    if row is None or row["deleted"]:
+    if row is None or row.deleted:
         raise HTTPException(status_code=404, detail=f"no paper {paper_id}")
     return cached_json(request, paper_out(request, row))
 

@@ -136,7 +136,7 @@ def paper_page(request: Request, services: ServicesDep, user: OptionalUser, pape
     if canonical != paper_id:  # /papers/2401.00001v2 and arxiv.org URLs land on the paper's one address
         return RedirectResponse(f"/papers/{canonical}", status_code=301)
     paper = papers.get_paper(services.db, canonical)
-    if paper is None or paper["deleted"]:
+    if paper is None or paper.deleted:
         raise HTTPException(status_code=404, detail=f"There is no paper {paper_id} here (yet).")
     # A view is analytics, not a change a user asked for; it is deduplicated per visitor per day.
     reactions.record_view(services.db, paper_id=canonical, visitor=visitor_id(request))
