@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel
 from starlette.convertors import PathConvertor, register_url_convertor
 
 from paperwire import trending
+from paperwire.core import signals
 from paperwire.db import papers
 from paperwire.search import QueryError, SearchFilters
 from paperwire.search.query import MAX_QUERY_CHARS
@@ -40,7 +41,7 @@ register_url_convertor("paper_id", PaperIdConvertor())
 
 router = APIRouter(prefix="/api", tags=["api"])
 
-Kind = Literal["upvote", "save"]
+Kind = Literal["upvote", "save"]  # paperwire.core.signals.REACTION_KINDS (a test holds them equal)
 
 
 class ErrorBody(BaseModel):
@@ -312,6 +313,6 @@ def trending_list(
 def me(services: ServicesDep, user: CurrentUser) -> Response:
     """The signed-in user's votes and saves."""
     saved = [p["id"] for p in reactions.saved_papers(services.db, str(user.id))]
-    upvoted = reactions.user_papers(services.db, str(user.id), "upvote")
+    upvoted = reactions.user_papers(services.db, str(user.id), signals.UPVOTE)
     body = json.dumps(MeOut(email=user.email, upvoted=upvoted, saved=saved).model_dump())
     return Response(body, media_type="application/json", headers={"Cache-Control": "private, no-store"})
