@@ -148,8 +148,9 @@ class Settings(_SignalWeights):
     # --- scheduler --------------------------------------------------------------------------------------
     harvest_sources: str = Field(
         default="",
-        description="What the scheduler harvests daily, comma-separated: oai:SET (e.g. oai:cs), rss:CATS "
-        "(e.g. rss:cs.LG+cs.CL), hf-daily. Empty = no live harvest (offline installs).",
+        description="What the scheduler harvests daily, comma-separated: registered live sources and their "
+        "argument, e.g. oai:cs, rss:cs.LG+cs.CL, hf-daily (all: docs/operations.md). Empty = no live harvest "
+        "(offline installs).",
     )
     signal_collectors: str = Field(
         default="",
