@@ -110,3 +110,35 @@ def test_the_scheduler_runs_the_enabled_collectors_once_a_day(
     assert runs == [datetime(2026, 3, 2, 3)]  # once that day
     assert jobs.last_finished(db, "signals:2026-03-02")
     assert signals_db.count_signals(db, kind=signals.GITHUB_STARS) == 1
+
+
+def test_a_registered_source_without_its_own_command_gets_the_plain_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer
+
+    from paperwire.cli.ingest import add_plain_command
+
+    def read(db: Database, settings: Settings, paths: Any, on_page: Any) -> IngestReport:
+        return ingest(
+            db,
+            [
+                Page(
+                    [make_record(raw_id=p.stem, title="From a file", abstract="", source="fake") for p in paths],
+                    label="fake",
+                )
+            ],
+            on_page=on_page,
+        )
+
+    group = typer.Typer()
+    add_plain_command(group, sources.PaperSource("fake", "A fake source.", read_files=read))
+    add_plain_command(group, sources.PaperSource("other", "Another.", read_files=read))
+    monkeypatch.setenv("PAPERWIRE_HOME", str(tmp_path))
+    (tmp_path / "2603.00007.txt").write_text("")
+    result = CliRunner().invoke(group, ["fake", str(tmp_path / "2603.00007.txt"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"inserted": 1' in result.output
+    no_files = CliRunner().invoke(group, ["fake"])
+    assert no_files.exit_code == 1
+    assert "reads recorded files only" in no_files.output

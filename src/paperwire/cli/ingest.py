@@ -215,7 +215,7 @@ def ingest_status(as_json: JsonOpt = False) -> None:
         )
 
 
-def _plain_command(source: PaperSource) -> None:
+def add_plain_command(group: typer.Typer, source: PaperSource) -> None:
     """``paperwire ingest <name> [FILES] [--arg A] [--date D]``: recorded files, else the live harvest."""
 
     def command(
@@ -241,9 +241,9 @@ def _plain_command(source: PaperSource) -> None:
             refresh=(db, config),
         )
 
-    app.command(source.name, help=source.help)(clean_errors(command))
+    group.command(source.name, help=source.help)(clean_errors(command))
 
 
 for _source in SOURCES.values():
     if _source.name not in {c.name for c in app.registered_commands}:
-        _plain_command(_source)
+        add_plain_command(app, _source)
