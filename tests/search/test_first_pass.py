@@ -20,8 +20,7 @@ from paperwire.search.embedder import EmbedderError, OnnxMiniLM
 from paperwire.search.index import SearchIndex
 from paperwire.search.static import STATIC_PATH, StaticEmbedder
 from paperwire.web.app import create_app
-
-from search_fixtures import PAPERS, paper, store
+from testkit.search_fixtures import PAPERS, paper, store
 
 NEWEST_THREE = {"2601.00006", "2601.00005", "2601.00004"}  # announced 03-01, 02-11, 02-10
 
