@@ -116,8 +116,6 @@ def test_special_characters_are_safe(indexed: SearchService, query: str) -> None
     ("kwargs", "message"),
     [
         ({"query": " "}, "empty query"),
-        ({"query": "x" * 1001}, "too long"),
-        ({"query": '"open'}, "unclosed quote"),
         ({"query": "x", "sort": "stars"}, "unknown sort"),
         ({"query": "x", "limit": 0}, "limit"),
         ({"query": "x", "filters": SearchFilters(categories=["no such!"])}, "not a category"),
