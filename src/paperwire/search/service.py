@@ -285,6 +285,21 @@ class SearchService:
             like_text=parsed.long_text,
         )
 
+    def match_scores(
+        self, query: str, paper_ids: Sequence[str], filters: SearchFilters | None = None
+    ) -> dict[str, float]:
+        """The calibrated match chance (0..1) of each of ``paper_ids`` for ``query`` (a topic), judged exactly as
+        ``search`` judges its hits; 0.0 for a paper the query does not rank at all. A paper passes as "a match"
+        when its chance is >= ``MATCH_THRESHOLD``."""
+        parsed = parse_query(query)
+        filters = _with_categories(filters, parsed.categories)
+        _check_page(1, 0, "relevance", filters)
+        index = self._reload_if_advanced()
+        with self._lock.reading():
+            found = self._ranked(index, parsed, filters, self.settings.search_depth)
+        chance = {hit.id: hit.match for hit in found.hits}
+        return {paper_id: chance.get(split_arxiv_id(paper_id)[0], 0.0) for paper_id in paper_ids}
+
     def _ranked(self, index: SearchIndex, parsed: ParsedQuery, filters: SearchFilters | None, depth: int) -> _Found:
         allowed = index.rows.mask(filters)
         constrained = index.lexical.constrained_keys(parsed, filters, MAX_CONSTRAINED)
