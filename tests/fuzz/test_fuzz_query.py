@@ -16,11 +16,13 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from paperwire.config import Settings
+from paperwire.core.ids import is_arxiv_id
+from paperwire.core.records import PaperRecord
+from paperwire.core.text import safe_text
 from paperwire.db import papers
 from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
-from paperwire.ingest.normalize import is_arxiv_id, safe_text
-from paperwire.ingest.records import PaperRecord, make_record
+from paperwire.ingest.normalize import make_record
 from paperwire.search import MATCH_THRESHOLD, QueryError, SearchFilters, SearchService
 from paperwire.search.embedder import OnnxMiniLM
 from paperwire.search.query import LONG_QUERY_WORDS, MAX_QUERY_CHARS, ParsedQuery, parse_query

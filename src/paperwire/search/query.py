@@ -14,7 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from paperwire.ingest.normalize import is_arxiv_id, safe_text, split_arxiv_id
+from paperwire.core.ids import is_arxiv_id, split_arxiv_id
+from paperwire.core.text import safe_text
 
 MAX_QUERY_CHARS = 5000  # one limit for the CLI, the API and the page: a long abstract fits
 LONG_QUERY_WORDS = 40  # more words than this is a pasted text, searched as "papers like this text"

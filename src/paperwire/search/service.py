@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from paperwire.config import Settings
+from paperwire.core.ids import split_arxiv_id
 from paperwire.db import embeddings as store
 from paperwire.db.engine import Database
-from paperwire.ingest.normalize import split_arxiv_id
 from paperwire.search.authors import name_keys
 from paperwire.search.calibration import QueryEvidence, judge
 from paperwire.search.embedder import Embedder, Vectors, load_embedder, paper_text
