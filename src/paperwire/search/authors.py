@@ -1,8 +1,8 @@
 """Author names as search keys: "Chua, Tat-Seng", "T.-S. Chua" and "Tat-Seng Chua" are one person here.
 
-A name is reduced to its surname and the initials of its given names, case and diacritics folded. The index
-stores three keys per author (surname; surname + all initials; surname + first initial); a query looks up the
-most specific key it can make. Pure functions.
+A name is reduced to its surname and its given names (or their initials), case and diacritics folded. The index
+stores a few keys per author (see ``author_keys``); a query looks up the keys its reading of the name can
+make (``name_keys``). Pure functions.
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ def _words(text: str) -> list[str]:
 
 
 def author_keys(name: str) -> list[str]:
-    """What the index stores for one author of a paper."""
+    """What the index stores for one author of a paper: ``s:`` surname, ``i:`` surname + all initials, ``f:``
+    surname + first initial, and ``n:`` surname + the given names in full, or ``x:`` (surname + initials) when
+    the name is printed with initials only ("T.-S. Chua")."""
     parts = _parts(name)
     if parts is None:
         return []
@@ -48,12 +50,18 @@ def author_keys(name: str) -> list[str]:
     if given:
         initials = "".join(w[0] for w in given)
         keys += [f"i:{surname}:{initials}", f"f:{surname}:{initials[0]}"]
-    return keys
+        if all(len(w) == 1 for w in given):
+            keys += [f"x:{surname}:{initials}", f"x:{surname}:{initials[0]}"]
+        else:
+            keys.append(f"n:{surname}:{''.join(given)}")
+    return list(dict.fromkeys(keys))
 
 
 def name_keys(text: str, *, surname_only: bool = False) -> list[str]:
-    """Keys a name typed in a query answers to: the most specific for each reading of the name (given names
-    first, or, for "Chua Tat-Seng", the surname first). ``surname_only`` allows a bare surname (``au:chua``)."""
+    """Keys a name typed in a query answers to. Given names in full match the same names in full (and a name
+    printed with initials only); initials match every name with those initials. Both readings of the order
+    are tried ("Chen Liu" may be printed "Liu Chen") unless a comma says which is the surname. ``surname_only``
+    allows a bare surname (``au:chua``)."""
     keys = []
     for surname_first in (False, True):
         parts = _parts(text, surname_first=surname_first)
@@ -65,7 +73,10 @@ def name_keys(text: str, *, surname_only: bool = False) -> list[str]:
                 keys.append(f"s:{surname}")
             continue
         initials = "".join(w[0] for w in given)
-        keys.append(f"f:{surname}:{initials}" if len(initials) == 1 else f"i:{surname}:{initials}")
+        if all(len(w) == 1 for w in given):
+            keys.append(f"i:{surname}:{initials}" if len(initials) > 1 else f"f:{surname}:{initials}")
+        else:
+            keys += [f"n:{surname}:{''.join(given)}", f"x:{surname}:{initials}", f"x:{surname}:{initials[0]}"]
         if "," in text:
             break  # "Surname, Given" says which is which
     return list(dict.fromkeys(keys))
