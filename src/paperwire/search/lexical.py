@@ -248,13 +248,11 @@ class LexicalIndex:
     def _plain_words(self, text: str) -> list[str]:
         return list(TextAnalyzerBuilder(Tokenizer.simple()).build().analyze(text))
 
-    def fields_matching(self, parsed: ParsedQuery, title: str, abstract: str) -> tuple[bool, bool]:
-        """Whether the title, and the abstract, hold any of the query's words (stemming aside)."""
-        terms = set(self._stemmer.analyze(" ".join([parsed.words, *parsed.phrases, *parsed.title_terms])))
-        terms |= set(self._stemmer.analyze(" ".join(parsed.abstract_terms)))
-        if not terms:
-            return False, False
-        return bool(terms & set(self._stemmer.analyze(title))), bool(terms & set(self._stemmer.analyze(abstract)))
+    def title_matches(self, parsed: ParsedQuery, title: str) -> bool:
+        """Whether the title holds any of the query's words (stemming aside)."""
+        text = " ".join([parsed.words, *parsed.phrases, *parsed.title_terms])
+        terms = set(self._stemmer.analyze(text)) if text.strip() else set()
+        return bool(terms) and bool(terms & set(self._stemmer.analyze(title)))
 
     def filter_queries(self, filters: SearchFilters | None) -> list[Query]:
         if filters is None or filters.is_empty:

@@ -386,7 +386,7 @@ class SearchService:
         out = []
         for hit, snippet in zip(shown, snippets, strict=True):
             row = rows[hit.id]
-            fields = index.lexical.fields_matching(parsed, str(row["title"]), str(row["abstract"]))
+            fields = (index.lexical.title_matches(parsed, str(row["title"])), "<mark>" in snippet)
             out.append(_hit(hit, row, snippet, explain(hit, fields)))
         return out
 
