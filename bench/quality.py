@@ -24,7 +24,8 @@ import string
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from itertools import product
 from pathlib import Path
 
@@ -40,7 +41,7 @@ from paperwire.search.calibration import (
     load_model,
 )
 from paperwire.search.embedder import OnnxMiniLM, Vectors, paper_text
-from paperwire.search.fusion import Fused, matches_first, reciprocal_rank_fusion
+from paperwire.search.fusion import Fused, field_aware_fusion, matches_first, reciprocal_rank_fusion
 from paperwire.search.lexical import LexicalDoc, LexicalIndex
 from paperwire.search.query import MAX_QUERY_CHARS, parse_query
 
@@ -50,6 +51,7 @@ K_GRID = (10, 20, 30, 60)
 DEPTH_GRID = (50, 100, 200)
 WEIGHT_GRID = (1.0, 1.5, 2.0, 3.0)
 PRODUCT_K, PRODUCT_DEPTH, PRODUCT_WEIGHT = 20, 100, 2.0  # the settings' defaults (search_rrf_k, ...)
+PRODUCT_TITLE, PRODUCT_ABSTRACT = 0.5, 1.0  # search_title_weight, search_abstract_weight
 HALF_NAMES = {"dev": "dev", "test": "held-out", "all": "all"}
 
 
@@ -151,6 +153,14 @@ def lexical_runs(collection: Collection, index: LexicalIndex) -> dict[str, list[
     return runs
 
 
+def field_runs(collection: Collection, index: LexicalIndex, field: str) -> dict[str, list[str]]:
+    doc_ids = list(collection.docs)
+    return {
+        qid: [doc_ids[k] for k, _ in index.field_scored(parse_query(bench_query(text)), field, None, RUN_DEPTH)]
+        for qid, text in collection.queries
+    }
+
+
 def embeddings(texts: list[str], embedder: OnnxMiniLM, cache: Path | None, label: str) -> Vectors:
     path = cache / f"{label}-{embedder.name}.npy" if cache else None
     if path and path.exists():
@@ -224,6 +234,11 @@ class Runs:
     lexical_scored: dict[str, list[tuple[str, float]]]
     semantic_scored: dict[str, list[tuple[str, float]]]
     semantic_vectors: Semantic
+    title: dict[str, list[str]] = field(default_factory=dict)
+    abstract: dict[str, list[str]] = field(default_factory=dict)
+
+    def long(self, qid: str) -> bool:
+        return parse_query(bench_query(dict(self.collection.queries)[qid])).long_text
 
     @property
     def lexical(self) -> dict[str, list[str]]:
@@ -238,17 +253,21 @@ class Runs:
         return {q: hybrid_run(lexical[q], semantic[q], k, depth, weight) for q in lexical}
 
     def candidates(self, qid: str) -> tuple[QueryEvidence, list[Fused]]:
-        """What the product ranks for this query (RRF at the product's settings) and the evidence it judges
-        them by, as ``SearchService._ranked`` computes them."""
+        """What the product ranks for this query (field-aware RRF at the product's settings) and the evidence it
+        judges them by, as ``SearchService._ranked`` computes them."""
         text = dict(self.collection.queries)[qid]
         parsed = parse_query(bench_query(text))
         lexical = dict(self.lexical_scored[qid][:PRODUCT_DEPTH])
         semantic = self.semantic_scored[qid][:PRODUCT_DEPTH]
-        fused = reciprocal_rank_fusion(
-            list(lexical),
+        fused = field_aware_fusion(
+            self.title[qid],
+            self.abstract[qid],
             [d for d, _ in semantic],
+            lexical=list(lexical),
             k=PRODUCT_K,
             depth=PRODUCT_DEPTH,
+            title_weight=PRODUCT_TITLE,
+            abstract_weight=PRODUCT_ABSTRACT,
             semantic_weight=PRODUCT_WEIGHT,
         )
         evidence = QueryEvidence(
@@ -336,7 +355,10 @@ def prf(predicted: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]
 
 def report_calibration(all_runs: list[Runs], model: MatchModel) -> None:
     print(f"\n### The match signal (threshold {model.threshold})\n")
-    print("Over the product's ranked candidates (RRF of the top 100 of each list); *relevant* = judged relevant.\n")
+    print(
+        "Over the product's ranked candidates (field-aware RRF of the top 100 of each list); "
+        "*relevant* = judged relevant.\n"
+    )
     print(
         "| set | half | queries | candidates | relevant | matches | precision | recall | F1 | Brier | matches/query |"
     )
@@ -396,6 +418,9 @@ def report_nonsense(all_runs: list[Runs], model: MatchModel, embedder: OnnxMiniL
             r.lexical_scored[qid] = [
                 (list(r.collection.docs)[k], s) for k, s in r.index.search_scored(parse_query(text), None, RUN_DEPTH)
             ]
+            doc_ids = list(r.collection.docs)
+            for name, runs in (("title", r.title), ("abstract", r.abstract)):
+                runs[qid] = [doc_ids[k] for k, _ in r.index.field_scored(parse_query(text), name, None, RUN_DEPTH)]
             cos = r.semantic_vectors.cosines(qid)
             order = np.argsort(-cos)[:RUN_DEPTH]
             r.semantic_scored[qid] = [(list(r.collection.docs)[i], float(cos[i])) for i in order]
@@ -420,6 +445,73 @@ def tune(all_runs: list[Runs]) -> tuple[int, int, float]:
     return best
 
 
+# --- ranking changes, each tuned on dev (one setting for both sets) and judged on held-out --------------------
+
+
+def fuse(lists: list[tuple[list[str], float]], k: int = PRODUCT_K, depth: int = PRODUCT_DEPTH) -> list[str]:
+    """Weighted RRF of any number of ranked lists."""
+    scores: dict[str, float] = {}
+    for ranked, weight in lists:
+        for rank, doc in enumerate(ranked[:depth], start=1):
+            scores[doc] = scores.get(doc, 0.0) + weight / (k + rank)
+    return sorted(scores, key=lambda d: -scores[d])
+
+
+def shape_weighted(r: Runs, short: float, long: float) -> dict[str, list[str]]:
+    """Long natural-language questions (a pasted text) lean on meaning, short ones on words."""
+    lexical, semantic = r.lexical, r.semantic
+    return {q: fuse([(lexical[q], 1.0), (semantic[q], long if r.long(q) else short)]) for q in lexical}
+
+
+def field_aware(r: Runs, title: float, abstract: float, semantic_weight: float) -> dict[str, list[str]]:
+    """Title and abstract as separate keyword lists, fused with the semantic list."""
+    semantic = r.semantic
+    return {
+        q: fuse([(r.title[q], title), (r.abstract[q], abstract), (semantic[q], semantic_weight)]) for q in r.lexical
+    }
+
+
+def with_title_list(r: Runs, title: float) -> dict[str, list[str]]:
+    """Today's RRF plus a title-only keyword list."""
+    lexical, semantic = r.lexical, r.semantic
+    return {q: fuse([(lexical[q], 1.0), (semantic[q], PRODUCT_WEIGHT), (r.title[q], title)]) for q in lexical}
+
+
+def score_level(r: Runs, weight: float, *, model: MatchModel) -> dict[str, list[str]]:
+    """RRF score (scaled to the query's best) plus ``weight`` x the match chance."""
+    out = {}
+    for qid in r.lexical_scored:
+        if qid not in r.collection.qrels:
+            continue
+        hits = r.judged_hits(qid, model)
+        top = max((h.score for h in hits), default=1.0) or 1.0
+        out[qid] = [h.id for h in sorted(hits, key=lambda h: -(h.score / top + weight * h.match))]
+    return out
+
+
+CHANGES: dict[str, tuple[list[tuple[float, ...]], object]] = {}
+
+
+def dev_mean(all_runs: list[Runs], make: object, setting: tuple[float, ...]) -> float:
+    return float(np.mean([score(r.collection, make(r, *setting), judged(r.collection, "dev"))[0] for r in all_runs]))  # type: ignore[operator]
+
+
+def tuned_changes(all_runs: list[Runs], model: MatchModel) -> dict[str, dict[str, dict[str, list[str]]]]:
+    """Each change at its best dev setting: {label: {collection: runs}}."""
+    grids: list[tuple[str, object, list[tuple[float, ...]]]] = [
+        ("query-shape weight (short, long)", shape_weighted, list(product((1.0, 1.5, 2.0, 3.0), (2, 3, 4, 6, 10)))),
+        ("field-aware RRF (title, abstract, semantic)", field_aware, list(product((0.5, 1), (0.5, 1), (1.5, 2, 3)))),
+        ("today's RRF + title-only list (weight)", with_title_list, [(0.25,), (0.5,), (1.0,)]),
+        ("score-level: RRF/best + w x match (w)", partial(score_level, model=model), [(0.25,), (0.5,), (1.0,), (2.0,)]),
+    ]
+    out = {}
+    for label, make, grid in grids:
+        best = max(grid, key=lambda setting: dev_mean(all_runs, make, setting))
+        name = f"{label} = {', '.join(f'{v:g}' for v in best)}"
+        out[name] = {r.collection.name: make(r, *best) for r in all_runs}  # type: ignore[operator]
+    return out
+
+
 def product_runs(r: Runs, model: MatchModel, order: str) -> dict[str, list[str]]:
     """The product's order (``matches first``) or all candidates by their match chance (``by match``)."""
     out = {}
@@ -432,7 +524,12 @@ def product_runs(r: Runs, model: MatchModel, order: str) -> dict[str, list[str]]
     return out
 
 
-def report(all_runs: list[Runs], model: MatchModel, setting: tuple[int, int, float] | None) -> None:
+def report(
+    all_runs: list[Runs],
+    model: MatchModel,
+    setting: tuple[int, int, float] | None,
+    changes: dict[str, dict[str, dict[str, list[str]]]],
+) -> None:
     print(
         f"\n### Ranking: today's RRF (k={PRODUCT_K}, depth {PRODUCT_DEPTH}, semantic weight {PRODUCT_WEIGHT}) "
         "and each change\n"
@@ -444,11 +541,13 @@ def report(all_runs: list[Runs], model: MatchModel, setting: tuple[int, int, flo
             "keyword (tantivy BM25)": r.lexical,
             "semantic (MiniLM)": r.semantic,
             "today's RRF": r.hybrid(PRODUCT_K, PRODUCT_DEPTH, PRODUCT_WEIGHT),
-            "RRF, matches first (the product's order)": product_runs(r, model, "matches first"),
+            "field-aware RRF, matches first (the product's order)": product_runs(r, model, "matches first"),
             "score-level: ranked by match": product_runs(r, model, "by match"),
         }
         if setting is not None:
             methods[f"RRF retuned on dev k={setting[0]} depth={setting[1]} w={setting[2]}"] = r.hybrid(*setting)
+        for label, per_set in changes.items():
+            methods[label] = per_set[r.collection.name]
         for name, runs in methods.items():
             n_all, r_all = score(r.collection, runs, judged(r.collection, "all"))
             n_test, r_test = score(r.collection, runs, judged(r.collection, "test"))
@@ -474,7 +573,9 @@ def main() -> None:
     for c in collections:
         index = lexical_index(c)
         semantic = semantic_vectors(c, embedder, args.cache)
-        all_runs.append(Runs(c, index, lexical_runs(c, index), semantic_runs(c, semantic), semantic))
+        runs = Runs(c, index, lexical_runs(c, index), semantic_runs(c, semantic), semantic)
+        runs.title, runs.abstract = field_runs(c, index, "title"), field_runs(c, index, "abstract")
+        all_runs.append(runs)
     model = load_model()
     if args.fit:
         model = fit_match_model(all_runs)
@@ -484,7 +585,7 @@ def main() -> None:
         f"documents truncated at {args.max_tokens} tokens; dev = even positions of the judged queries, "
         "held-out = odd positions"
     )
-    report(all_runs, model, tune(all_runs) if args.tune_rrf else None)
+    report(all_runs, model, tune(all_runs) if args.tune_rrf else None, tuned_changes(all_runs, model))
     report_calibration(all_runs, model)
     report_nonsense(all_runs, model, embedder)
 

@@ -189,6 +189,12 @@ class Settings(_SignalWeights):
     search_depth: int = Field(
         default=100, description="Hits taken from each of the keyword and semantic lists before fusion."
     )
+    search_title_weight: float = Field(
+        default=0.5, description="Weight in fusion of the keyword list over titles alone (field-aware fusion)."
+    )
+    search_abstract_weight: float = Field(
+        default=1.0, description="Weight in fusion of the keyword list over abstracts alone (field-aware fusion)."
+    )
 
     # --- trending ---------------------------------------------------------------------------------------
     trending_half_life_day: float = Field(

@@ -46,8 +46,40 @@ def reciprocal_rank_fusion(
     return sorted(fused.values(), key=_order)
 
 
+def field_aware_fusion(
+    title: Sequence[str],
+    abstract: Sequence[str],
+    semantic: Sequence[str],
+    *,
+    lexical: Sequence[str],
+    k: int,
+    depth: int,
+    title_weight: float,
+    abstract_weight: float,
+    semantic_weight: float,
+) -> list[Fused]:
+    """RRF of three lists: BM25 of the query's words in the title alone, in the abstract alone, and the semantic
+    list. ``lexical`` (BM25 over both fields, title boosted) gives each hit its keyword rank, which the match
+    model and the explanations use; papers only it found (a word still being typed) join with its weight 1.
+    Measured against two-list RRF in bench/quality.py (kept: better nDCG@10 on both held-out halves)."""
+    fused: dict[str, Fused] = {}
+    for ranked, weight in ((title, title_weight), (abstract, abstract_weight)):
+        for rank, paper_id in enumerate(ranked[:depth], start=1):
+            hit = fused.setdefault(paper_id, Fused(paper_id, 0.0))
+            hit.score += weight / (k + rank)
+    for rank, paper_id in enumerate(lexical[:depth], start=1):
+        if paper_id not in fused:
+            fused[paper_id] = Fused(paper_id, 1.0 / (k + rank))
+        fused[paper_id].lexical_rank = rank
+    for rank, paper_id in enumerate(semantic[:depth], start=1):
+        hit = fused.setdefault(paper_id, Fused(paper_id, 0.0))
+        hit.semantic_rank = rank
+        hit.score += semantic_weight / (k + rank)
+    return sorted(fused.values(), key=_order)
+
+
 def _order(hit: Fused) -> tuple[float, int, str]:
-    best = min(r for r in (hit.lexical_rank, hit.semantic_rank) if r is not None)
+    best = min((r for r in (hit.lexical_rank, hit.semantic_rank) if r is not None), default=10**9)
     return (-hit.score, best, hit.id)
 
 

@@ -287,6 +287,29 @@ class LexicalIndex:
         keys = searcher.fast_field_values("key", addresses) if addresses else []
         return [(int(k), float(s)) for k, (s, _a) in zip(keys, result.hits, strict=True) if k is not None]
 
+    def field_scored(
+        self, parsed: ParsedQuery, field: str, filters: SearchFilters | None, depth: int
+    ) -> list[tuple[int, float]]:
+        """(key, BM25 of the query's words in one field alone) of the best ``depth`` papers, under the same
+        constraints and filters as ``search_scored``: one list per field for field-aware fusion."""
+        text = " ".join(
+            [parsed.words, *parsed.phrases, *(t.strip('"') for t in parsed.title_terms + parsed.abstract_terms)]
+        )
+        clauses = [
+            (Occur.Should, Query.term_query(self.schema, field, t)) for t in dict.fromkeys(self._stemmer.analyze(text))
+        ]
+        if parsed.prefix and parsed.words:
+            prefix = Query.phrase_prefix_query(self.schema, field, [parsed.prefix])
+            clauses.append((Occur.Should, Query.boost_query(prefix, PREFIX_BOOST)))
+        if not clauses:
+            return []
+        query = _filtered(Query.boolean_query(clauses + self._constraints(parsed)), self.filter_queries(filters))
+        searcher = self.index.searcher()
+        result = searcher.search(query, depth, count=False)
+        addresses = [address for _score, address in result.hits]
+        keys = searcher.fast_field_values("key", addresses) if addresses else []
+        return [(int(k), float(s)) for k, (s, _a) in zip(keys, result.hits, strict=True) if k is not None]
+
     def idf_mass(self, parsed: ParsedQuery) -> float:
         """Sum of the idf of the query's distinct terms (a term found nowhere weighs most): what a paper's
         BM25 score is measured against, so a paper holding every rare word of the query covers most of it."""

@@ -24,7 +24,7 @@ from paperwire.search.authors import name_keys
 from paperwire.search.calibration import QueryEvidence, judge
 from paperwire.search.embedder import Embedder, Vectors, load_embedder, paper_text
 from paperwire.search.filters import SearchFilters, category_prefixes, filing_day
-from paperwire.search.fusion import Fused, by_author_first, matches_first, pin_first, reciprocal_rank_fusion
+from paperwire.search.fusion import Fused, by_author_first, field_aware_fusion, matches_first, pin_first
 from paperwire.search.index import Entry, SearchIndex
 from paperwire.search.lexical import SNIPPET_CHARS, shorten
 from paperwire.search.query import ParsedQuery, QueryError, parse_query
@@ -313,14 +313,23 @@ class SearchService:
             return _Found(self._browse(index, allowed, constrained, depth), len(constrained or ()))
         scored = index.lexical.search_scored(parsed, filters, depth)
         lexical = {index.id_of_key[k]: score for k, score in scored if k in index.id_of_key}
+        known = index.id_of_key
+        title, abstract = (
+            [known[k] for k, _s in index.lexical.field_scored(parsed, f, filters, depth) if k in known]
+            for f in ("title", "abstract")
+        )
         vector = self.embed_query(parsed.text)
         neighbours = index.vectors.search(vector, depth, allowed)
         semantic_ids = [index.rows.ids[n.row] for n in neighbours]
-        fused = reciprocal_rank_fusion(
-            list(lexical),
+        fused = field_aware_fusion(
+            title,
+            abstract,
             semantic_ids,
+            lexical=list(lexical),
             k=self.settings.search_rrf_k,
             depth=depth,
+            title_weight=self.settings.search_title_weight,
+            abstract_weight=self.settings.search_abstract_weight,
             semantic_weight=self.settings.search_semantic_weight,
         )
         fused = pin_first(fused, self._pins(index, parsed, filters, allowed))
