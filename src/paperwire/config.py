@@ -184,7 +184,7 @@ class Settings(_SignalWeights):
         default=20, description="Reciprocal rank fusion constant k (score = sum of weight / (k + rank))."
     )
     search_semantic_weight: float = Field(
-        default=2.0, description="Weight of the semantic list in fusion (the keyword list weighs 1)."
+        default=2.0, description="Weight of the semantic list in fusion (against the title and abstract keyword lists)."
     )
     search_depth: int = Field(
         default=100, description="Hits taken from each of the keyword and semantic lists before fusion."
