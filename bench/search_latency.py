@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
@@ -50,7 +51,7 @@ from paperwire.search.embedder import OnnxMiniLM
 from paperwire.search.fusion import reciprocal_rank_fusion
 from paperwire.search.vectors import FLAT, HNSW, VectorIndex
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(os.environ.get("PAPERWIRE_SHARED", "/work/shared"))
 CORPUS = SHARED / "corpus" / "arxiv-daily-2026"
 NOW = datetime(2026, 11, 27)
 DIM = 384

@@ -184,10 +184,16 @@ class Settings(_SignalWeights):
         default=20, description="Reciprocal rank fusion constant k (score = sum of weight / (k + rank))."
     )
     search_semantic_weight: float = Field(
-        default=2.0, description="Weight of the semantic list in fusion (the keyword list weighs 1)."
+        default=2.0, description="Weight of the semantic list in fusion (against the title and abstract keyword lists)."
     )
     search_depth: int = Field(
         default=100, description="Hits taken from each of the keyword and semantic lists before fusion."
+    )
+    search_title_weight: float = Field(
+        default=0.5, description="Weight in fusion of the keyword list over titles alone (field-aware fusion)."
+    )
+    search_abstract_weight: float = Field(
+        default=1.0, description="Weight in fusion of the keyword list over abstracts alone (field-aware fusion)."
     )
     search_first_pass_weight: float = Field(
         default=0.5,

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from paperwire.search.fusion import pin_first, reciprocal_rank_fusion
+from paperwire.search.fusion import (
+    Fused,
+    by_author_first,
+    field_aware_fusion,
+    matches_first,
+    pin_first,
+    reciprocal_rank_fusion,
+)
 
 
 def test_rrf_scores_are_sums_of_reciprocal_ranks() -> None:
@@ -48,3 +55,33 @@ def test_pins_go_first_in_order_and_unfound_pins_are_added() -> None:
     assert [hit.pinned for hit in pinned] == [True, True, False, False]
     assert pinned[1].lexical_rank is None
     assert pinned[1].semantic_rank is None
+
+
+def test_field_aware_fusion_weighs_each_field_list_and_keeps_keyword_ranks() -> None:
+    fused = field_aware_fusion(
+        ["t1", "both"],
+        ["both", "a1"],
+        ["s1", "both"],
+        lexical=["both", "t1", "only-lexical"],
+        k=10,
+        depth=10,
+        title_weight=0.5,
+        abstract_weight=1.0,
+        semantic_weight=2.0,
+    )
+    by_id = {hit.id: hit for hit in fused}
+    assert by_id["both"].score == pytest.approx(0.5 / 12 + 1.0 / 11 + 2.0 / 12)
+    assert by_id["t1"].score == pytest.approx(0.5 / 11)
+    assert by_id["s1"].score == pytest.approx(2.0 / 11)
+    assert (by_id["both"].lexical_rank, by_id["both"].semantic_rank) == (1, 2)
+    assert by_id["a1"].lexical_rank is None  # not in the combined keyword list
+    assert by_id["only-lexical"].score == pytest.approx(1 / 13)  # a word still being typed: joins with weight 1
+    assert fused[0].id == "both"
+
+
+def test_matches_come_first_after_pins_and_an_authors_papers() -> None:
+    hits = [Fused("a", 3.0), Fused("b", 2.0, match=0.9, matched=True), Fused("c", 1.0), Fused("p", 0.0, pinned=True)]
+    ordered = by_author_first(matches_first(hits), ["c"])
+    assert [hit.id for hit in ordered] == ["p", "c", "b", "a"]
+    assert ordered[1].by_author
+    assert ordered[1].matched

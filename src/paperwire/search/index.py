@@ -16,11 +16,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from paperwire.search.authors import author_keys
 from paperwire.search.embedder import Vectors
 from paperwire.search.lexical import LexicalDoc, LexicalIndex
 from paperwire.search.query import title_key
 from paperwire.search.rows import Mask, RowMeta, RowTable
-from paperwire.search.storage import IndexDirectory, IndexState
+from paperwire.search.storage import FORMAT, IndexDirectory, IndexState
 from paperwire.search.vectors import VectorIndex, needs_compaction, rebuilt, wanted_kind
 
 OPEN_ATTEMPTS = 3
@@ -68,12 +69,14 @@ class SearchIndex:
             usable = saved is not None and (saved.model, saved.first_pass, saved.format) == (
                 state.model,
                 state.first_pass,
-                state.format,
+                FORMAT,
             )
             files = directory.files_of(saved) if saved is not None and usable else None
             if saved is None or files is None:
                 return cls(directory, state, dim, ef_search=ef_search, first_pass_dim=first_pass_dim)
             index = cls(directory, saved, dim, ef_search=ef_search, first_pass_dim=first_pass_dim)
+            if index.lexical.recreated:  # an older keyword index (another schema) was dropped: build again
+                return cls(directory, state, dim, ef_search=ef_search, first_pass_dim=first_pass_dim)
             try:
                 index.load_arrays(*files, directory.first_pass_file(saved.generation))
             except FileNotFoundError:
@@ -204,4 +207,5 @@ def _lexical_doc(entry: Entry) -> LexicalDoc:
         categories=list(entry.categories),
         day=entry.day,
         has_code=entry.has_code,
+        author_keys=tuple(dict.fromkeys(key for name in entry.authors for key in author_keys(name))),
     )

@@ -47,5 +47,5 @@ def add_first_pass(fused: list[Fused], first_pass_ids: Sequence[str], *, k: int,
 
 def _order(hit: Fused) -> tuple[float, int, str]:
     # The same order as reciprocal_rank_fusion: score, then the better single rank, then id.
-    best = min(r for r in (hit.lexical_rank, hit.semantic_rank) if r is not None)
+    best = min((r for r in (hit.lexical_rank, hit.semantic_rank) if r is not None), default=10**9)
     return (-hit.score, best, hit.id)
