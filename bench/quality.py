@@ -24,7 +24,7 @@ import string
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import product
 from pathlib import Path
@@ -40,10 +40,12 @@ from paperwire.search.calibration import (
     judge,
     load_model,
 )
-from paperwire.search.embedder import OnnxMiniLM, Vectors, paper_text
+from paperwire.search.embedder import Embedder, OnnxMiniLM, Vectors, paper_text
 from paperwire.search.fusion import Fused, field_aware_fusion, matches_first, reciprocal_rank_fusion
 from paperwire.search.lexical import LexicalDoc, LexicalIndex
 from paperwire.search.query import MAX_QUERY_CHARS, parse_query
+from paperwire.search.spaces import add_first_pass
+from paperwire.search.static import StaticEmbedder
 
 SHARED = Path(os.environ.get("PAPERWIRE_SHARED", "/work/shared")) / "benchmarks"
 RUN_DEPTH = 1000  # each single list is computed this deep once; fusion settings cut it
@@ -52,6 +54,7 @@ DEPTH_GRID = (50, 100, 200)
 WEIGHT_GRID = (1.0, 1.5, 2.0, 3.0)
 PRODUCT_K, PRODUCT_DEPTH, PRODUCT_WEIGHT = 20, 100, 2.0  # the settings' defaults (search_rrf_k, ...)
 PRODUCT_TITLE, PRODUCT_ABSTRACT = 0.5, 1.0  # search_title_weight, search_abstract_weight
+PRODUCT_FIRST_PASS = 0.5  # search_first_pass_weight
 HALF_NAMES = {"dev": "dev", "test": "held-out", "all": "all"}
 
 
@@ -161,7 +164,7 @@ def field_runs(collection: Collection, index: LexicalIndex, field: str) -> dict[
     }
 
 
-def embeddings(texts: list[str], embedder: OnnxMiniLM, cache: Path | None, label: str) -> Vectors:
+def embeddings(texts: list[str], embedder: Embedder, cache: Path | None, label: str) -> Vectors:
     path = cache / f"{label}-{embedder.name}.npy" if cache else None
     if path and path.exists():
         loaded: Vectors = np.load(path)
@@ -184,7 +187,7 @@ class Semantic:
         return scores
 
 
-def semantic_vectors(collection: Collection, embedder: OnnxMiniLM, cache: Path | None) -> Semantic:
+def semantic_vectors(collection: Collection, embedder: Embedder, cache: Path | None) -> Semantic:
     started = time.perf_counter()
     doc_vectors = embeddings(
         [paper_text(t, w) for t, w in collection.docs.values()], embedder, cache, f"{collection.name}-docs"
@@ -236,6 +239,7 @@ class Runs:
     semantic_vectors: Semantic
     title: dict[str, list[str]] = field(default_factory=dict)
     abstract: dict[str, list[str]] = field(default_factory=dict)
+    first_pass: bool = False  # the meaning list is the first-pass (static) model's, as before the transformer
 
     def long(self, qid: str) -> bool:
         return parse_query(bench_query(dict(self.collection.queries)[qid])).long_text
@@ -262,7 +266,7 @@ class Runs:
         fused = field_aware_fusion(
             self.title[qid],
             self.abstract[qid],
-            [d for d, _ in semantic],
+            [] if self.first_pass else [d for d, _ in semantic],
             lexical=list(lexical),
             k=PRODUCT_K,
             depth=PRODUCT_DEPTH,
@@ -270,6 +274,8 @@ class Runs:
             abstract_weight=PRODUCT_ABSTRACT,
             semantic_weight=PRODUCT_WEIGHT,
         )
+        if self.first_pass:  # a library the transformer has not reached yet: the first-pass list at its weight
+            fused = add_first_pass(fused, [d for d, _ in semantic], k=PRODUCT_K, weight=PRODUCT_FIRST_PASS)
         evidence = QueryEvidence(
             words=len(parsed.text.split()),
             idf_mass=self.index.idf_mass(parsed),
@@ -353,8 +359,8 @@ def prf(predicted: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]
     return precision, recall, f1
 
 
-def report_calibration(all_runs: list[Runs], model: MatchModel) -> None:
-    print(f"\n### The match signal (threshold {model.threshold})\n")
+def report_calibration(all_runs: list[Runs], model: MatchModel, space: str) -> None:
+    print(f"\n### The match signal, {space} (threshold {model.threshold})\n")
     print(
         "Over the product's ranked candidates (field-aware RRF of the top 100 of each list); "
         "*relevant* = judged relevant.\n"
@@ -402,10 +408,10 @@ def random_letter_queries(count: int = 50, seed: int = 13) -> list[str]:
     ]
 
 
-def report_nonsense(all_runs: list[Runs], model: MatchModel, embedder: OnnxMiniLM) -> None:
+def report_nonsense(all_runs: list[Runs], model: MatchModel, embedder: Embedder, space: str) -> None:
     queries = random_letter_queries()
     vectors = embedder.embed(queries)
-    print(f"\n### {len(queries)} random-letter queries (e.g. {queries[0]!r}, {queries[1]!r})\n")
+    print(f"\n### {len(queries)} random-letter queries, {space} (e.g. {queries[0]!r}, {queries[1]!r})\n")
     print("| set | queries with a match | matches | best match |")
     print("|---|---:|---:|---:|")
     for r in all_runs:
@@ -576,18 +582,30 @@ def main() -> None:
         runs = Runs(c, index, lexical_runs(c, index), semantic_runs(c, semantic), semantic)
         runs.title, runs.abstract = field_runs(c, index, "title"), field_runs(c, index, "abstract")
         all_runs.append(runs)
-    model = load_model()
+    static = StaticEmbedder()
+    first_pass_runs = []
+    for r in all_runs:
+        vectors = semantic_vectors(r.collection, static, args.cache)
+        first_pass_runs.append(
+            replace(r, semantic_scored=semantic_runs(r.collection, vectors), semantic_vectors=vectors, first_pass=True)
+        )
+    model, first_pass_model = load_model(), load_model(space="first_pass")
     if args.fit:
         model = fit_match_model(all_runs)
-        MODEL_PATH.write_text(json.dumps(model.as_dict(), indent=2) + "\n")
+        # One threshold: each model gives a calibrated chance; "a match" is the same chance in both spaces.
+        first_pass_model = replace(fit_match_model(first_pass_runs), threshold=model.threshold)
+        saved = {"transformer": model.as_dict(), "first_pass": first_pass_model.as_dict()}
+        MODEL_PATH.write_text(json.dumps(saved, indent=2) + "\n")
         print(f"fitted on dev, written to {MODEL_PATH}", file=sys.stderr)
     print(
         f"documents truncated at {args.max_tokens} tokens; dev = even positions of the judged queries, "
         "held-out = odd positions"
     )
     report(all_runs, model, tune(all_runs) if args.tune_rrf else None, tuned_changes(all_runs, model))
-    report_calibration(all_runs, model)
-    report_nonsense(all_runs, model, embedder)
+    report_calibration(all_runs, model, "MiniLM (every paper embedded by the transformer)")
+    report_calibration(first_pass_runs, first_pass_model, "first pass (papers only the static model has embedded)")
+    report_nonsense(all_runs, model, embedder, "MiniLM")
+    report_nonsense(first_pass_runs, first_pass_model, static, "first pass")
 
 
 if __name__ == "__main__":

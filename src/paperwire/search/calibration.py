@@ -111,10 +111,12 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def load_model(path: Path = MODEL_PATH) -> MatchModel:
-    data = json.loads(path.read_text())
+def load_model(path: Path = MODEL_PATH, space: str = "transformer") -> MatchModel:
+    """The model for hits whose meaning evidence comes from ``space``: ``transformer`` (MiniLM) or
+    ``first_pass`` (the static model, for papers the transformer has not embedded yet)."""
+    data = json.loads(path.read_text())[space]
     if tuple(data["features"]) != FEATURES:
-        raise ValueError(f"{path} was fitted on other features: refit it with bench/fit_match.py")
+        raise ValueError(f"{path} was fitted on other features: refit it with bench/quality.py --fit")
     return MatchModel(
         weights=tuple(float(w) for w in data["weights"]),
         bias=float(data["bias"]),
@@ -125,6 +127,8 @@ def load_model(path: Path = MODEL_PATH) -> MatchModel:
 
 
 MODEL = load_model()
+FIRST_PASS_MODEL = load_model(space="first_pass")
+# One threshold for both spaces: each model gives a calibrated chance, and "a match" is a chance this high.
 MATCH_THRESHOLD: float = MODEL.threshold
 
 
@@ -143,17 +147,30 @@ def judge(
     lexical_scores: Mapping[str, float],
     cosines: Mapping[str, float],
     model: MatchModel = MODEL,
+    *,
+    first_pass: Mapping[str, float] | None = None,
+    first_pass_query: QueryEvidence | None = None,
+    first_pass_model: MatchModel = FIRST_PASS_MODEL,
 ) -> None:
     """Set ``lexical_score``, ``cosine``, ``match`` and ``matched`` on each fused hit (pinned hits, the exact id
-    or title the user typed, are matches by definition). One matrix product for all hits: a query judges a
-    couple of hundred candidates."""
-    if not hits:
-        return
-    rows = []
+    or title the user typed, are matches by definition). A hit in ``first_pass`` (paper id -> cosine in the
+    first-pass space: not embedded by the transformer yet) is judged by the model calibrated for that space,
+    against ``first_pass_query``. One matrix product per space: a query judges a couple of hundred candidates."""
+    spaces: dict[bool, list[tuple[Fused, list[float]]]] = {False: [], True: []}
     for hit in hits:
         hit.lexical_score = lexical_scores.get(hit.id)
-        hit.cosine = cosines.get(hit.id, 0.0)
-        rows.append(features(query, HitEvidence(hit.lexical_score, hit.cosine, hit.lexical_rank, hit.semantic_rank)))
-    for hit, chance in zip(hits, model.probabilities(np.array(rows, dtype=np.float64)), strict=True):
-        hit.match = 1.0 if hit.pinned else float(chance)
-        hit.matched = is_match(hit.match, model.threshold)
+        space_query = query
+        if first_pass is not None and first_pass_query is not None and hit.id in first_pass:
+            hit.cosine, space_query = first_pass[hit.id], first_pass_query
+        else:
+            hit.cosine = cosines.get(hit.id, 0.0)
+        evidence = HitEvidence(hit.lexical_score, hit.cosine, hit.lexical_rank, hit.semantic_rank)
+        spaces[space_query is not query].append((hit, features(space_query, evidence)))
+    for in_first_pass, judged in spaces.items():
+        if not judged:
+            continue
+        space_model = first_pass_model if in_first_pass else model
+        chances = space_model.probabilities(np.array([row for _hit, row in judged], dtype=np.float64))
+        for (hit, _row), chance in zip(judged, chances, strict=True):
+            hit.match = 1.0 if hit.pinned else float(chance)
+            hit.matched = is_match(hit.match, model.threshold)

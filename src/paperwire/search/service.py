@@ -466,7 +466,19 @@ class SearchService:
             lexical_top=max(lexical.values(), default=0.0),
             semantic_top=neighbours[0].score if neighbours else 0.0,
         )
-        judge(fused, evidence, lexical, _cosines(index, fused, vector))
+        first_pass: dict[str, float] = {}
+        first_pass_evidence = evidence
+        if not bool(index.rows.upgraded.all()):  # papers the transformer has not embedded yet: the other model
+            first_pass = _cosines(index, fused, self.embed_first_pass(parsed.text), first_pass=True)
+            first_pass_evidence = replace(evidence, semantic_top=max(first_pass.values(), default=0.0))
+        judge(
+            fused,
+            evidence,
+            lexical,
+            _cosines(index, fused, vector),
+            first_pass=first_pass,
+            first_pass_query=first_pass_evidence,
+        )
         author_ids = self._by_author(index, parsed, filters, allowed, depth)
         fused = by_author_first(fused, author_ids)
         return _Found(matches_first(fused), len(lexical), author=parsed.name_query if author_ids else None)
@@ -614,13 +626,20 @@ def _restricted(index: SearchIndex, allowed: np.ndarray | None, keys: set[int]) 
     return mask & allowed if allowed is not None else mask & index.rows.live
 
 
-def _cosines(index: SearchIndex, hits: Sequence[Fused], vector: Vectors) -> dict[str, float]:
-    """Cosine similarity of the query to each hit's stored vector (unit vectors: a dot product)."""
-    found = [(hit.id, index.rows.row_of[hit.id]) for hit in hits if hit.id in index.rows.row_of]
+def _cosines(
+    index: SearchIndex, hits: Sequence[Fused], vector: Vectors, *, first_pass: bool = False
+) -> dict[str, float]:
+    """Cosine similarity of the query to each hit's stored vector (unit vectors: a dot product), in the
+    transformer's space for upgraded papers, or (``first_pass``) in the first pass's for the others."""
+    row_of, upgraded = index.rows.row_of, index.rows.upgraded
+    found = [
+        (hit.id, row_of[hit.id]) for hit in hits if hit.id in row_of and bool(upgraded[row_of[hit.id]]) != first_pass
+    ]
     if not found:
         return {}
     rows = np.fromiter((row for _id, row in found), dtype=np.int64, count=len(found))
-    scores = index.vectors.matrix()[rows] @ vector.astype(np.float32)
+    space = index.first_pass if first_pass else index.vectors
+    scores = space.matrix()[rows] @ vector.astype(np.float32)
     return {paper_id: float(score) for (paper_id, _row), score in zip(found, scores, strict=True)}
 
 
