@@ -3,6 +3,7 @@ tantivy/faiss indexes on disk."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -229,3 +230,58 @@ def test_match_scores_judge_given_papers_as_search_does(indexed: SearchService) 
     assert scores["2601.00001"] >= MATCH_THRESHOLD
     nonsense = indexed.match_scores("qzxvbnm wpfjkq", [p[0] for p in PAPERS])
     assert all(value < MATCH_THRESHOLD for value in nonsense.values())
+
+
+def test_a_phrase_narrows_and_exclusions_leave_papers_out(indexed: SearchService) -> None:
+    narrowed = ids(indexed, '"graph neural"')
+    assert narrowed == ["2601.00002"]  # the semantic side is narrowed too: no neighbours without the phrase
+    assert ids(indexed, '"graph neural networks"') == ["2601.00002"]
+    assert ids(indexed, '"neural graph"') == []  # word order counts in a phrase
+    assert "2601.00001" not in ids(indexed, "diffusion models -denoising")
+    assert "2601.00004" not in ids(indexed, 'language models -"human feedback"')
+    assert "2601.00004" in ids(indexed, "language models")
+
+
+def test_field_operators_combine_with_words(indexed: SearchService) -> None:
+    assert ids(indexed, "ti:attention") == ["2601.00003"]
+    assert ids(indexed, "abs:marchenko") == ["2601.00006"]
+    assert set(ids(indexed, "learning cat:cs.CL")) == {"2601.00003", "2601.00004"}
+    assert ids(indexed, "id:2601.00005") == ["2601.00005"]
+    assert ids(indexed, "au:lovelace", limit=10)[:1] == ["2601.00006"]  # every paper is hers: newest first
+    assert ids(indexed, "au:nobody") == []
+
+
+def test_an_author_name_lists_their_papers_first_newest_first(service: SearchService, db: Database) -> None:
+    store(db, [paper(*row) for row in PAPERS])
+    authored = [
+        paper("2601.00011", "Multimodal retrieval", "We study retrieval.", announced="2026-03-02"),
+        paper("2601.00012", "Video question answering", "We answer questions.", announced="2026-04-02"),
+    ]
+    with_authors = [replace(p, authors=["Tat-Seng Chua", "Other Person"]) for p in authored]
+    store(
+        db,
+        [
+            *with_authors,
+            replace(paper("2601.00013", "Chua's theorem", "A result.", announced="2026-05-01"), authors=["L. O. Chua"]),
+        ],
+    )
+    service.catch_up()
+    for query in ("Tat-Seng Chua", "Chua, Tat-Seng", "T.-S. Chua", "tat-seng chua", "Tat-Seng Chuá"):
+        results = service.search(query)
+        assert [hit.id for hit in results.hits[:2]] == ["2601.00012", "2601.00011"], query
+        assert all(hit.by_author and hit.matched for hit in results.hits[:2])
+        assert "2601.00013" not in [hit.id for hit in results.hits if hit.by_author]  # L. O. Chua is someone else
+        assert results.author == query
+
+
+def test_nonsense_gets_no_matches_and_a_judged_match_passes(indexed: SearchService) -> None:
+    nonsense = indexed.search("xqzvbk jwpfmt")
+    assert nonsense.matches == 0
+    assert not any(hit.matched for hit in nonsense.hits)
+    relevant = indexed.search("dark matter halos in cosmological simulations")
+    assert relevant.hits[0].id == "2601.00005"
+    assert relevant.hits[0].matched
+    assert relevant.matches >= 1
+    assert relevant.matches == sum(
+        hit.matched for hit in indexed.search("dark matter halos in cosmological simulations", limit=1000).hits
+    )
