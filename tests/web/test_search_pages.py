@@ -4,15 +4,21 @@ collapsed, notes for odd input, unknown ids, author links and author queries. On
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from paperwire.config import Settings
 from paperwire.core.clock import utcnow
 from paperwire.db import users
 from paperwire.db.engine import Database
+from paperwire.db.migrate import upgrade
+from paperwire.web.app import create_app
+from testkit.replay_server import ReplayServer, Reply
 from testkit.site_helpers import sign_in
 
 NONSENSE = "qzxvbnm wpfjkq"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 def test_one_h1_one_search_box_and_an_honest_count(client: TestClient) -> None:
@@ -97,3 +103,35 @@ def test_author_names_link_to_their_search_and_a_name_lists_their_papers_newest_
     assert {"2606.31612", "2606.26387", "2606.27537"} <= set(by_author)
     page = client.get("/search", params={"q": "Chen Liu"})
     assert "<h1>Papers by Chen Liu</h1>" in page.text
+
+
+def test_an_admin_imports_an_unknown_id_from_the_arxiv_api(tmp_path: Path, replay_server: ReplayServer) -> None:
+    recording = FIXTURES / "arxiv_api" / "id_2104.12255v1_s0_m100_6ae69987ffe1.xml"
+    replay_server.queue("/api/query", Reply(200, recording.read_bytes(), {"Content-Type": "application/atom+xml"}))
+    settings = Settings(
+        home=tmp_path,
+        base_url="http://testserver",
+        arxiv_api_url=replay_server.url("/api/query"),
+        arxiv_api_interval=0.0,
+        search_max_tokens=128,
+    )
+    db = Database(settings.resolved_database_url)
+    upgrade(db)
+    users.set_admin(db, "admin@example.org", admin=True, now=utcnow())
+    with TestClient(create_app(settings, db=db)) as client:
+        sign_in(client, db, "admin@example.org")
+        page = client.get("/search", params={"q": "2104.12255"})
+        assert "2104.12255 is not in this library." in page.text
+        csrf = re.search(r'action="/admin/import".*?name="csrf_token" value="([^"]+)"', page.text, re.S)
+        assert csrf is not None
+        done = client.post(
+            "/admin/import", data={"csrf_token": csrf.group(1), "paper_id": "2104.12255"}, follow_redirects=False
+        )
+        assert done.status_code == 303
+        assert done.headers["location"] == "/search?q=2104.12255"
+        assert "id_list=2104.12255" in replay_server.requests[0].query
+        found = client.get("/api/search", params={"q": "2104.12255"}).json()
+        assert found["unknown_id"] is None
+        assert found["results"][0]["id"] == "2104.12255"
+        assert found["results"][0]["pinned"] is True
+    db.dispose()
