@@ -78,14 +78,17 @@ def subscriber_action(
 
 
 @router.post("/import", dependencies=[CsrfChecked])
-def import_paper(services: ServicesDep, admin: AdminUser, paper_id: Annotated[str, Form(max_length=100)]) -> Response:
-    """Import one paper the library lacks from the arXiv API (the button under "... is not in this library")."""
+def import_paper(
+    services: ServicesDep, admin: AdminUser, paper_id: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    """Import one paper the library lacks from the arXiv API (the button under "... is not in this library"),
+    then show its search. Text that is not an arXiv id imports nothing: its search page says what it finds."""
     canonical, _version = split_arxiv_id(paper_id.strip())
-    if not is_arxiv_id(canonical):
-        raise HTTPException(status_code=400, detail=f"{paper_id!r} is not an arXiv id.")
-    try:
-        ingest_service.ingest_arxiv_api(services.db, services.settings, ids=[canonical])
-    except SourceError as exc:
-        raise HTTPException(status_code=502, detail=f"Could not import {canonical} from the arXiv API: {exc}") from None
-    services.search.catch_up_if_behind()
-    return RedirectResponse("/search?" + urlencode({"q": canonical}), status_code=303)
+    if is_arxiv_id(canonical):
+        try:
+            ingest_service.ingest_arxiv_api(services.db, services.settings, ids=[canonical])
+        except SourceError as exc:
+            detail = f"Could not import {canonical} from the arXiv API: {exc}"
+            raise HTTPException(status_code=502, detail=detail) from None
+        services.search.catch_up_if_behind()
+    return RedirectResponse("/search?" + urlencode({"q": canonical or paper_id}), status_code=303)
