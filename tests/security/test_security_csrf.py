@@ -94,6 +94,8 @@ REQUESTS: dict[tuple[str, str], Callable[[World], Case]] = {
     ("POST", "/admin/subscribers/{subscriber_id}/{action}"): lambda w: Case(
         f"/admin/subscribers/{w.subscriber(confirmed=True)}/suppress", {"reason": "test"}
     ),
+    # Not an arXiv id: nothing is fetched (no network here), the admin lands on its search page.
+    ("POST", "/admin/import"): lambda w: Case("/admin/import", {"paper_id": "not an id"}),
 }
 
 
