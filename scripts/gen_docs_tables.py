@@ -4,11 +4,12 @@ hand-written docs row.
     python scripts/gen_docs_tables.py          # rewrite the generated tables in docs/
     python scripts/gen_docs_tables.py --check  # exit 1 (and say which) if one is out of date
 
-Each table sits between ``<!-- generated: NAME ... -->`` and ``<!-- end generated: NAME -->`` in its file:
-- docs/operations.md ``sources``: ``paperwire.ingest.sources.SOURCES``;
-- docs/operations.md ``collectors``: ``paperwire.ingest.collectors.COLLECTORS`` (made from the signal kinds);
+- docs/operations.md ``sources``: ``paperwire.ingest.sources.SOURCES``, and ``collectors``:
+  ``paperwire.ingest.collectors.COLLECTORS`` (made from the signal kinds), each a whole table between
+  ``<!-- generated: NAME ... -->`` and ``<!-- end generated: NAME -->``;
 - docs/configuration.md ``signal-weights``: the ``PAPERWIRE_TRENDING_WEIGHT_<KIND>`` settings, one per row of
-  ``paperwire.core.signals.KINDS``.
+  ``paperwire.core.signals.KINDS``: the one run of such rows inside the table of all settings (a comment
+  would break that table), in the order of the kinds.
 ``tests/unit/test_docs_tables.py`` runs the check.
 """
 
@@ -49,8 +50,11 @@ def collector_rows() -> list[str]:
     return rows
 
 
+WEIGHT_ROW = "| `PAPERWIRE_TRENDING_WEIGHT_"
+
+
 def weight_rows() -> list[str]:
-    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    rows = []
     for kind in signals.KINDS:
         field = Settings.model_fields[kind.weight_setting]
         rows.append(f"| `PAPERWIRE_{kind.weight_setting.upper()}` | `{field.default}` | {field.description} |")
@@ -62,22 +66,29 @@ TABLES: dict[str, tuple[str, Callable[[], list[str]]]] = {
     "collectors": ("operations.md", collector_rows),
     "signal-weights": ("configuration.md", weight_rows),
 }
+_RUNS = {"signal-weights": re.compile(rf"(?m)(?:^{re.escape(WEIGHT_ROW)}.*\n)+")}
 
 
-def _block(name: str) -> re.Pattern[str]:
+def _marked(name: str) -> re.Pattern[str]:
     return re.compile(
-        rf"(<!-- generated: {re.escape(name)}\b[^\n]*-->\n)(.*?)(<!-- end generated: {re.escape(name)} -->)",
+        rf"<!-- generated: {re.escape(name)}\b[^\n]*-->\n(.*?)<!-- end generated: {re.escape(name)} -->",
         re.DOTALL,
     )
 
 
 def rendered(text: str, name: str, rows: list[str]) -> str:
-    """``text`` with the block ``name`` holding ``rows`` (``LookupError`` if the file has no such block)."""
-    pattern = _block(name)
-    if not pattern.search(text):
-        raise LookupError(f"no '<!-- generated: {name} -->' block")
-    body = "\n" + "\n".join(rows) + "\n\n"
-    return pattern.sub(lambda m: m[1] + body + m[3], text, count=1)
+    """``text`` with the table ``name`` holding ``rows`` (``LookupError`` if the file has no such place)."""
+    if name in _RUNS:
+        runs = list(_RUNS[name].finditer(text))
+        if len(runs) != 1:
+            raise LookupError(f"{name}: want one run of '{WEIGHT_ROW}' rows, found {len(runs)}")
+        start, end, body = runs[0].start(), runs[0].end(), "\n".join(rows) + "\n"
+    else:
+        found = _marked(name).search(text)
+        if found is None:
+            raise LookupError(f"no '<!-- generated: {name} -->' block")
+        start, end, body = found.start(1), found.end(1), "\n" + "\n".join(rows) + "\n\n"
+    return text[:start] + body + text[end:]
 
 
 def stale(docs: Path = DOCS) -> list[str]:

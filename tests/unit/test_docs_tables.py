@@ -60,16 +60,27 @@ def test_a_new_source_and_collector_get_their_rows_from_the_script(docs: Path, m
     assert (docs / "configuration.md").read_text() == (ROOT / "docs" / "configuration.md").read_text()
 
 
-def test_a_hand_edited_row_is_caught_and_rewritten(docs: Path) -> None:
+def test_a_hand_edited_or_missing_weight_row_is_caught_and_rewritten(docs: Path) -> None:
     path = docs / "configuration.md"
-    path.write_text(path.read_text().replace("| `PAPERWIRE_TRENDING_WEIGHT_VIEW` | `0.25` |", "| `X` | `9` |"))
-    assert gen.stale(docs) == ["configuration.md: signal-weights"]
-    assert gen.main(["--check"]) == 0  # the repository's own docs are untouched
-    gen.write(docs)
-    assert path.read_text() == (ROOT / "docs" / "configuration.md").read_text()
+    text = path.read_text()
+    click = next(line for line in text.splitlines() if line.startswith("| `PAPERWIRE_TRENDING_WEIGHT_CLICK`"))
+    edited = text.replace("| `PAPERWIRE_TRENDING_WEIGHT_VIEW` | `0.25` |", "| `PAPERWIRE_TRENDING_WEIGHT_VIEW` | `9` |")
+    for broken in (edited, text.replace(click + "\n", "")):  # a kind whose row nobody wrote
+        path.write_text(broken)
+        assert gen.stale(docs) == ["configuration.md: signal-weights"]
+        gen.write(docs)
+        assert path.read_text() == (ROOT / "docs" / "configuration.md").read_text()
+    assert gen.main(["--check"]) == 0  # the repository's own docs were never touched
 
 
-def test_a_file_without_its_block_is_an_error(docs: Path) -> None:
+def test_a_file_without_its_place_is_an_error(docs: Path) -> None:
     (docs / "operations.md").write_text("# no tables\n")
     with pytest.raises(LookupError, match="no '<!-- generated: sources -->' block"):
         gen.stale(docs)
+    rows = "\n".join(gen.weight_rows())
+    text = f"| a | b | c |\n|---|---|---|\n{rows}\n| `PAPERWIRE_X` | `1` | x |\n{rows}\n"
+    with pytest.raises(LookupError, match=r"want one run of .* rows, found 2"):
+        gen.rendered(text, "signal-weights", gen.weight_rows())
+    assert gen.rendered(text.replace(f"{rows}\n| `P", "| `P", 1), "signal-weights", ["| new |"]).endswith(
+        "| `PAPERWIRE_X` | `1` | x |\n| new |\n"
+    )
