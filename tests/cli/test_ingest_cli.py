@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,9 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def env(home: Path) -> dict[str, str]:
-    return {"PAPERWIRE_HOME": str(home), "PAPERWIRE_OAI_PAGE_PAUSE": "0", "PAPERWIRE_HTTP_RETRIES": "2"}
+    environment = {"PAPERWIRE_HOME": str(home), "PAPERWIRE_OAI_PAGE_PAUSE": "0", "PAPERWIRE_HTTP_RETRIES": "2"}
+    assert cli(environment, "init")[0] == 0  # only init (and run) create a database
+    return environment
 
 
 def cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
@@ -148,6 +151,43 @@ def test_complete_harvest_reruns_incrementally_from_last_datestamp(
         "metadataPrefix": "oai_dc",
         "from": "2023-03-07",
     }
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+@pytest.mark.parametrize(("backfill", "days"), [(None, 7), ("30", 30), ("0", 0)])
+def test_first_harvest_starts_a_backfill_window_before_today(
+    env: dict[str, str], replay_server: ReplayServer, backfill: str | None, days: int
+) -> None:
+    replay_server.route(oai_router())
+    env = {**env, "PAPERWIRE_HARVEST_BACKFILL_DAYS": backfill} if backfill else env
+    before = utc_today()
+    assert cli(env, "ingest", "oai", "--url", replay_server.url("/oai"), "--set", "cs")[0] == 0
+    window = {(day - timedelta(days=days)).isoformat() for day in (before, utc_today())}  # a run over midnight
+    first = replay_server.requests[0].params
+    assert first["from"] in window  # never the whole set: arXiv would send all of cs since 1993
+    assert (first["verb"], first["set"], first["metadataPrefix"]) == ("ListRecords", "cs", "arXiv")
+    assert "from" not in replay_server.requests[1].params  # the rest of the chain goes by resumption token
+
+
+def test_from_still_reaches_further_back_than_the_window(env: dict[str, str], replay_server: ReplayServer) -> None:
+    replay_server.route(oai_router())
+    url = replay_server.url("/oai")
+    assert cli(env, "ingest", "oai", "--url", url, "--prefix", "oai_dc", "--from", "2020-01-01")[0] == 0
+    assert replay_server.requests[0].params["from"] == "2020-01-01"
+
+
+def test_restart_without_from_uses_the_window_too(env: dict[str, str], replay_server: ReplayServer) -> None:
+    replay_server.route(oai_router())
+    url = replay_server.url("/oai")
+    assert cli(env, "ingest", "oai", "--url", url, "--from", "2020-01-01")[0] == 0
+    replay_server.requests.clear()
+    before = utc_today()
+    assert cli(env, "ingest", "oai", "--url", url, "--restart")[0] == 0
+    window = {(day - timedelta(days=7)).isoformat() for day in (before, utc_today())}
+    assert replay_server.requests[0].params["from"] in window
 
 
 def test_503_retry_after_is_waited_out(env: dict[str, str], replay_server: ReplayServer) -> None:

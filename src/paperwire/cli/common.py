@@ -17,7 +17,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from paperwire.config import ConfigurationError, Settings, load_settings
-from paperwire.db.engine import Database
+from paperwire.db.engine import Database, MissingDatabase, display_url, require_existing, sqlite_file
 from paperwire.db.migrate import upgrade
 from paperwire.ingest.pipeline import IngestReport, PageResult
 from paperwire.ingest.records import Page, SourceError
@@ -38,7 +38,7 @@ def clean_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
-        except (CliError, SourceError, ConfigurationError) as exc:
+        except (CliError, SourceError, ConfigurationError, MissingDatabase) as exc:
             _fail(str(exc))
         except OperationalError as exc:
             _fail(f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}")
@@ -59,11 +59,25 @@ def settings() -> Settings:
     return load_settings()
 
 
-def open_database(config: Settings) -> Database:
-    """The configured database, migrated to the newest schema (cheap when already up to date)."""
+def open_database(config: Settings, *, create: bool = False) -> Database:
+    """The configured database, migrated to the newest schema (cheap when already up to date).
+
+    Only ``create`` (``init`` and ``run``) may make a new SQLite file; every other command refuses a
+    missing one with a message that says where it looked."""
+    if not create:
+        require_existing(config.resolved_database_url)
     db = Database(config.resolved_database_url)
     upgrade(db)
     return db
+
+
+def database_description(config: Settings) -> str:
+    """Which database the commands use, and whether a SQLite file is there yet."""
+    url = config.resolved_database_url
+    path = sqlite_file(url)
+    if path is None:
+        return display_url(url)
+    return f"{path.resolve()}" + ("" if path.exists() else " (not created yet: run `paperwire init`)")
 
 
 def print_json(data: Any) -> None:

@@ -15,6 +15,7 @@ from paperwire.cli.common import (
     JsonOpt,
     UrlOpt,
     clean_errors,
+    database_description,
     err,
     open_database,
     parse_day,
@@ -199,12 +200,14 @@ def ingest_sample(as_json: JsonOpt = False) -> None:
 @app.command("status")
 @clean_errors
 def ingest_status(as_json: JsonOpt = False) -> None:
-    """Where each resumable harvest stands."""
-    db = open_database(settings())
+    """Where each resumable harvest stands (and which database that is)."""
+    config = settings()
+    db = open_database(config)
     states = harvest.all_states(db)
     if as_json:
         print_json([dataclasses.asdict(s) for s in states])
         return
+    err.print(f"database: {database_description(config)}", highlight=False, soft_wrap=True)
     if not states:
         err.print("no harvests yet")
     for s in states:

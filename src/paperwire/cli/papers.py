@@ -34,7 +34,7 @@ def init(
 ) -> None:
     """Create (or migrate) the database; with --sample, load the bundled sample papers."""
     config = settings()
-    db = open_database(config)
+    db = open_database(config, create=True)
     err.print(f"database ready: {db.display_url}", highlight=False)
     if sample:
         run_ingest("sample", False, lambda on_page: service.load_sample(db, config, on_page=on_page))

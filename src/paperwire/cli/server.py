@@ -67,7 +67,7 @@ def run(host: HostOpt = None, port: PortOpt = None) -> None:
     scheduler (harvest, index, trending, digests, sending) in one process: what `make run` does."""
     config = settings()
     check_settings(config)  # before loading anything
-    db = open_database(config)
+    db = open_database(config, create=True)
     if papers.count_papers(db, include_deleted=True) == 0:
         run_ingest("sample", False, lambda on_page: service.load_sample(db, config, on_page=on_page))
         err.print("building the search index and trending scores for the sample…")
