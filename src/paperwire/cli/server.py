@@ -57,7 +57,8 @@ WorkersOpt = Annotated[int, typer.Option("--workers", min=1, max=32, help="Serve
 def serve(host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1) -> None:
     """Serve the web site and JSON API (no scheduler: run that once, in `paperwire run` or cron)."""
     config = settings()
-    open_database(config)
+    check_settings(config)  # the unsafe-settings message first, before any other complaint
+    open_database(config)  # refuses a missing SQLite file: `paperwire init` or `run` creates it
     _serve(config, host, port, workers=workers)
 
 
