@@ -164,3 +164,20 @@ def test_api_docs_render_every_operation_offline(server: str, browser, app) -> N
     assert page.locator(".info .title").first.inner_text().startswith("paperwire")
     assert problems == []
     page.close()
+
+
+def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_content(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server + "/papers/2606.27377")  # (the search page focuses its search box instead)
+    skip = page.locator("a.skip-link")
+    assert skip.bounding_box()["y"] < 0  # out of sight until a keyboard reaches it
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    box = skip.bounding_box()
+    assert box["y"] >= 0
+    assert box["height"] > 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")  # the next stop is inside the content, past the header's search box and nav
+    assert page.evaluate("document.getElementById('main').contains(document.activeElement)")
+    page.close()
