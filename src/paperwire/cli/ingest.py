@@ -32,6 +32,10 @@ from paperwire.ingest.records import Page
 app = typer.Typer(help="Harvest papers from a source (live, or recorded files given as arguments).")
 
 
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="ingest")
+
+
 @app.command("oai")
 @clean_errors
 def ingest_oai(

@@ -26,6 +26,7 @@ app = typer.Typer(help="Look at stored papers.")
 
 def register(root: typer.Typer) -> None:
     root.command()(init)
+    root.add_typer(app, name="papers")
 
 
 @clean_errors
