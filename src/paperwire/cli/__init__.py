@@ -13,11 +13,13 @@ that need them). ``tests/cli/test_startup.py`` checks this table against what th
 from __future__ import annotations
 
 import importlib
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
+
+if TYPE_CHECKING:  # typer vendors its own click (typer._click); its classes are what TyperGroup speaks
+    from typer._click import Command, Context
 
 # name -> (module under paperwire.cli, the help line `paperwire --help` shows), in the order shown.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -49,7 +51,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def registered(module_name: str) -> dict[str, click.Command]:
+def registered(module_name: str) -> dict[str, Command]:
     """Every command a ``paperwire.cli`` module registers, as click commands by name."""
     module = importlib.import_module(f"paperwire.cli.{module_name}")
     scratch = typer.Typer()
@@ -63,11 +65,9 @@ class LazyRoot(TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
-        self.commands = {name: click.Command(name, help=text) for name, (_module, text) in COMMANDS.items()}
+        self.commands = {name: TyperCommand(name, help=text) for name, (_module, text) in COMMANDS.items()}
 
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
+    def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Command | None, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)  # unknown names fail here, with suggestions
         if name in COMMANDS:
             command = registered(COMMANDS[name][0])[name]
