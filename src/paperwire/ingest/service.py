@@ -10,12 +10,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from paperwire.config import Settings
+from paperwire.core.clock import utcnow
+from paperwire.core.records import Page, SourceError
 from paperwire.db import harvest
 from paperwire.db.engine import Database
 from paperwire.ingest import arxiv_api, hf_daily, jsonl, kaggle, oai, rss
 from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.pipeline import IngestReport, PageCallback, ingest, utcnow
-from paperwire.ingest.records import Page, SourceError
+from paperwire.ingest.pipeline import IngestReport, PageCallback, ingest
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample"
 SAMPLE_EMBEDDINGS = SAMPLE_DIR / "embeddings.npz"
@@ -53,14 +54,13 @@ def harvest_oai(
     set_: str | None = None,
     restart: bool = False,
     on_page: PageCallback | None = None,
-    today: date | None = None,
 ) -> IngestReport:
     """Harvest from an OAI-PMH endpoint, resuming an interrupted run of the same prefix and set.
 
     - an unfinished earlier run (crash, kill, a failed page) continues from its last resumption token;
     - after a complete run, a run without ``from_`` is incremental: it starts at the newest datestamp seen;
     - ``restart`` forgets the saved state and harvests the requested range from its start;
-    - with no checkpoint and no ``from_`` it starts ``harvest_backfill_days`` before ``today`` (UTC): without
+    - with no checkpoint and no ``from_`` it starts ``harvest_backfill_days`` before today (UTC): without
       ``from`` arXiv would send its whole set (all of ``cs`` since 1993), which no first run should ask for.
     """
     key = oai_harvest_key(metadata_prefix, set_)
@@ -72,7 +72,7 @@ def harvest_oai(
     elif state and state.status == harvest.COMPLETE and from_ is None:
         from_ = state.last_datestamp
     if token is None and from_ is None:
-        from_ = backfill_start(settings, today or utcnow().date()).isoformat()
+        from_ = backfill_start(settings, utcnow().date()).isoformat()
     pages = oai.fetch_oai_pages(
         client,
         url or settings.oai_url,
