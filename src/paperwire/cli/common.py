@@ -1,4 +1,8 @@
-"""What every command module shares: clean errors, settings, the database, JSON output, progress bars."""
+"""What every command module shares: clean errors, settings, the database, JSON output, progress bars.
+
+Every command imports this module, so it imports only what every command needs (settings, the database
+handle); the ingest pipeline's types are for annotations only and progress bars are built when used.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +13,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from paperwire.config import ConfigurationError, Settings, load_settings
-from paperwire.core.records import Page, SourceError
+from paperwire.core.records import SourceError
 from paperwire.db.engine import Database, MissingDatabase, display_url, require_existing, sqlite_file
 from paperwire.db.migrate import upgrade
-from paperwire.ingest.pipeline import IngestReport, PageResult
+
+if TYPE_CHECKING:
+    from paperwire.core.records import Page
+    from paperwire.ingest.pipeline import IngestReport, PageResult
 
 err = Console(stderr=True)
 P = ParamSpec("P")
@@ -100,6 +106,8 @@ def ingest_progress(description: str) -> Iterator[Callable[[Page, PageResult], N
     It appears with the first stored page, so a command that fails up front prints only its error, and it
     is transient: the summary line that follows says what was done.
     """
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,11 +23,11 @@ from paperwire.cli.common import (
     run_ingest,
     settings,
 )
-from paperwire.core.records import Page
 from paperwire.db import harvest
-from paperwire.ingest import service
-from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.pipeline import IngestReport, PageResult
+
+if TYPE_CHECKING:
+    from paperwire.core.records import Page
+    from paperwire.ingest.pipeline import IngestReport, PageResult
 
 app = typer.Typer(help="Harvest papers from a source (live, or recorded files given as arguments).")
 
@@ -49,6 +49,9 @@ def ingest_oai(
     as_json: JsonOpt = False,
 ) -> None:
     """arXiv OAI-PMH ListRecords (resumable: a rerun continues where a crash stopped)."""
+    from paperwire.ingest import service
+    from paperwire.ingest.http import PoliteClient
+
     if prefix not in {"arXiv", "arXivRaw", "oai_dc"}:
         raise CliError(f"unknown metadata prefix {prefix!r}: use arXiv, arXivRaw or oai_dc")
     config = settings()
@@ -92,6 +95,8 @@ def ingest_arxiv_api(
     as_json: JsonOpt = False,
 ) -> None:
     """arXiv API (Atom): by id list or a search query, paged, at most one request every 3 s."""
+    from paperwire.ingest import service
+
     config = settings()
     db = open_database(config)
     run_ingest(
@@ -119,6 +124,8 @@ def ingest_rss(
     as_json: JsonOpt = False,
 ) -> None:
     """arXiv RSS new-submission feeds (rss.arxiv.org RSS 2.0, and the old RSS 1.0 format)."""
+    from paperwire.ingest import service
+
     config = settings()
     db = open_database(config)
     paths = [Path(t) for t in targets if Path(t).suffix in {".xml", ".rss", ".rdf"} or Path(t).exists()]
@@ -141,6 +148,8 @@ def ingest_kaggle(
     as_json: JsonOpt = False,
 ) -> None:
     """The Kaggle arXiv metadata snapshot (JSON lines), streamed with flat memory."""
+    from paperwire.ingest import service
+
     config = settings()
     db = open_database(config)
     run_ingest(
@@ -159,6 +168,8 @@ def ingest_jsonl(
     as_json: JsonOpt = False,
 ) -> None:
     """Plain JSONL / CSV: id, title, abstract (or summary), optional authors, categories, dates, code."""
+    from paperwire.ingest import service
+
     config = settings()
     announced = parse_day(date_) if date_ else None
     db = open_database(config)
@@ -179,6 +190,8 @@ def ingest_hf_daily(
     as_json: JsonOpt = False,
 ) -> None:
     """Hugging Face daily papers: papers plus upvotes, GitHub stars and AI summaries."""
+    from paperwire.ingest import service
+
     config = settings()
     day = parse_day(date_) if date_ else None
     db = open_database(config)
@@ -194,6 +207,8 @@ def ingest_hf_daily(
 @clean_errors
 def ingest_sample(as_json: JsonOpt = False) -> None:
     """The bundled sample (a few hundred real papers and one Hugging Face day)."""
+    from paperwire.ingest import service
+
     config = settings()
     db = open_database(config)
     run_ingest(

@@ -19,7 +19,6 @@ from paperwire.cli.common import (
 )
 from paperwire.core.ids import split_arxiv_id
 from paperwire.db import papers
-from paperwire.ingest import service
 
 app = typer.Typer(help="Look at stored papers.")
 
@@ -38,6 +37,8 @@ def init(
     db = open_database(config, create=True)
     err.print(f"database ready: {db.display_url}", highlight=False)
     if sample:
+        from paperwire.ingest import service
+
         run_ingest("sample", False, lambda on_page: service.load_sample(db, config, on_page=on_page))
 
 
