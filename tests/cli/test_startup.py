@@ -84,3 +84,30 @@ def test_a_group_loads_its_commands_when_it_runs() -> None:
     typo = CliRunner().invoke(app, ["papres", "count"])
     assert typo.exit_code == 2
     assert "Did you mean 'papers'?" in typo.stderr
+
+
+@pytest.fixture
+def initialised(tmp_path: Path) -> dict[str, str]:
+    env = {"PAPERWIRE_HOME": str(tmp_path / "home")}
+    assert CliRunner().invoke(app, ["init"], env=env).exit_code == 0
+    return env
+
+
+@pytest.mark.parametrize(
+    "command", [["papers", "count"], ["subscribers", "list"], ["ingest", "status"], ["papers", "show", "2401.00001"]]
+)
+def test_light_commands_import_no_web_search_mail_or_migration_machinery(
+    tmp_path: Path, initialised: dict[str, str], command: list[str]
+) -> None:
+    modules = imported_by(tmp_path, *command, env=initialised)
+    assert not top_level(modules) & set(HEAVY)
+    assert not {m for m in modules if m.startswith(("paperwire.search", "paperwire.web", "paperwire.mail"))}
+    assert {"paperwire.cli.common", "sqlalchemy"} <= modules  # (the probe ran the command)
+
+
+def test_search_imports_the_search_stack_but_not_the_web_or_alembic(
+    tmp_path: Path, initialised: dict[str, str]
+) -> None:
+    modules = imported_by(tmp_path, "search", "graph neural networks", env=initialised)
+    assert "paperwire.search.service" in modules
+    assert not top_level(modules) & {"alembic", "fastapi", "starlette", "uvicorn", "jinja2", "httpx"}
