@@ -35,6 +35,12 @@ COMMANDS: dict[str, list[str]] = {
     "ingest status": ["ingest", "status"],
     "search (cold)": ["search", "graph neural networks for molecules", "--limit", "10"],
 }
+# What no command can go below: the interpreter, and the libraries every database command needs (typer, which
+# itself imports pydantic; pydantic-settings for the typed settings; SQLAlchemy).
+FLOORS: dict[str, str] = {
+    "python -c pass": "pass",
+    "libraries only": "import typer.main, pydantic_settings, sqlalchemy",
+}
 HEAVY = [
     "sqlalchemy",
     "alembic",
@@ -97,6 +103,15 @@ def timed(version: Version, home: Path, args: list[str]) -> tuple[float, float]:
     return wall, cpu
 
 
+def timed_python(python: str, program: str) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([python, "-c", program], check=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def heavy_imports(version: Version, home: Path, args: list[str]) -> list[str]:
     """Which of HEAVY the command imports (from ``python -X importtime``)."""
     result = subprocess.run(
@@ -136,6 +151,8 @@ def main() -> None:
         for label, args in COMMANDS.items():
             for version in versions:
                 figures[(label, version.name)].append(timed(version, homes[version.name], args))
+        for label, program in FLOORS.items():
+            figures[(label, "now")].append(timed_python(sys.executable, program))
     load_after = os.getloadavg()[0]
 
     print(
@@ -153,6 +170,10 @@ def main() -> None:
         print(
             f"{label:<18} {bw:6.2f} s (≥{bmin:4.2f}) {nw:6.2f} s (≥{nmin:4.2f}) {bc:7.2f} s {nc:6.2f} s {bw / nw:6.1f}×"
         )
+    for label in FLOORS:
+        walls, cpus = [w for w, _ in figures[(label, "now")]], [c for _, c in figures[(label, "now")]]
+        floor = f"{statistics.median(walls):6.2f} s (≥{min(walls):4.2f})"
+        print(f"{label:<18} {'':>17} {floor} {'':>9} {statistics.median(cpus):6.2f} s")
     print("\nheavy packages imported now (python -X importtime):")
     for label, args in COMMANDS.items():
         print(f"  {label:<18} {', '.join(heavy_imports(versions[1], homes['now'], args)) or '-'}")
