@@ -10,8 +10,7 @@ from fastapi.testclient import TestClient
 
 from paperwire.db import users
 from paperwire.db.engine import Database
-
-from site_helpers import sign_in
+from testkit.site_helpers import sign_in
 
 PAGES = [
     "/",

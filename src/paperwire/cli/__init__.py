@@ -33,7 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "search": ("search", "Hybrid search (keywords + meaning); exact arXiv ids and titles come first."),
     "similar": ("search", "Papers nearest in meaning to one paper (its other versions left out)."),
     "index": ("search", "Bring the search index up to date with the database (incremental; --rebuild starts over)."),
-    "daily": ("mail", "The whole daily pipeline for cron/systemd: harvest → index → trending → plan → send."),
+    "daily": ("mail", "The whole daily pipeline for cron/systemd: harvest → signals → index → trending → plan → send."),
     "backup": (
         "admin",
         "Copy the SQLite database while paperwire keeps running (SQLite's online backup). On PostgreSQL it "
@@ -42,7 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("ingest", "Harvest papers from a source (live, or recorded files given as arguments)."),
     "papers": ("papers", "Look at stored papers."),
     "trending": ("trending", "What is trending, and why."),
-    "signals": ("trending", "Collect external signals (GitHub stars)."),
+    "signals": ("trending", "Collect external signals (the registered collectors: GitHub stars)."),
     "subscribers": ("mail", "Manage digest subscribers (admin)."),
     "digest": ("mail", "Plan, send and preview the digest mail."),
     "worker": ("mail", "Background workers."),

@@ -23,6 +23,7 @@ from paperwire.config import ConfigurationError, Settings, load_settings
 from paperwire.core.records import SourceError
 from paperwire.db.engine import Database, MissingDatabase, display_url, require_existing, sqlite_file
 from paperwire.db.migrate import upgrade
+from paperwire.ingest import sources
 
 if TYPE_CHECKING:
     from paperwire.core.records import Page
@@ -62,7 +63,10 @@ def _fail(message: str) -> NoReturn:
 
 
 def settings() -> Settings:
-    return load_settings()
+    """The settings from the environment; a source or collector name that is not registered is an error here."""
+    config = load_settings()
+    sources.check_settings(config)
+    return config
 
 
 def open_database(config: Settings, *, create: bool = False) -> Database:

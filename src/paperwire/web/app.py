@@ -19,6 +19,7 @@ from starlette.types import Scope
 from paperwire import __version__
 from paperwire.config import DEFAULT_SECRET, ConfigurationError, Settings, check_settings
 from paperwire.db.engine import Database, require_existing
+from paperwire.ingest import sources
 from paperwire.jobs.scheduler import Scheduler
 from paperwire.search import SearchService
 from paperwire.web.metrics import MetricsMiddleware
@@ -67,6 +68,7 @@ def create_app(
 ) -> FastAPI:
     """The site. ``with_scheduler`` (``paperwire run``) also runs the daily jobs in this process."""
     check_settings(settings)
+    sources.check_settings(settings)
     if db is None:
         require_existing(settings.resolved_database_url)  # `paperwire init` or `run` creates it, never a page
     database = db or Database(settings.resolved_database_url)
