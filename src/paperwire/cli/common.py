@@ -87,7 +87,7 @@ def database_description(config: Settings) -> str:
     path = sqlite_file(url)
     if path is None:
         return display_url(url)
-    return f"{path.resolve()}" + ("" if path.exists() else " (not created yet: run `paperwire init`)")
+    return f"{path.absolute()}" + ("" if path.exists() else " (not created yet: run `paperwire init`)")
 
 
 def print_json(data: Any) -> None:

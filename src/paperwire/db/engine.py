@@ -81,7 +81,8 @@ def require_existing(url: str) -> None:
     """
     path = sqlite_file(url)
     if path is not None and not path.exists():
-        raise MissingDatabase(f"No paperwire database at {path}: run `paperwire init`, or set PAPERWIRE_HOME")
+        where = path.absolute()
+        raise MissingDatabase(f"No paperwire database at {where}: run `paperwire init`, or set PAPERWIRE_HOME")
 
 
 class Database:
