@@ -20,8 +20,9 @@ PAGES = [
     "/subscribe",
     "/signin",
     "/about",
-    "/papers/2401.99999",
-]  # the last one is the 404 page
+    "/papers/2401.99999",  # the 404 page
+    "/docs",  # Swagger UI's page, not base.html
+]
 
 
 class Outline(HTMLParser):
