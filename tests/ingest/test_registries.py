@@ -117,6 +117,7 @@ def test_a_registered_source_without_its_own_command_gets_the_plain_one(
 ) -> None:
     import typer
 
+    from paperwire.cli import app as paperwire_app
     from paperwire.cli.ingest import add_plain_command
 
     def read(db: Database, settings: Settings, paths: Any, on_page: Any) -> IngestReport:
@@ -135,6 +136,7 @@ def test_a_registered_source_without_its_own_command_gets_the_plain_one(
     add_plain_command(group, sources.PaperSource("fake", "A fake source.", read_files=read))
     add_plain_command(group, sources.PaperSource("other", "Another.", read_files=read))
     monkeypatch.setenv("PAPERWIRE_HOME", str(tmp_path))
+    assert CliRunner().invoke(paperwire_app, ["init"]).exit_code == 0  # only init (and run) create a database
     (tmp_path / "2603.00007.txt").write_text("")
     result = CliRunner().invoke(group, ["fake", str(tmp_path / "2603.00007.txt"), "--json"])
     assert result.exit_code == 0, result.output
