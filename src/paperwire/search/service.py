@@ -40,6 +40,7 @@ SORTS = ("relevance", "date", "trending")
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
 CATCH_UP_BATCH = 512
+UPGRADE_BEFORE_SEARCH = 64  # transformer embeddings a search waits for when it finds the index behind (~2 s)
 UPGRADE_BATCH = 256  # papers the transformer embeds (and stores) between two looks at new changes
 # While upgrading, the index is saved this often, so other processes see the progress (and a crash loses
 # at most this much index work; the embeddings themselves are stored batch by batch).
@@ -169,7 +170,9 @@ class SearchService:
         if store.max_seq(self.db) <= index.state.last_seq:
             return None
         try:
-            return self.catch_up(on_progress, upgrade=0)  # the first pass only: the search is waiting
+            # The search is waiting: the first pass for everything, the transformer for the newest few only
+            # (a small import is then complete at once; a big one is searchable at once and upgraded later).
+            return self.catch_up(on_progress, upgrade=UPGRADE_BEFORE_SEARCH)
         except IndexWriteError as exc:  # a search before it: answer from the index as last saved
             log.warning("%s", exc)
             return None
