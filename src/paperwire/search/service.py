@@ -30,7 +30,7 @@ from paperwire.search.lexical import SNIPPET_CHARS, shorten
 from paperwire.search.query import ParsedQuery, QueryError, parse_query
 from paperwire.search.results import CatchUpReport, Coverage, IndexStatus, SearchHit, SearchResults, explain
 from paperwire.search.rows import Mask
-from paperwire.search.spaces import add_first_pass, space_masks
+from paperwire.search.spaces import add_first_pass, space_masks, transformer_weight
 from paperwire.search.static import StaticEmbedder
 from paperwire.search.storage import IndexDirectory, IndexState, IndexWriteError, ReadWriteLock
 from paperwire.search.vectors import Neighbour
@@ -457,7 +457,9 @@ class SearchService:
             depth=depth,
             title_weight=self.settings.search_title_weight,
             abstract_weight=self.settings.search_abstract_weight,
-            semantic_weight=self.settings.search_semantic_weight,
+            semantic_weight=transformer_weight(
+                self.settings.search_semantic_weight, index.rows.upgraded_count, index.documents
+            ),
         )
         fused = add_first_pass(
             fused, first_pass_ids, k=self.settings.search_rrf_k, weight=self.settings.search_first_pass_weight
