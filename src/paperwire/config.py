@@ -210,7 +210,7 @@ class Settings(_SignalWeights):
         default=1.0, description="Weight in fusion of the keyword list over abstracts alone (field-aware fusion)."
     )
     search_first_pass_weight: float = Field(
-        default=0.5,
+        default=0.75,
         description="Weight in fusion of the first-pass (static model) list, which ranks papers the transformer "
         "has not embedded yet (the keyword list weighs 1; chosen on CISI and Cranfield, docs/benchmarks.md).",
     )

@@ -16,6 +16,7 @@ from paperwire.db import embeddings
 from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
 from paperwire.search import Coverage, IndexWriteError, SearchService
+from paperwire.search import service as search_service
 from paperwire.search.embedder import EmbedderError, OnnxMiniLM
 from paperwire.search.index import SearchIndex
 from paperwire.search.static import STATIC_PATH, StaticEmbedder
@@ -135,7 +136,10 @@ def test_a_changed_paper_goes_back_to_the_first_pass_until_it_is_embedded_again(
     assert indexed.search("attention").coverage is None
 
 
-def test_the_api_and_the_search_page_say_the_coverage_only_while_incomplete(tmp_path: Path) -> None:
+def test_the_api_and_the_search_page_say_the_coverage_only_while_incomplete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_service, "UPGRADE_BEFORE_SEARCH", 2)  # a big import, in miniature
     settings = Settings(
         home=tmp_path,
         database_url=f"sqlite:///{tmp_path / 'paperwire.db'}",
@@ -146,12 +150,13 @@ def test_the_api_and_the_search_page_say_the_coverage_only_while_incomplete(tmp_
     upgrade(db)
     store(db, [paper(*row) for row in PAPERS])
     app = create_app(settings, db=db)
-    with TestClient(app) as client:  # starting the site indexes the papers with the first pass
+    # Starting the site indexes every paper with the first pass and the newest (here: two) with the transformer.
+    with TestClient(app) as client:
         data = client.get("/api/search", params={"q": "diffusion"}).json()
-        assert data["meaning_coverage"]["covered"] == 0
+        assert data["meaning_coverage"]["covered"] == 2
         assert data["meaning_coverage"]["documents"] == 6
         page = client.get("/search", params={"q": "diffusion"}).text
-        assert "Meaning-based search covers 0 of 6 papers (catching up" in page
+        assert "Meaning-based search covers 2 of 6 papers (catching up" in page
         app.state.services.search.catch_up()
         app.state.services.cache.clear()
         assert client.get("/api/search", params={"q": "diffusion models"}).json()["meaning_coverage"] is None

@@ -30,7 +30,7 @@ from paperwire.search.lexical import SNIPPET_CHARS, shorten
 from paperwire.search.query import ParsedQuery, QueryError, parse_query
 from paperwire.search.results import CatchUpReport, Coverage, IndexStatus, SearchHit, SearchResults, explain
 from paperwire.search.rows import Mask
-from paperwire.search.spaces import add_first_pass, space_masks
+from paperwire.search.spaces import add_first_pass, space_masks, transformer_weight
 from paperwire.search.static import StaticEmbedder
 from paperwire.search.storage import IndexDirectory, IndexState, IndexWriteError, ReadWriteLock
 from paperwire.search.vectors import Neighbour
@@ -40,6 +40,7 @@ SORTS = ("relevance", "date", "trending")
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
 CATCH_UP_BATCH = 512
+UPGRADE_BEFORE_SEARCH = 64  # transformer embeddings a search waits for when it finds the index behind (~2 s)
 UPGRADE_BATCH = 256  # papers the transformer embeds (and stores) between two looks at new changes
 # While upgrading, the index is saved this often, so other processes see the progress (and a crash loses
 # at most this much index work; the embeddings themselves are stored batch by batch).
@@ -169,7 +170,9 @@ class SearchService:
         if store.max_seq(self.db) <= index.state.last_seq:
             return None
         try:
-            return self.catch_up(on_progress, upgrade=0)  # the first pass only: the search is waiting
+            # The search is waiting: the first pass for everything, the transformer for the newest few only
+            # (a small import is then complete at once; a big one is searchable at once and upgraded later).
+            return self.catch_up(on_progress, upgrade=UPGRADE_BEFORE_SEARCH)
         except IndexWriteError as exc:  # a search before it: answer from the index as last saved
             log.warning("%s", exc)
             return None
@@ -454,7 +457,9 @@ class SearchService:
             depth=depth,
             title_weight=self.settings.search_title_weight,
             abstract_weight=self.settings.search_abstract_weight,
-            semantic_weight=self.settings.search_semantic_weight,
+            semantic_weight=transformer_weight(
+                self.settings.search_semantic_weight, index.rows.upgraded_count, index.documents
+            ),
         )
         fused = add_first_pass(
             fused, first_pass_ids, k=self.settings.search_rrf_k, weight=self.settings.search_first_pass_weight
