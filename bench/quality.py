@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from paperwire.config import Settings
 from paperwire.search.calibration import (
     MODEL_PATH,
     HitEvidence,
@@ -52,9 +53,13 @@ RUN_DEPTH = 1000  # each single list is computed this deep once; fusion settings
 K_GRID = (10, 20, 30, 60)
 DEPTH_GRID = (50, 100, 200)
 WEIGHT_GRID = (1.0, 1.5, 2.0, 3.0)
-PRODUCT_K, PRODUCT_DEPTH, PRODUCT_WEIGHT = 20, 100, 2.0  # the settings' defaults (search_rrf_k, ...)
-PRODUCT_TITLE, PRODUCT_ABSTRACT = 0.5, 1.0  # search_title_weight, search_abstract_weight
-PRODUCT_FIRST_PASS = 0.5  # search_first_pass_weight
+_DEFAULTS = Settings.model_fields  # the product's fusion settings, as shipped
+PRODUCT_K = int(_DEFAULTS["search_rrf_k"].default)
+PRODUCT_DEPTH = int(_DEFAULTS["search_depth"].default)
+PRODUCT_WEIGHT = float(_DEFAULTS["search_semantic_weight"].default)
+PRODUCT_TITLE = float(_DEFAULTS["search_title_weight"].default)
+PRODUCT_ABSTRACT = float(_DEFAULTS["search_abstract_weight"].default)
+PRODUCT_FIRST_PASS = float(_DEFAULTS["search_first_pass_weight"].default)
 HALF_NAMES = {"dev": "dev", "test": "held-out", "all": "all"}
 
 
