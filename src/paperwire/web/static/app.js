@@ -52,7 +52,9 @@
         .then(function (data) {
           if (ticket !== latest) return;
           list.textContent = "";
-          data.results.forEach(function (hit) {
+          // Only hits that match (issue 13): a nonsense prefix suggests nothing rather than loose neighbours.
+          var matched = data.results.filter(function (hit) { return hit.matched; });
+          matched.forEach(function (hit) {
             var item = document.createElement("li");
             var link = document.createElement("a");
             link.href = "/papers/" + hit.id;
@@ -60,7 +62,7 @@
             item.appendChild(link);
             list.appendChild(item);
           });
-          list.hidden = data.results.length === 0;
+          list.hidden = matched.length === 0;
         });
     }, 180);
   });
