@@ -48,7 +48,7 @@ def test_digest_arrives_with_headers_parts_and_working_links(world: World, smtp_
     assert link
     landing = client.get(link.group(1), follow_redirects=False)
     assert landing.status_code == 302
-    assert re.fullmatch(r"/papers/\d{4}\.\d{5}", landing.headers["location"])
+    assert re.fullmatch(r"/papers/\d{4}\.\d{5}\?from=digest", landing.headers["location"])
 
 
 def test_one_click_unsubscribe_post_stops_digests(world: World, smtp_sink: SmtpSink) -> None:

@@ -254,6 +254,22 @@ feedback = Table(
     Column("at", DateTime, nullable=False),
 )
 
+# Every click on a digest's tracked paper link, at its exact moment. Mail security scanners open every link of
+# a mail within seconds of its delivery; those clicks are flagged here and count for nothing (their trending
+# click signal is withdrawn, and the profile reads only unflagged clicks).
+mail_clicks = Table(
+    "mail_clicks",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("subscriber_id", BigInteger, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    Column("paper_id", String(64), nullable=False),
+    Column("outbox_id", BigInteger, nullable=True, comment="the digest that carried the link, when known"),
+    Column("clicked_at", DateTime, nullable=False),
+    Column("scanner", Boolean, nullable=False, default=False, comment="looks like a mail scanner's: not interest"),
+    Index("ix_mail_clicks_outbox", "outbox_id"),
+    Index("ix_mail_clicks_subscriber", "subscriber_id", "paper_id"),
+)
+
 bounces = Table(
     "bounces",
     metadata,

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select, update
 
 from paperwire.db.engine import Database
-from paperwire.db.schema import bounces, deliveries, feedback, outbox, subscribers
+from paperwire.db.schema import bounces, deliveries, feedback, mail_clicks, outbox, subscribers
 from paperwire.db.upsert import insert_ignore
 
 PENDING, CONFIRMED, UNSUBSCRIBED = "pending", "confirmed", "unsubscribed"
@@ -227,7 +227,7 @@ def remove(db: Database, subscriber_id: int) -> bool:
         email = conn.execute(select(subscribers.c.email).where(subscribers.c.id == subscriber_id)).scalar()
         if email is None:
             return False
-        for table in (outbox, deliveries, feedback):
+        for table in (mail_clicks, outbox, deliveries, feedback):
             conn.execute(delete(table).where(table.c.subscriber_id == subscriber_id))
         conn.execute(delete(bounces).where(bounces.c.email == email))
         conn.execute(delete(subscribers).where(subscribers.c.id == subscriber_id))
@@ -317,6 +317,24 @@ def record_feedback(db: Database, subscriber_id: int, paper_id: str, *, kind: st
     with db.write() as conn:
         row = {"subscriber_id": subscriber_id, "paper_id": paper_id, "kind": kind, "at": now}
         return insert_ignore(conn, feedback, [row]) == 1
+
+
+def remove_feedback(db: Database, subscriber_id: int, paper_id: str, *, kind: str) -> bool:
+    """Take feedback back (Undo); True if there was some."""
+    with db.write() as conn:
+        result = conn.execute(
+            delete(feedback).where(
+                feedback.c.subscriber_id == subscriber_id, feedback.c.paper_id == paper_id, feedback.c.kind == kind
+            )
+        )
+        return result.rowcount > 0
+
+
+def feedback_kinds(db: Database, subscriber_id: int, paper_id: str) -> set[str]:
+    """What this subscriber said about this paper: {"more", "save", ...}."""
+    query = select(feedback.c.kind).where(feedback.c.subscriber_id == subscriber_id, feedback.c.paper_id == paper_id)
+    with db.read() as conn:
+        return {str(kind) for kind in conn.execute(query).scalars()}
 
 
 # --- suppression and bounces -----------------------------------------------------------------------------

@@ -109,6 +109,8 @@ class DigestItem:
     code_link: str | None
     url: str
     fewer_url: str
+    more_url: str = ""
+    save_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)

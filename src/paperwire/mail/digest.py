@@ -435,6 +435,8 @@ def digest_context(
                 code_link=(paper["code_links"] or [None])[0],
                 url=links.paper(subscriber.id, paper["id"]),
                 fewer_url=links.fewer(subscriber.id, paper["id"]),
+                more_url=links.more(subscriber.id, paper["id"]),
+                save_url=links.save(subscriber.id, paper["id"]),
             )
         )
     token = links.unsubscribe_token(subscriber.id)

@@ -1,4 +1,5 @@
-"""Absolute, signed links in mail: confirm, manage, unsubscribe, tracked paper clicks, "fewer like this".
+"""Absolute, signed links in mail: confirm, manage, unsubscribe, tracked paper clicks, and each paper's
+"more like this", "fewer like this" and "save" (a page with one button: opening the link changes nothing).
 
 Every link is built on ``PAPERWIRE_BASE_URL`` and carries a token bound to its purpose, so a click link
 cannot be replayed as an unsubscribe and nobody can forge one for another subscriber.
@@ -12,7 +13,10 @@ from urllib.parse import quote
 from paperwire.config import Settings
 from paperwire.tokens import TokenSigner
 
-CONFIRM, MANAGE, UNSUBSCRIBE, CLICK, FEWER = "confirm", "manage", "unsubscribe", "click", "fewer"
+CONFIRM, MANAGE, UNSUBSCRIBE, CLICK = "confirm", "manage", "unsubscribe", "click"
+FEEDBACK = "feedback"  # payload {"s": subscriber, "p": paper, "k": one of FEEDBACK_KINDS}
+FEWER = "fewer"  # the "fewer like this" links of digests sent before FEEDBACK existed: still honoured
+FEEDBACK_KINDS = ("more", "fewer", "save")
 # How long each kind of link works. Links in digests must outlive the mail sitting in an inbox.
 MAX_AGE_SECONDS = {
     CONFIRM: 7 * 86400,
@@ -20,6 +24,7 @@ MAX_AGE_SECONDS = {
     UNSUBSCRIBE: 365 * 86400,
     CLICK: 180 * 86400,
     FEWER: 180 * 86400,
+    FEEDBACK: 180 * 86400,
 }
 
 
@@ -53,5 +58,16 @@ class Links:
             return self._url(f"/papers/{quote(paper_id, safe='/')}")
         return self._url(f"/c/{self.signer.make(CLICK, {'s': subscriber_id, 'p': paper_id})}")
 
+    def feedback(self, subscriber_id: int, paper_id: str, kind: str) -> str:
+        if kind not in FEEDBACK_KINDS:
+            raise ValueError(f"unknown feedback {kind!r}: use one of {', '.join(FEEDBACK_KINDS)}")
+        return self._url(f"/fb/{self.signer.make(FEEDBACK, {'s': subscriber_id, 'p': paper_id, 'k': kind})}")
+
+    def more(self, subscriber_id: int, paper_id: str) -> str:
+        return self.feedback(subscriber_id, paper_id, "more")
+
     def fewer(self, subscriber_id: int, paper_id: str) -> str:
-        return self._url(f"/f/{self.signer.make(FEWER, {'s': subscriber_id, 'p': paper_id})}")
+        return self.feedback(subscriber_id, paper_id, "fewer")
+
+    def save(self, subscriber_id: int, paper_id: str) -> str:
+        return self.feedback(subscriber_id, paper_id, "save")

@@ -1,6 +1,6 @@
 """Subscribing with double opt-in, and the link-driven actions from mail (confirm, manage, unsubscribe,
-"fewer like this", clicks). The web routes and the CLI call these; they never answer differently for a
-new, pending or confirmed address."""
+clicks; the feedback links are ``paperwire.mail.feedback``). The web routes and the CLI call these; they never
+answer differently for a new, pending or confirmed address."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 
-from paperwire import trending
 from paperwire.config import Settings
 from paperwire.db import outbox
 from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
 from paperwire.db.outbox import PlannedMessage
 from paperwire.db.subscribers import Preferences, Subscriber
-from paperwire.mail.links import CLICK, CONFIRM, FEWER, MANAGE, MAX_AGE_SECONDS, UNSUBSCRIBE
+from paperwire.mail import clicks
+from paperwire.mail.clicks import ClickOutcome
+from paperwire.mail.links import CLICK, CONFIRM, MANAGE, MAX_AGE_SECONDS, UNSUBSCRIBE
 from paperwire.tokens import TokenError, TokenSigner
 
 MAX_INTERESTS = 20
@@ -117,18 +118,10 @@ def manage_target(db: Database, signer: TokenSigner, token: str) -> Subscriber:
     return read_link(db, signer, MANAGE, token).subscriber
 
 
-def click(db: Database, signer: TokenSigner, token: str, *, now: datetime) -> str:
-    """Record a digest click (once per subscriber, paper and day) and return the paper to show."""
+def click(db: Database, signer: TokenSigner, token: str, *, now: datetime) -> ClickOutcome:
+    """Record a digest click (for trending once per subscriber, paper and day; not at all when it looks like
+    a mail scanner's) and return the paper to show."""
     target = read_link(db, signer, CLICK, token)
     if target.paper_id is None:
         raise TokenError("this link is not valid")
-    trending.record_click(db, paper_id=target.paper_id, subscriber=str(target.subscriber.id), now=now)
-    return target.paper_id
-
-
-def fewer(db: Database, signer: TokenSigner, token: str, *, now: datetime) -> tuple[Subscriber, str]:
-    target = read_link(db, signer, FEWER, token)
-    if target.paper_id is None:
-        raise TokenError("this link is not valid")
-    subs.record_feedback(db, target.subscriber.id, target.paper_id, kind="fewer", now=now)
-    return target.subscriber, target.paper_id
+    return clicks.record_click(db, subscriber_id=target.subscriber.id, paper_id=target.paper_id, now=now)

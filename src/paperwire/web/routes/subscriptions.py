@@ -1,5 +1,6 @@
-"""Subscribe (double opt-in), confirm, manage, unsubscribe (RFC 8058 one-click), digest link actions,
-and the bounce/complaint webhook. Links from mail are signed tokens; nothing here needs a password."""
+"""Subscribe (double opt-in), confirm, manage, unsubscribe (RFC 8058 one-click), digest link actions (clicks,
+more/fewer like this, save), and the bounce/complaint webhook. Links from mail are signed tokens; nothing here
+needs a password."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from fastapi import APIRouter, Form, Header, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from paperwire.db import papers
 from paperwire.db import subscribers as subs
 from paperwire.db.subscribers import Preferences, Subscriber
 from paperwire.ingest.pipeline import utcnow
-from paperwire.mail import subscriptions
-from paperwire.mail.links import CLICK, CONFIRM, FEWER, MANAGE, MAX_AGE_SECONDS, UNSUBSCRIBE
+from paperwire.mail import feedback, subscriptions
+from paperwire.mail.links import CLICK, CONFIRM, FEEDBACK, FEWER, MANAGE, MAX_AGE_SECONDS, UNSUBSCRIBE
 from paperwire.mail.subscriptions import InvalidSubscription, clean_list, normalise_email
 from paperwire.tokens import TokenError
 from paperwire.web.deps import CsrfChecked, OptionalUser, ServicesDep
@@ -271,34 +273,97 @@ def unsubscribe(request: Request, services: ServicesDep, user: OptionalUser, tok
 
 @router.get("/c/{token}")
 def click(request: Request, services: ServicesDep, token: str) -> Response:
-    """Digest link: record the click, then show the paper. It only ever redirects to our own paper page."""
+    """Digest link: record the click, then show the paper. It only ever redirects to our own paper page.
+
+    The one GET from mail that records something: the click is logged (and flagged if the mail's clicks look
+    like a scanner's). The paper page is told not to count a view as well: the click was the visit."""
     try:
         check_link(services, CLICK, token)
-        paper_id = subscriptions.click(services.db, services.signer, token, now=utcnow())
+        outcome = subscriptions.click(services.db, services.signer, token, now=utcnow())
     except TokenError as exc:
         return link_error(request, exc)
     except LookupError:  # the paper is gone from this database: a plain 404, never a redirect elsewhere
         raise HTTPException(status_code=404, detail="That paper is not here any more.") from None
-    return RedirectResponse(f"/papers/{quote(paper_id, safe='/')}", status_code=302)
+    return RedirectResponse(f"/papers/{quote(outcome.paper_id, safe='/')}?from=digest", status_code=302)
+
+
+# --- "more like this", "fewer like this", "save" from the digest -----------------------------------------
+# Opening a link shows a page with one button (GET changes nothing: mail scanners open every link); the
+# button POSTs with the page's CSRF token, and the result page offers Undo (another POST).
+FEEDBACK_PREFIXES = {FEEDBACK: "/fb", FEWER: "/f"}
+
+
+def _feedback_link(services: Services, purpose: str, token: str) -> feedback.FeedbackLink:
+    check_link(services, purpose, token)
+    return feedback.read_link(services.db, services.signer, purpose, token)
+
+
+def _feedback_page(
+    request: Request, services: Services, purpose: str, token: str, link: feedback.FeedbackLink, state: str
+) -> HTMLResponse:
+    paper = papers.get_paper(services.db, link.paper_id)
+    return render(
+        request,
+        "feedback.html",
+        {
+            "link": link,
+            "paper": paper if paper and not paper["deleted"] else None,
+            "action": f"{FEEDBACK_PREFIXES[purpose]}/{token}",
+            "state": state,  # "ask", "done" or "undone"
+        },
+    )
+
+
+def _feedback_get(request: Request, services: Services, purpose: str, token: str) -> HTMLResponse:
+    try:
+        link = _feedback_link(services, purpose, token)
+    except TokenError as exc:
+        return link_error(request, exc)
+    state = "done" if feedback.is_given(services.db, link) else "ask"
+    return _feedback_page(request, services, purpose, token, link, state)
+
+
+def _feedback_post(request: Request, services: Services, purpose: str, token: str, *, undo: bool) -> HTMLResponse:
+    try:
+        link = _feedback_link(services, purpose, token)
+    except TokenError as exc:
+        return link_error(request, exc)
+    if undo:
+        feedback.undo(services.db, link)
+    else:
+        feedback.give(services.db, link, now=utcnow())
+    return _feedback_page(request, services, purpose, token, link, "undone" if undo else "done")
+
+
+@router.get("/fb/{token}", response_class=HTMLResponse)
+def feedback_page(request: Request, services: ServicesDep, user: OptionalUser, token: str) -> HTMLResponse:
+    return _feedback_get(request, services, FEEDBACK, token)
+
+
+@router.post("/fb/{token}", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def feedback_give(request: Request, services: ServicesDep, user: OptionalUser, token: str) -> HTMLResponse:
+    return _feedback_post(request, services, FEEDBACK, token, undo=False)
+
+
+@router.post("/fb/{token}/undo", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def feedback_undo(request: Request, services: ServicesDep, user: OptionalUser, token: str) -> HTMLResponse:
+    return _feedback_post(request, services, FEEDBACK, token, undo=True)
 
 
 @router.get("/f/{token}", response_class=HTMLResponse)
-def fewer(request: Request, services: ServicesDep, user: OptionalUser, token: str) -> HTMLResponse:
-    """ "Fewer like this" works in one click (it is idempotent and only affects what we pick for you)."""
-    try:
-        check_link(services, FEWER, token)
-        _, paper_id = subscriptions.fewer(services.db, services.signer, token, now=utcnow())
-    except TokenError as exc:
-        return link_error(request, exc)
-    return render(
-        request,
-        "message.html",
-        {
-            "title": "Got it: fewer like this",
-            "message": "Your next digests will rank papers like this one lower.",
-            "paper_id": paper_id,
-        },
-    )
+def fewer_page(request: Request, services: ServicesDep, user: OptionalUser, token: str) -> HTMLResponse:
+    """ "Fewer like this" links of digests sent before ``/fb``: the same page, the same button."""
+    return _feedback_get(request, services, FEWER, token)
+
+
+@router.post("/f/{token}", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def fewer_give(request: Request, services: ServicesDep, user: OptionalUser, token: str) -> HTMLResponse:
+    return _feedback_post(request, services, FEWER, token, undo=False)
+
+
+@router.post("/f/{token}/undo", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def fewer_undo(request: Request, services: ServicesDep, user: OptionalUser, token: str) -> HTMLResponse:
+    return _feedback_post(request, services, FEWER, token, undo=True)
 
 
 class BounceIn(BaseModel):

@@ -1,0 +1,74 @@
+"""Feedback from the digest: "more like this", "fewer like this", "save", and their Undo.
+
+Mail security scanners open every link of a mail, so a link only opens a page with one button; the button
+POSTs, and only the POST records anything. The link is the credential (signed, expiring, bound to one
+subscriber, paper and kind): no sign-in is needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from paperwire.db import subscribers as subs
+from paperwire.db.engine import Database
+from paperwire.db.subscribers import Subscriber
+from paperwire.mail.links import FEEDBACK, FEEDBACK_KINDS, FEWER, MAX_AGE_SECONDS
+from paperwire.tokens import TokenError, TokenSigner
+
+# What the page's button says, and what the page says once it is done (and once it is undone).
+ACTIONS = {
+    "more": ("More like this", "Got it: more like this", "Your next digests will rank papers like this one higher."),
+    "fewer": ("Fewer like this", "Got it: fewer like this", "Your next digests will rank papers like this one lower."),
+    "save": ("Save this paper", "Saved", "It is in your saved papers, and your next digests look for more like it."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackLink:
+    subscriber: Subscriber
+    paper_id: str
+    kind: str
+
+    @property
+    def button(self) -> str:
+        return ACTIONS[self.kind][0]
+
+    @property
+    def done_title(self) -> str:
+        return ACTIONS[self.kind][1]
+
+    @property
+    def done_message(self) -> str:
+        return ACTIONS[self.kind][2]
+
+
+def read_link(db: Database, signer: TokenSigner, purpose: str, token: str) -> FeedbackLink:
+    """The subscriber, paper and kind a feedback link names; ``TokenError`` when it is bad or too old.
+
+    ``purpose`` is ``FEEDBACK`` (``/fb/...``) or, for digests sent before those links existed, ``FEWER``."""
+    if purpose not in (FEEDBACK, FEWER):
+        raise TokenError("this link is not valid")
+    data = signer.read(purpose, token, max_age=MAX_AGE_SECONDS[purpose])
+    subscriber_id, paper_id = data.payload.get("s"), data.payload.get("p")
+    kind = data.payload.get("k") if purpose == FEEDBACK else "fewer"
+    if not isinstance(subscriber_id, int) or not isinstance(paper_id, str) or kind not in FEEDBACK_KINDS:
+        raise TokenError("this link is not valid")
+    subscriber = subs.get(db, subscriber_id)
+    if subscriber is None:
+        raise TokenError("this link belongs to a subscription that no longer exists")
+    return FeedbackLink(subscriber, paper_id, str(kind))
+
+
+def is_given(db: Database, link: FeedbackLink) -> bool:
+    return link.kind in subs.feedback_kinds(db, link.subscriber.id, link.paper_id)
+
+
+def give(db: Database, link: FeedbackLink, *, now: datetime) -> None:
+    """Record it (again is a no-op)."""
+    subs.record_feedback(db, link.subscriber.id, link.paper_id, kind=link.kind, now=now)
+
+
+def undo(db: Database, link: FeedbackLink) -> None:
+    """Take it back (when there is nothing to take back, nothing happens)."""
+    subs.remove_feedback(db, link.subscriber.id, link.paper_id, kind=link.kind)
