@@ -199,6 +199,8 @@ subscribers = Table(
     Column("topics", JSON, nullable=False, comment="free-text interests"),
     Column("categories", JSON, nullable=False),
     Column("authors", JSON, nullable=False, comment="authors to follow"),
+    Column("liked", JSON, nullable=False, server_default=text("'[]'"), comment="ids of papers liked at sign-up"),
+    Column("author_name", Text, nullable=True, comment="the reader's own name as an author (their papers)"),
     Column("frequency", String(8), nullable=False, comment="daily or weekly"),
     Column("weekday", Integer, nullable=False, comment="weekly digests: 0 = Monday"),
     Column("hour", Integer, nullable=False, comment="local delivery hour, 0-23"),
@@ -250,8 +252,27 @@ feedback = Table(
     metadata,
     Column("subscriber_id", BigInteger, ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True),
     Column("paper_id", String(64), primary_key=True),
-    Column("kind", String(16), primary_key=True, comment="fewer (fewer like this)"),
+    Column("kind", String(16), primary_key=True, comment="more, fewer (like this) or save"),
     Column("at", DateTime, nullable=False),
+    Index("ix_feedback_subscriber_at", "subscriber_id", "at"),
+)
+
+# --- recommendations -------------------------------------------------------------------------------------
+
+reader_profiles = Table(
+    "reader_profiles",
+    metadata,
+    Column("reader", String(64), primary_key=True, comment="subscriber:12 or user:3"),
+    Column("kind", String(16), nullable=False, comment="logistic (linear model) or centroid"),
+    Column("embedder", String(64), nullable=False, comment="the embedding model the weights belong to"),
+    Column("dim", Integer, nullable=False),
+    Column("weights", LargeBinary, nullable=False, comment="float32 little-endian"),
+    Column("bias", Float, nullable=False),
+    Column("fingerprint", String(64), nullable=False, comment="digest of the feedback trained on"),
+    Column("positives", Integer, nullable=False),
+    Column("negatives", Integer, nullable=False),
+    Column("trained_at", DateTime, nullable=False),
+    Column("train_ms", Float, nullable=False),
 )
 
 # Every click on a digest's tracked paper link, at its exact moment. Mail security scanners open every link of

@@ -28,6 +28,8 @@ class Preferences:
     hour: int = 7
     timezone: str = "UTC"
     digest_size: int = 10
+    liked: list[str] = field(default_factory=list)  # ids of stored papers the reader likes (seed the profile)
+    author_name: str | None = None  # the reader's own name as an author: their papers seed the profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,8 @@ class Subscriber:
     created_at: datetime
     confirmed_at: datetime | None
     unsubscribed_at: datetime | None
+    liked: list[str] = field(default_factory=list)
+    author_name: str | None = None
 
     @property
     def receives_digests(self) -> bool:
@@ -120,6 +124,8 @@ def _preference_values(prefs: Preferences) -> dict[str, Any]:
         "hour": prefs.hour,
         "timezone": prefs.timezone,
         "digest_size": prefs.digest_size,
+        "liked": prefs.liked,
+        "author_name": prefs.author_name,
     }
 
 
