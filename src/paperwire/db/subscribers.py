@@ -325,24 +325,6 @@ def record_feedback(db: Database, subscriber_id: int, paper_id: str, *, kind: st
         return insert_ignore(conn, feedback, [row]) == 1
 
 
-def remove_feedback(db: Database, subscriber_id: int, paper_id: str, *, kind: str) -> bool:
-    """Take feedback back (Undo); True if there was some."""
-    with db.write() as conn:
-        result = conn.execute(
-            delete(feedback).where(
-                feedback.c.subscriber_id == subscriber_id, feedback.c.paper_id == paper_id, feedback.c.kind == kind
-            )
-        )
-        return result.rowcount > 0
-
-
-def feedback_kinds(db: Database, subscriber_id: int, paper_id: str) -> set[str]:
-    """What this subscriber said about this paper: {"more", "save", ...}."""
-    query = select(feedback.c.kind).where(feedback.c.subscriber_id == subscriber_id, feedback.c.paper_id == paper_id)
-    with db.read() as conn:
-        return {str(kind) for kind in conn.execute(query).scalars()}
-
-
 # --- suppression and bounces -----------------------------------------------------------------------------
 
 

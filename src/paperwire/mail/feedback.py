@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from paperwire.db import feedback as store
 from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
 from paperwire.db.subscribers import Subscriber
@@ -20,7 +21,11 @@ from paperwire.tokens import TokenError, TokenSigner
 ACTIONS = {
     "more": ("More like this", "Got it: more like this", "Your next digests will rank papers like this one higher."),
     "fewer": ("Fewer like this", "Got it: fewer like this", "Your next digests will rank papers like this one lower."),
-    "save": ("Save this paper", "Saved", "It is in your saved papers, and your next digests look for more like it."),
+    "save": (
+        "Save this paper",
+        "Saved",
+        "It is in your library (sign in with this address to see it), and your next digests look for more like it.",
+    ),
 }
 
 
@@ -61,14 +66,15 @@ def read_link(db: Database, signer: TokenSigner, purpose: str, token: str) -> Fe
 
 
 def is_given(db: Database, link: FeedbackLink) -> bool:
-    return link.kind in subs.feedback_kinds(db, link.subscriber.id, link.paper_id)
+    return any(f.paper_id == link.paper_id and f.kind == link.kind for f in store.for_reader(db, link.subscriber.id))
 
 
 def give(db: Database, link: FeedbackLink, *, now: datetime) -> None:
-    """Record it (again is a no-op)."""
-    subs.record_feedback(db, link.subscriber.id, link.paper_id, kind=link.kind, now=now)
+    """Record it (again is a no-op; "more" replaces "fewer" and the reverse). ``LookupError`` when the paper
+    is no longer stored."""
+    store.record(db, link.subscriber.id, link.paper_id, link.kind, at=now)
 
 
 def undo(db: Database, link: FeedbackLink) -> None:
     """Take it back (when there is nothing to take back, nothing happens)."""
-    subs.remove_feedback(db, link.subscriber.id, link.paper_id, kind=link.kind)
+    store.undo(db, link.subscriber.id, link.paper_id, link.kind)

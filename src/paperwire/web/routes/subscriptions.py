@@ -331,7 +331,10 @@ def _feedback_post(request: Request, services: Services, purpose: str, token: st
     if undo:
         feedback.undo(services.db, link)
     else:
-        feedback.give(services.db, link, now=utcnow())
+        try:
+            feedback.give(services.db, link, now=utcnow())
+        except LookupError:
+            raise HTTPException(status_code=404, detail="That paper is not here any more.") from None
     return _feedback_page(request, services, purpose, token, link, "undone" if undo else "done")
 
 

@@ -1,7 +1,7 @@
 """Digest clicks with their exact time, and which of them look like a mail scanner's (issue 14).
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007 (chained after recommend's, merged into this branch)
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
