@@ -291,6 +291,16 @@ mail_clicks = Table(
     Index("ix_mail_clicks_subscriber", "subscriber_id", "paper_id"),
 )
 
+# A subscriber's personal feed is at a secret URL derived from (subscriber, generation) with the secret key:
+# nothing secret is stored. "New feed link" bumps the generation, and the old URL stops working.
+personal_feeds = Table(
+    "personal_feeds",
+    metadata,
+    Column("subscriber_id", BigInteger, ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True),
+    Column("generation", Integer, nullable=False, comment="bumped to revoke the feed's URL; none yet: 0"),
+    Column("rotated_at", DateTime, nullable=False),
+)
+
 bounces = Table(
     "bounces",
     metadata,

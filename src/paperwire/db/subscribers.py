@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select, update
 
 from paperwire.db.engine import Database
-from paperwire.db.schema import bounces, deliveries, feedback, mail_clicks, outbox, subscribers
+from paperwire.db.schema import bounces, deliveries, feedback, mail_clicks, outbox, personal_feeds, subscribers
 from paperwire.db.upsert import insert_ignore
 
 PENDING, CONFIRMED, UNSUBSCRIBED = "pending", "confirmed", "unsubscribed"
@@ -233,7 +233,7 @@ def remove(db: Database, subscriber_id: int) -> bool:
         email = conn.execute(select(subscribers.c.email).where(subscribers.c.id == subscriber_id)).scalar()
         if email is None:
             return False
-        for table in (mail_clicks, outbox, deliveries, feedback):
+        for table in (mail_clicks, personal_feeds, outbox, deliveries, feedback):
             conn.execute(delete(table).where(table.c.subscriber_id == subscriber_id))
         conn.execute(delete(bounces).where(bounces.c.email == email))
         conn.execute(delete(subscribers).where(subscribers.c.id == subscriber_id))

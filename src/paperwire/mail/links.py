@@ -7,6 +7,10 @@ cannot be replayed as an unsubscribe and nobody can forge one for another subscr
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -26,6 +30,30 @@ MAX_AGE_SECONDS = {
     FEWER: 180 * 86400,
     FEEDBACK: 180 * 86400,
 }
+
+
+_FEED_KEY = re.compile(r"(\d{1,18})-(\d{1,9})-([A-Za-z0-9_-]{24})")
+
+
+def feed_key(secret_key: str, subscriber_id: int, generation: int) -> str:
+    """The secret part of a personal feed's URL: ``<subscriber>-<generation>-<mac>``.
+
+    Derived, not stored (the manage page can show it any time); a feed reader keeps it for months, so it does
+    not expire. It is revoked by bumping the generation (``paperwire.db.personal_feeds.rotate``)."""
+    key = hashlib.sha256(b"paperwire-personal-feed:" + secret_key.encode()).digest()
+    mac = hmac.new(key, f"{subscriber_id}:{generation}".encode(), hashlib.sha256).digest()[:18]
+    return f"{subscriber_id}-{generation}-{base64.urlsafe_b64encode(mac).decode()}"
+
+
+def read_feed_key(secret_key: str, text: str) -> tuple[int, int] | None:
+    """``(subscriber, generation)`` of a well-signed feed key; ``None`` for anything else."""
+    match = _FEED_KEY.fullmatch(text)
+    if match is None:
+        return None
+    subscriber_id, generation = int(match.group(1)), int(match.group(2))
+    if not hmac.compare_digest(feed_key(secret_key, subscriber_id, generation), text):
+        return None
+    return subscriber_id, generation
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +99,6 @@ class Links:
 
     def save(self, subscriber_id: int, paper_id: str) -> str:
         return self.feedback(subscriber_id, paper_id, "save")
+
+    def personal_feed(self, subscriber_id: int, generation: int, fmt: str = "atom") -> str:
+        return self._url(f"/feeds/for-you/{feed_key(self.settings.secret_key, subscriber_id, generation)}.{fmt}")

@@ -4,6 +4,7 @@ answer differently for a new, pending or confirmed address."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,11 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from email_validator import EmailNotValidError, validate_email
 
 from paperwire.config import Settings
-from paperwire.db import outbox
+from paperwire.db import outbox, papers
 from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
 from paperwire.db.outbox import PlannedMessage
 from paperwire.db.subscribers import Preferences, Subscriber
+from paperwire.ingest.normalize import split_arxiv_id
 from paperwire.mail import clicks
 from paperwire.mail.clicks import ClickOutcome
 from paperwire.mail.links import CLICK, CONFIRM, MANAGE, MAX_AGE_SECONDS, UNSUBSCRIBE
@@ -24,6 +26,7 @@ from paperwire.tokens import TokenError, TokenSigner
 
 MAX_INTERESTS = 20
 MAX_INTEREST_LENGTH = 200
+MAX_LIKED = 50
 
 
 class InvalidSubscription(ValueError):
@@ -49,6 +52,35 @@ def clean_list(values: list[str] | str | None, *, name: str) -> list[str]:
             f"too many or too long {name} (at most {MAX_INTERESTS}, {MAX_INTEREST_LENGTH} characters each)"
         )
     return cleaned
+
+
+def resolve_liked(db: Database, values: list[str] | str | None) -> list[str]:
+    """Papers a reader likes, as stored ids: arXiv ids (``2401.12345``, ``2401.12345v2``, ``hep-th/9901001``)
+    or arxiv.org abs/pdf links, one per line (or separated by ``;``, ``,`` or spaces). Every one must be a
+    paper this site has: ``InvalidSubscription`` names the ones it does not."""
+    if values is None:
+        return []
+    raw = values if isinstance(values, list) else re.split(r"[\s;,]+", values)
+    wanted = list(dict.fromkeys(split_arxiv_id(item)[0] for item in raw if item and item.strip()))
+    if len(wanted) > MAX_LIKED:
+        raise InvalidSubscription(f"too many liked papers: at most {MAX_LIKED}")
+    found = papers.papers_by_ids(db, wanted)
+    unknown = [paper_id for paper_id in wanted if paper_id not in found or found[paper_id]["deleted"]]
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        raise InvalidSubscription(
+            f"liked papers not on this site: {shown}. Give arXiv ids (2401.12345) or arxiv.org/abs/… links "
+            "of papers you can find with the search here."
+        )
+    return wanted
+
+
+def clean_author_name(value: str | None) -> str | None:
+    """The reader's own name as it appears on their papers (optional)."""
+    name = " ".join((value or "").split())
+    if len(name) > MAX_INTEREST_LENGTH:
+        raise InvalidSubscription(f"your author name is too long (at most {MAX_INTEREST_LENGTH} characters)")
+    return name or None
 
 
 def check_preferences(prefs: Preferences) -> Preferences:

@@ -23,7 +23,7 @@ from paperwire.db.engine import Database
 from paperwire.jobs.scheduler import Scheduler
 from paperwire.search import SearchService
 from paperwire.web.metrics import MetricsMiddleware
-from paperwire.web.routes import admin, api, auth, dev_mail, feeds, ops, pages, subscriptions
+from paperwire.web.routes import admin, api, auth, dev_mail, feeds, for_you, ops, pages, subscriptions
 from paperwire.web.security import SecurityHeadersMiddleware
 from paperwire.web.services import Services
 from paperwire.web.templating import STATIC, render
@@ -113,6 +113,7 @@ def create_app(
         auth.router,
         api.router,
         feeds.router,
+        for_you.router,
         dev_mail.router,
         subscriptions.router,
         admin.router,

@@ -6,20 +6,22 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from datetime import UTC
-from typing import Annotated
+from types import SimpleNamespace
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Header, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from paperwire.db import papers
+from paperwire.db import papers, personal_feeds
 from paperwire.db import subscribers as subs
 from paperwire.db.subscribers import Preferences, Subscriber
 from paperwire.ingest.pipeline import utcnow
 from paperwire.mail import feedback, subscriptions
-from paperwire.mail.links import CLICK, CONFIRM, FEEDBACK, FEWER, MANAGE, MAX_AGE_SECONDS, UNSUBSCRIBE
+from paperwire.mail.links import CLICK, CONFIRM, FEEDBACK, FEWER, MANAGE, MAX_AGE_SECONDS, UNSUBSCRIBE, Links
 from paperwire.mail.subscriptions import InvalidSubscription, clean_list, normalise_email
 from paperwire.tokens import TokenError
 from paperwire.web.deps import CsrfChecked, OptionalUser, ServicesDep
@@ -60,6 +62,7 @@ def link_error(request: Request, exc: TokenError) -> HTMLResponse:
 
 
 def form_preferences(
+    services: Services,
     topics: str,
     categories: str,
     authors: str,
@@ -68,8 +71,12 @@ def form_preferences(
     hour: int,
     timezone: str,
     digest_size: int = 10,
+    *,
+    liked: str = "",
+    author_name: str = "",
 ) -> Preferences:
-    """The subscribe and manage forms' fields as preferences (lists split on ``;``, categories also on ``,``)."""
+    """The subscribe and manage forms' fields as preferences (lists split on ``;``, categories also on ``,``;
+    liked papers one per line, each one a paper this site has)."""
     return Preferences(
         topics=clean_list(topics, name="topics"),
         categories=clean_list(categories.replace(",", ";"), name="categories"),
@@ -79,7 +86,18 @@ def form_preferences(
         hour=hour,
         timezone=timezone.strip() or "UTC",
         digest_size=digest_size,
+        liked=subscriptions.resolve_liked(services.db, liked),
+        author_name=subscriptions.clean_author_name(author_name),
     )
+
+
+def form_echo(**fields: Any) -> SimpleNamespace:
+    """What the visitor typed, to show the form again with it after an error (nothing is lost)."""
+    split = {name: [v for v in re.split(r"[\n;]+", str(fields.get(name, ""))) if v.strip()] for name in LIST_FIELDS}
+    return SimpleNamespace(**{**fields, **split})
+
+
+LIST_FIELDS = ("topics", "categories", "authors", "liked")
 
 
 @router.get("/subscribe", response_class=HTMLResponse)
@@ -100,6 +118,8 @@ def subscribe(
     weekday: Annotated[int, Form()] = 0,
     hour: Annotated[int, Form()] = 7,
     timezone: Annotated[str, Form(max_length=64)] = "UTC",
+    liked: Annotated[str, Form(max_length=8000)] = "",
+    author_name: Annotated[str, Form(max_length=400)] = "",
 ) -> HTMLResponse:
     """The same answer for new, pending and confirmed addresses: nobody learns who subscribed."""
     if not services.subscribe_by_ip.allow(client_ip(request)):
@@ -110,10 +130,25 @@ def subscribe(
             status_code=429,
         )
     try:
-        prefs = form_preferences(topics, categories, authors, frequency, weekday, hour, timezone)
+        fields = (topics, categories, authors, frequency, weekday, hour, timezone)
+        prefs = form_preferences(services, *fields, liked=liked, author_name=author_name)
         subscriptions.request_subscription(services.db, services.settings, email, prefs, now=utcnow())
     except InvalidSubscription as exc:
-        return render(request, "subscribe.html", {"error": str(exc), "tz_hint": TIMEZONES_HINT}, status_code=400)
+        echo = form_echo(
+            email=email,
+            topics=topics,
+            categories=categories,
+            authors=authors,
+            liked=liked,
+            author_name=author_name,
+            frequency=frequency,
+            weekday=weekday,
+            hour=hour,
+            timezone=timezone,
+        )
+        return render(
+            request, "subscribe.html", {"error": str(exc), "tz_hint": TIMEZONES_HINT, "s": echo}, status_code=400
+        )
     return render(
         request,
         "message.html",
@@ -169,11 +204,34 @@ def manage_page(request: Request, services: ServicesDep, user: OptionalUser, tok
         subscriber = subscriptions.manage_target(services.db, services.signer, token)
     except TokenError as exc:
         return link_error(request, exc)
-    return render(
-        request,
-        "manage.html",
-        {"s": subscriber, "token": token, "error": None, "saved": False, "tz_hint": TIMEZONES_HINT},
-    )
+    return manage_view(request, services, subscriber, token)
+
+
+def manage_view(
+    request: Request,
+    services: Services,
+    subscriber: Subscriber,
+    token: str,
+    *,
+    form: Any = None,
+    error: str | None = None,
+    saved: bool = False,
+    feed_renewed: bool = False,
+) -> HTMLResponse:
+    """The manage page: the form (with what was typed, after an error), the personal feed's link, the data."""
+    links = Links(services.settings, services.signer)
+    generation = personal_feeds.generation(services.db, subscriber.id)
+    context = {
+        "s": subscriber if form is None else form,
+        "subscriber": subscriber,
+        "token": token,
+        "error": error,
+        "saved": saved,
+        "tz_hint": TIMEZONES_HINT,
+        "feed": {fmt: links.personal_feed(subscriber.id, generation, fmt) for fmt in ("atom", "rss")},
+        "feed_renewed": feed_renewed,
+    }
+    return render(request, "manage.html", context, status_code=400 if error else 200)
 
 
 @router.post("/manage/{token}", response_class=HTMLResponse, dependencies=[CsrfChecked])
@@ -191,26 +249,42 @@ def manage_save(
     timezone: Annotated[str, Form(max_length=64)] = "UTC",
     digest_size: Annotated[int, Form()] = 10,
     paused: Annotated[bool, Form()] = False,
+    liked: Annotated[str, Form(max_length=8000)] = "",
+    author_name: Annotated[str, Form(max_length=400)] = "",
 ) -> HTMLResponse:
     subscriber = _subscriber_for(services, token)
     try:
         prefs = subscriptions.check_preferences(
-            form_preferences(topics, categories, authors, frequency, weekday, hour, timezone, digest_size)
+            form_preferences(
+                services,
+                topics,
+                categories,
+                authors,
+                frequency,
+                weekday,
+                hour,
+                timezone,
+                digest_size,
+                liked=liked,
+                author_name=author_name,
+            )
         )
     except InvalidSubscription as exc:
-        return render(
-            request,
-            "manage.html",
-            {"s": subscriber, "token": token, "error": str(exc), "saved": False, "tz_hint": TIMEZONES_HINT},
-            status_code=400,
-        )
+        typed = {"topics": topics, "categories": categories, "authors": authors, "liked": liked}
+        echo = form_echo(**{**subscriber.as_dict(), **typed, "author_name": author_name})
+        return manage_view(request, services, subscriber, token, form=echo, error=str(exc))
     subs.update_preferences(services.db, subscriber.id, prefs, paused=paused)
     fresh = subs.get(services.db, subscriber.id)
-    return render(
-        request,
-        "manage.html",
-        {"s": fresh, "token": token, "error": None, "saved": True, "tz_hint": TIMEZONES_HINT},
-    )
+    assert fresh is not None
+    return manage_view(request, services, fresh, token, saved=True)
+
+
+@router.post("/manage/{token}/feed", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def new_feed_link(request: Request, services: ServicesDep, user: OptionalUser, token: str) -> HTMLResponse:
+    """A new personal feed link; the old one stops working (it leaked, or a feed reader is retired)."""
+    subscriber = _subscriber_for(services, token)
+    personal_feeds.rotate(services.db, subscriber.id, now=utcnow())
+    return manage_view(request, services, subscriber, token, feed_renewed=True)
 
 
 @router.get("/manage/{token}/export")

@@ -1,4 +1,5 @@
-"""Digest clicks with their exact time, and which of them look like a mail scanner's (issue 14).
+"""Digest clicks with their exact time, and which of them look like a mail scanner's; the personal feeds'
+revocable links (issue 14).
 
 Revision ID: 0008
 Revises: 0007 (chained after recommend's, merged into this branch)
@@ -35,7 +36,19 @@ def upgrade() -> None:
     )
     op.create_index("ix_mail_clicks_outbox", "mail_clicks", ["outbox_id"])
     op.create_index("ix_mail_clicks_subscriber", "mail_clicks", ["subscriber_id", "paper_id"])
+    op.create_table(
+        "personal_feeds",
+        sa.Column(
+            "subscriber_id",
+            sa.BigInteger,
+            sa.ForeignKey("subscribers.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("generation", sa.Integer, nullable=False),
+        sa.Column("rotated_at", sa.DateTime, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("personal_feeds")
     op.drop_table("mail_clicks")
