@@ -10,10 +10,10 @@ import feedparser
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
+from paperwire.core.clock import utcnow
 from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
 from paperwire.db.subscribers import Preferences
-from paperwire.ingest.pipeline import utcnow
 from paperwire.mail.links import Links, feed_key
 from paperwire.recommend import picks_for, reader_for
 from paperwire.web.services import Services

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, delete, func, select, update
 
+from paperwire.core.signals import CLICK, DIGEST_SOURCE
 from paperwire.db.engine import Database
-from paperwire.db.reactions import CLICK, DIGEST_SOURCE
 from paperwire.db.schema import deliveries, mail_clicks, outbox, signals
 
 

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from paperwire import trending
 from paperwire.db import clicks as store
 from paperwire.db.engine import Database
+from paperwire.trending import reactions
 
 SCANNER_WINDOW = timedelta(seconds=60)
 SCANNER_SHARE = 0.6
@@ -52,7 +52,7 @@ def record_click(db: Database, *, subscriber_id: int, paper_id: str, now: dateti
     click that a concurrent request flags always has its signal there to withdraw (the reverse order could
     leave one behind); the clicks of one mail are evaluated one at a time (a row lock on the mail).
     """
-    trending.record_click(db, paper_id=paper_id, subscriber=str(subscriber_id), now=now)
+    reactions.record_click(db, paper_id=paper_id, subscriber=str(subscriber_id), now=now)
     with db.write() as conn:
         mail = store.mail_of(conn, subscriber_id, paper_id, lock=True)
         store.log_click(conn, subscriber_id, paper_id, mail, now)

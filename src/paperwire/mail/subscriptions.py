@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from email_validator import EmailNotValidError, validate_email
 
 from paperwire.config import Settings
+from paperwire.core.ids import split_arxiv_id
 from paperwire.db import outbox, papers
 from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
 from paperwire.db.outbox import PlannedMessage
 from paperwire.db.subscribers import Preferences, Subscriber
-from paperwire.ingest.normalize import split_arxiv_id
 from paperwire.mail import clicks
 from paperwire.mail.clicks import ClickOutcome
 from paperwire.mail.links import CLICK, CONFIRM, MANAGE, MAX_AGE_SECONDS, UNSUBSCRIBE

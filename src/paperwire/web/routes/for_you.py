@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
+from paperwire.core.clock import utcnow
 from paperwire.db import personal_feeds
 from paperwire.db import subscribers as subs
-from paperwire.ingest.pipeline import utcnow
 from paperwire.mail.links import Links, read_feed_key
 from paperwire.web.deps import CurrentUser, ServicesDep
 from paperwire.web.for_you import for_you, reader_of_subscriber, reader_of_user
