@@ -34,7 +34,15 @@ from paperwire.mail.compose import compose_digest
 from paperwire.mail.digest import CandidateSets, choose, digest_context
 from paperwire.mail.links import Links
 from paperwire.mail.sender import Sender
-from paperwire.mail.subscriptions import InvalidSubscription, check_preferences, clean_list, normalise_email
+from paperwire.mail.subscriptions import (
+    InvalidSubscription,
+    check_preferences,
+    clean_author_name,
+    clean_list,
+    normalise_email,
+    queue_confirmation,
+    resolve_liked,
+)
 from paperwire.search import SearchService
 
 subscribers_app = typer.Typer(help="Manage digest subscribers (admin).")
@@ -122,6 +130,8 @@ CSV_FIELDS = [
     "topics",
     "categories",
     "authors",
+    "liked",
+    "author_name",
     "frequency",
     "weekday",
     "hour",
@@ -139,17 +149,29 @@ def subscribers_import(
         Path,
         typer.Argument(
             metavar="CSV",
-            help="Header row; email required; topics and categories separated by ';'; status confirmed or pending.",
+            help="Header row; email required; topics, categories, authors and liked (paper ids) separated by ';'; "
+            "status confirmed or pending.",
         ),
     ],
+    no_confirm_mail: Annotated[
+        bool,
+        typer.Option(
+            "--no-confirm-mail",
+            help="Do not mail pending rows a confirmation link (they get no digest until they confirm).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Import subscribers from CSV. Bad rows are reported with their line number and skipped."""
+    """Import subscribers from CSV. Bad rows are reported with their line number and skipped.
+
+    Rows with status pending (the default) get a confirmation mail through the outbox, as if they had
+    subscribed on the site: they get digests only once they confirm. ``paperwire worker send`` (or the
+    running scheduler) delivers the mails."""
     if not file.is_file():
         raise CliError(f"no such file: {file}")
     config = settings()
     db = open_database(config)
-    created = updated = 0
+    created = updated = queued = pending = 0
     problems: list[dict[str, object]] = []
     with file.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
@@ -158,13 +180,23 @@ def subscribers_import(
         for line, row in enumerate(reader, start=2):
             row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
             try:
-                was_created = _import_row(db, config, row)
+                subscriber, was_created = _import_row(db, config, row)
             except (InvalidSubscription, ValueError) as exc:
                 problems.append({"line": line, "email": row.get("email", ""), "reason": str(exc)})
                 continue
             created += was_created
             updated += not was_created
-    report = {"created": created, "updated": updated, "skipped": problems}
+            if subscriber.status == subs.PENDING and subscriber.suppressed_at is None:
+                pending += 1
+                if not no_confirm_mail:
+                    queued += queue_confirmation(db, config, subscriber, now=utcnow())
+    report = {
+        "created": created,
+        "updated": updated,
+        "skipped": problems,
+        "pending": pending,
+        "confirmation_mails_queued": queued,
+    }
     if as_json:
         print_json(report)
         return
@@ -174,9 +206,25 @@ def subscribers_import(
             highlight=False,
         )
     err.print(f"imported: {created} new, {updated} updated, {len(problems)} skipped", highlight=False)
+    err.print(_confirmation_summary(pending, queued, no_confirm_mail), highlight=False)
 
 
-def _import_row(db: Database, config: Settings, row: dict[str, str]) -> bool:
+def _confirmation_summary(pending: int, queued: int, no_confirm_mail: bool) -> str:
+    if not pending:
+        return "no pending subscribers: no confirmation mail needed"
+    if no_confirm_mail:
+        return (
+            f"{pending} pending subscriber(s) got no confirmation mail (--no-confirm-mail): they get no digests "
+            "until they confirm; import them again without --no-confirm-mail to mail them the link"
+        )
+    held = pending - queued
+    line = f"{queued} confirmation mail(s) queued in the outbox; `paperwire worker send` delivers them"
+    if held:
+        line += f"; {held} not queued (that address already had today's confirmation mails)"
+    return line
+
+
+def _import_row(db: Database, config: Settings, row: dict[str, str]) -> tuple[subs.Subscriber, bool]:
     status = row.get("status") or "pending"
     if status not in {"confirmed", "pending"}:
         raise InvalidSubscription(f"status must be confirmed or pending, not {status!r}")
@@ -188,12 +236,11 @@ def _import_row(db: Database, config: Settings, row: dict[str, str]) -> bool:
             frequency=row.get("frequency") or "daily",
             hour=int(row.get("hour") or 7),
             timezone=row.get("timezone") or "UTC",
+            liked=resolve_liked(db, row.get("liked")),
+            author_name=clean_author_name(row.get("author_name")),
         )
     )
-    _, created = subs.add(
-        db, normalise_email(row.get("email", "")), prefs, confirmed=status == "confirmed", now=utcnow()
-    )
-    return created
+    return subs.add(db, normalise_email(row.get("email", "")), prefs, confirmed=status == "confirmed", now=utcnow())
 
 
 @subscribers_app.command("export")
@@ -214,6 +261,8 @@ def subscribers_export(
                 "topics": ";".join(s.topics),
                 "categories": ";".join(s.categories),
                 "authors": ";".join(s.authors),
+                "liked": ";".join(s.liked),
+                "author_name": s.author_name or "",
                 "frequency": s.frequency,
                 "weekday": s.weekday,
                 "hour": s.hour,

@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
+from paperwire.db.clicks import clicks_for_export
 from paperwire.db.engine import Database
 from paperwire.db.schema import bounces, deliveries, feedback, mail_clicks, outbox, personal_feeds, subscribers
 from paperwire.db.upsert import insert_ignore
+from paperwire.db.users import export_account, find_user
 
 PENDING, CONFIRMED, UNSUBSCRIBED = "pending", "confirmed", "unsubscribed"
 
@@ -241,7 +243,9 @@ def remove(db: Database, subscriber_id: int) -> bool:
 
 
 def export(db: Database, subscriber_id: int) -> dict[str, Any] | None:
-    """Everything paperwire stores about a subscriber (the "export my data" button)."""
+    """Everything paperwire stores about a subscriber (the "export my data" button): the subscription with its
+    liked papers, what it received, its feedback (more / fewer like this, saves), its digest clicks (scanners'
+    marked), mails, bounces, and the site account with the same address (votes and saves)."""
     subscriber = get(db, subscriber_id)
     if subscriber is None:
         return None
@@ -280,10 +284,15 @@ def export(db: Database, subscriber_id: int) -> dict[str, Any] | None:
             .mappings()
             .all()
         )
+        clicked = clicks_for_export(conn, subscriber_id)
+    user = find_user(db, subscriber.email)
     return {
         "subscriber": subscriber.as_dict(),
+        "liked_papers": list(subscriber.liked),
         "papers_received": list(received),
         "feedback": [dict(f) for f in less],
+        "digest_clicks": clicked,
+        "site_account": export_account(db, user.id) if user else None,
         "mails": [dict(m) for m in mails],
         "bounces": [dict(b) for b in bounced],
     }

@@ -103,15 +103,22 @@ def request_subscription(db: Database, settings: Settings, email: str, prefs: Pr
     """Subscribe form: a new or unsubscribed address becomes pending and gets a confirmation mail (within
     the daily allowance); a pending one gets it again (same allowance); a confirmed one gets nothing."""
     subscriber = subs.subscribe(db, normalise_email(email), check_preferences(prefs), now=now)
+    queue_confirmation(db, settings, subscriber, now=now)
+
+
+def queue_confirmation(db: Database, settings: Settings, subscriber: Subscriber, *, now: datetime) -> bool:
+    """Put a confirmation mail for a pending, unsuppressed subscriber in the outbox (the sender mails it),
+    within the address's daily allowance. ``True`` if one was queued."""
     if subscriber.status != subs.PENDING or subscriber.suppressed_at is not None:
-        return
+        return False
     if not subs.allow_confirmation_mail(db, subscriber.id, per_day=settings.confirmation_mails_per_day, now=now):
-        return
+        return False
     message = PlannedMessage(
         f"confirm:{subscriber.id}:{uuid.uuid4().hex}", "confirm", subscriber.id, now.date().isoformat(), {}
     )
     with db.write() as conn:
         outbox.plan(conn, [message], now=now)
+    return True
 
 
 @dataclass(frozen=True, slots=True)

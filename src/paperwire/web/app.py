@@ -23,7 +23,7 @@ from paperwire.db.engine import Database
 from paperwire.jobs.scheduler import Scheduler
 from paperwire.search import SearchService
 from paperwire.web.metrics import MetricsMiddleware
-from paperwire.web.routes import admin, api, auth, dev_mail, feeds, for_you, ops, pages, subscriptions
+from paperwire.web.routes import admin, api, auth, dev_mail, feeds, for_you, library, ops, pages, subscriptions
 from paperwire.web.security import SecurityHeadersMiddleware
 from paperwire.web.services import Services
 from paperwire.web.templating import STATIC, render
@@ -114,6 +114,7 @@ def create_app(
         api.router,
         feeds.router,
         for_you.router,
+        library.router,
         dev_mail.router,
         subscriptions.router,
         admin.router,

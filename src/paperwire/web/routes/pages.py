@@ -18,6 +18,7 @@ from paperwire.trending import Window, reactions
 from paperwire.trending.ranking import TrendingError
 from paperwire.web import usecases
 from paperwire.web.deps import CsrfChecked, CurrentUser, OptionalUser, ServicesDep
+from paperwire.web.library import library_papers
 from paperwire.web.security import safe_next
 from paperwire.web.services import Services
 from paperwire.web.templating import STATIC, render
@@ -189,7 +190,7 @@ def react_form(
 
 @router.get("/library", response_class=HTMLResponse)
 def library_page(request: Request, services: ServicesDep, user: CurrentUser) -> HTMLResponse:
-    saved = [dict(paper) for paper in reactions.saved_papers(services.db, str(user.id))]
+    saved = [dict(paper) for paper in library_papers(services.db, user)]
     return render(request, "library.html", {"items": with_reactions(services, user, saved)})
 
 
