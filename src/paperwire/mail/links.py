@@ -53,5 +53,15 @@ class Links:
             return self._url(f"/papers/{quote(paper_id, safe='/')}")
         return self._url(f"/c/{self.signer.make(CLICK, {'s': subscriber_id, 'p': paper_id})}")
 
+    def feedback(self, subscriber_id: int, paper_id: str, kind: str) -> str:
+        """A digest item's More like this / Fewer like this / Save link (``kind``: more, fewer, save).
+
+        PLACEHOLDER (recommend branch): the feedback engineer replaces this with signed, expiring links to
+        small pages that POST (scanners must not record anything); the digest only calls this signature.
+        """
+        if kind == FEWER:
+            return self.fewer(subscriber_id, paper_id)
+        return self._url(f"/papers/{quote(paper_id, safe='/')}")
+
     def fewer(self, subscriber_id: int, paper_id: str) -> str:
         return self._url(f"/f/{self.signer.make(FEWER, {'s': subscriber_id, 'p': paper_id})}")
