@@ -238,9 +238,11 @@ def test_a_burst_right_after_delivery_is_withdrawn_and_later_clicks_count(world:
     # The reader comes back an hour later and opens two papers: those count, for trending and the profile.
     later = sent_at + timedelta(hours=1)
     assert record_click(world.db, subscriber_id=subscriber_id, paper_id=papers[1], now=later).counted
-    assert record_click(world.db, subscriber_id=subscriber_id, paper_id=papers[3], now=later).counted
+    assert record_click(world.db, subscriber_id=subscriber_id, paper_id=papers[3], now=later + SCANNER_WINDOW).counted
     assert click_signals(world.db, subscriber_id) == {papers[1], papers[3]}
-    assert click_store.human_clicks(world.db, [subscriber_id]) == {subscriber_id: [papers[1], papers[3]]}
+    assert click_store.human_clicks(world.db, [subscriber_id]) == {
+        subscriber_id: [papers[3], papers[1]]
+    }  # newest first
 
 
 def test_a_reader_opening_two_of_five_papers_counts(world: World, smtp_sink: SmtpSink) -> None:

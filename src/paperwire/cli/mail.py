@@ -31,7 +31,8 @@ from paperwire.db.engine import Database
 from paperwire.db.subscribers import Preferences
 from paperwire.jobs import pipeline
 from paperwire.mail.compose import compose_digest
-from paperwire.mail.digest import CandidateSets, choose, digest_context
+from paperwire.mail.digest import digest_context
+from paperwire.mail.digest import digest_plan as plan_of
 from paperwire.mail.links import Links
 from paperwire.mail.sender import Sender
 from paperwire.mail.subscriptions import (
@@ -43,6 +44,8 @@ from paperwire.mail.subscriptions import (
     queue_confirmation,
     resolve_liked,
 )
+from paperwire.recommend import Recommender, reader_for
+from paperwire.recommend.interests import liked_ids
 from paperwire.search import SearchService
 
 subscribers_app = typer.Typer(help="Manage digest subscribers (admin).")
@@ -69,6 +72,16 @@ def subscribers_add(
     topic: Annotated[list[str] | None, typer.Option("--topic", help="A topic of interest (repeatable).")] = None,
     category: Annotated[list[str] | None, typer.Option("--category", help="arXiv category (repeatable).")] = None,
     author: Annotated[list[str] | None, typer.Option("--author", help="Author to follow (repeatable).")] = None,
+    like: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--like", metavar="ARXIV_ID", help="A stored paper the reader likes (repeatable); seeds the profile."
+        ),
+    ] = None,
+    author_name: Annotated[
+        str | None,
+        typer.Option("--author-name", help="The reader's own name as an author: their papers seed the profile."),
+    ] = None,
     confirmed: Annotated[bool, typer.Option("--confirmed", help="Skip double opt-in (you have consent).")] = False,
     frequency: Annotated[str, typer.Option("--frequency", help="daily or weekly.")] = "daily",
     hour: Annotated[int, typer.Option("--hour", help="Local delivery hour, 0-23.")] = 7,
@@ -87,9 +100,11 @@ def subscribers_add(
                 frequency=frequency,
                 hour=hour,
                 timezone=timezone,
+                liked=liked_ids(db, like or []),
+                author_name=" ".join(author_name.split()) if author_name and author_name.strip() else None,
             )
         )
-    except InvalidSubscription as exc:
+    except (InvalidSubscription, ValueError) as exc:
         raise CliError(str(exc)) from None
     address = email_argument(email)
     subscriber, created = subs.add(db, address, prefs, confirmed=confirmed, now=utcnow())
@@ -373,41 +388,42 @@ def digest_preview(
     email: Annotated[str, typer.Argument(metavar="EMAIL")],
     date_: DateOpt = None,
     html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML part to this file.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Render exactly what this subscriber would get (plans nothing, sends nothing)."""
+    """Render exactly what this subscriber would get (plans nothing, sends nothing, stores nothing)."""
     config = settings()
     db = open_database(config)
     subscriber = subs.find(db, email_argument(email))
     if subscriber is None:
         raise CliError(f"no subscriber {email}")
     search = caught_up_search(config, db)
-    candidates = CandidateSets(db, config, search).for_subscriber(subscriber, _day(date_))
-    if candidates is None:
+    day = _day(date_)
+    recommender = Recommender(db, config, search, now=utcnow())
+    reader = reader_for(db, subscriber)
+    period = recommender.period(reader, day)
+    if period is None:
         raise CliError("no papers have been listed yet; ingest some first")
+    pool = [paper.id for paper in recommender.pool(period).papers]
     with db.read() as conn:
-        got = {
-            p
-            for _, p in subs.received_papers(
-                conn,
-                [subscriber.id],
-                [pick.paper_id for pick in choose(subscriber, candidates, received=set(), disliked=set())],
-            )
-        }
-    picks = choose(
-        subscriber,
-        candidates,
-        received=got,
-        disliked=subs.fewer_like(db).get(subscriber.id, set()),
-        saved=pipeline.saved_papers_of(db)(subscriber.email),
-    )
-    payload = {"label": candidates.period.label, "items": [{"id": p.paper_id, "why": p.why} for p in picks]}
+        got = {p for _, p in subs.received_papers(conn, [subscriber.id], pool)}
+    plan = plan_of(recommender.picks(reader, day, subscriber.digest_size, exclude=got))
     from paperwire.db.papers import papers_by_ids
 
-    context = digest_context(Links.build(config), subscriber, payload, papers_by_ids(db, [p.paper_id for p in picks]))
+    context = digest_context(Links.build(config), subscriber, plan, papers_by_ids(db, plan.paper_ids))
     message = compose_digest(config, context).as_message()
-    sys.stdout.write("".join(f"{name}: {value}\n" for name, value in message.items()) + "\n")
-    text = message.get_body(preferencelist=("plain",))
-    sys.stdout.write(text.get_content() if text else "")
+    if as_json:
+        print_json(
+            {
+                "subject": str(message["Subject"]),
+                "period": period.key,
+                "items": [{"id": i.id, "title": i.title, "why": i.why, "reason": i.reason} for i in context.items],
+                "notes": [n.text for n in context.notes],
+            }
+        )
+    else:
+        sys.stdout.write("".join(f"{name}: {value}\n" for name, value in message.items()) + "\n")
+        text = message.get_body(preferencelist=("plain",))
+        sys.stdout.write(text.get_content() if text else "")
     if html:
         part = message.get_body(preferencelist=("html",))
         html.write_text(part.get_content() if part else "", encoding="utf-8")

@@ -128,18 +128,28 @@ class PeriodPaper:
     authors: list[str]
     categories: list[str]
     announced_on: date | None
+    abstract: str = ""
 
 
 def announced_between(db: Database, since: date, until: date) -> list[PeriodPaper]:
     """The live papers announced in ``[since, until]``, newest first."""
     query = (
-        select(papers.c.id, papers.c.title, papers.c.authors, papers.c.categories, papers.c.announced_on)
+        select(
+            papers.c.id, papers.c.title, papers.c.authors, papers.c.categories, papers.c.announced_on, papers.c.abstract
+        )
         .where(papers.c.deleted.is_(False), papers.c.announced_on >= since, papers.c.announced_on <= until)
         .order_by(papers.c.announced_on.desc(), papers.c.id.desc())
     )
     with db.read() as conn:
         return [
-            PeriodPaper(str(r.id), str(r.title), list(r.authors or []), list(r.categories or []), r.announced_on)
+            PeriodPaper(
+                str(r.id),
+                str(r.title),
+                list(r.authors or []),
+                list(r.categories or []),
+                r.announced_on,
+                r.abstract or "",
+            )
             for r in conn.execute(query)
         ]
 

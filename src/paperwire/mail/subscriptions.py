@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from email_validator import EmailNotValidError, validate_email
 
 from paperwire.config import Settings
-from paperwire.core.ids import split_arxiv_id
-from paperwire.db import outbox, papers
+from paperwire.db import outbox
 from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
 from paperwire.db.outbox import PlannedMessage
@@ -22,11 +21,11 @@ from paperwire.db.subscribers import Preferences, Subscriber
 from paperwire.mail import clicks
 from paperwire.mail.clicks import ClickOutcome
 from paperwire.mail.links import CLICK, CONFIRM, MANAGE, MAX_AGE_SECONDS, UNSUBSCRIBE
+from paperwire.recommend.interests import UnknownPapers, liked_ids
 from paperwire.tokens import TokenError, TokenSigner
 
 MAX_INTERESTS = 20
 MAX_INTEREST_LENGTH = 200
-MAX_LIKED = 50
 
 
 class InvalidSubscription(ValueError):
@@ -57,22 +56,20 @@ def clean_list(values: list[str] | str | None, *, name: str) -> list[str]:
 def resolve_liked(db: Database, values: list[str] | str | None) -> list[str]:
     """Papers a reader likes, as stored ids: arXiv ids (``2401.12345``, ``2401.12345v2``, ``hep-th/9901001``)
     or arxiv.org abs/pdf links, one per line (or separated by ``;``, ``,`` or spaces). Every one must be a
-    paper this site has: ``InvalidSubscription`` names the ones it does not."""
+    paper this site has: ``InvalidSubscription`` names the ones it does not (``recommend`` checks them)."""
     if values is None:
         return []
     raw = values if isinstance(values, list) else re.split(r"[\s;,]+", values)
-    wanted = list(dict.fromkeys(split_arxiv_id(item)[0] for item in raw if item and item.strip()))
-    if len(wanted) > MAX_LIKED:
-        raise InvalidSubscription(f"too many liked papers: at most {MAX_LIKED}")
-    found = papers.papers_by_ids(db, wanted)
-    unknown = [paper_id for paper_id in wanted if paper_id not in found or found[paper_id]["deleted"]]
-    if unknown:
-        shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+    try:
+        return liked_ids(db, raw)
+    except UnknownPapers as exc:
+        shown = ", ".join(exc.missing[:10]) + (f" and {len(exc.missing) - 10} more" if len(exc.missing) > 10 else "")
         raise InvalidSubscription(
             f"liked papers not on this site: {shown}. Give arXiv ids (2401.12345) or arxiv.org/abs/… links "
             "of papers you can find with the search here."
-        )
-    return wanted
+        ) from None
+    except ValueError as exc:
+        raise InvalidSubscription(f"too many liked papers: {exc}") from None
 
 
 def clean_author_name(value: str | None) -> str | None:
