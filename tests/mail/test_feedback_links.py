@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from mail_world import LISTING_DAY, NOW, World
 from sqlalchemy import select
 
 from paperwire.db import clicks as click_store
@@ -26,7 +25,8 @@ from paperwire.mail.digest import due_on_day, plan_digests
 from paperwire.mail.links import CLICK, FEEDBACK, Links
 from paperwire.mail.sender import Sender
 from paperwire.web.app import create_app
-from smtp_sink import SmtpSink
+from testkit.mail_world import LISTING_DAY, NOW, World
+from testkit.smtp_sink import SmtpSink
 
 BASE = "https://papers.example.org"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from mail_world import World
 from typer.testing import CliRunner
 
 from paperwire.cli import app
 from paperwire.db import outbox
 from paperwire.db import subscribers as subs
 from paperwire.web.app import create_app
-from smtp_sink import SmtpSink
+from testkit.mail_world import World
+from testkit.smtp_sink import SmtpSink
 
 PEOPLE = (
     "email,topics,status,liked,author_name\n"

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from mail_world import FIXTURES, LISTING_DAY, NOW, World
 from sqlalchemy import select
 
 from paperwire.db import feedback, papers
@@ -21,7 +20,8 @@ from paperwire.mail.digest import due_on_day, plan_digests
 from paperwire.mail.sender import Sender
 from paperwire.recommend import REASONS, picks_for, reader_for
 from paperwire.web.app import create_app
-from smtp_sink import SmtpSink
+from testkit.mail_world import FIXTURES, LISTING_DAY, NOW, World
+from testkit.smtp_sink import SmtpSink
 
 BASE = "https://papers.example.org"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

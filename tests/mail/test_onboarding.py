@@ -8,12 +8,12 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from mail_world import LISTING_DAY, World
 
 from paperwire.db import subscribers as subs
 from paperwire.mail.links import Links
 from paperwire.recommend import picks_for, reader_for
 from paperwire.web.app import create_app
+from testkit.mail_world import LISTING_DAY, World
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 MOTION = ["2605.12778", "2605.13333", "2605.13838"]  # motion in-betweening, text-to-motion, 3D animation

@@ -17,8 +17,7 @@ from paperwire.db.subscribers import Preferences
 from paperwire.mail.links import Links, feed_key
 from paperwire.recommend import picks_for, reader_for
 from paperwire.web.services import Services
-
-from site_helpers import csrf_of, sign_in
+from testkit.site_helpers import csrf_of, sign_in
 
 FEED_URL = re.compile(r'value="http://testserver(/feeds/for-you/[^"]+\.(atom|rss))"')
 

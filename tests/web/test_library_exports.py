@@ -20,8 +20,7 @@ from paperwire.db.schema import papers
 from paperwire.db.subscribers import Preferences
 from paperwire.mail.links import Links
 from paperwire.web.exports import bibtex, bibtex_text, csv_rows
-
-from site_helpers import csrf_of, sign_in
+from testkit.site_helpers import csrf_of, sign_in
 
 
 def some_papers(db: Database, n: int) -> list[str]:

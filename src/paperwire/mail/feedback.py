@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from paperwire.db import feedback as store
-from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
 from paperwire.db.subscribers import Subscriber
-from paperwire.mail.links import FEEDBACK, FEEDBACK_KINDS, FEWER, MAX_AGE_SECONDS
+from paperwire.mail import subscriptions
+from paperwire.mail.links import FEEDBACK, FEEDBACK_KINDS, FEWER
 from paperwire.tokens import TokenError, TokenSigner
 
 # What the page's button says, and what the page says once it is done (and once it is undone).
@@ -49,20 +49,17 @@ class FeedbackLink:
 
 
 def read_link(db: Database, signer: TokenSigner, purpose: str, token: str) -> FeedbackLink:
-    """The subscriber, paper and kind a feedback link names; ``TokenError`` when it is bad or too old.
+    """The subscriber, paper and kind a feedback link names; ``TokenError`` when it is bad or too old, or was
+    minted for an earlier subscription with the same id.
 
     ``purpose`` is ``FEEDBACK`` (``/fb/...``) or, for digests sent before those links existed, ``FEWER``."""
     if purpose not in (FEEDBACK, FEWER):
         raise TokenError("this link is not valid")
-    data = signer.read(purpose, token, max_age=MAX_AGE_SECONDS[purpose])
-    subscriber_id, paper_id = data.payload.get("s"), data.payload.get("p")
-    kind = data.payload.get("k") if purpose == FEEDBACK else "fewer"
-    if not isinstance(subscriber_id, int) or not isinstance(paper_id, str) or kind not in FEEDBACK_KINDS:
+    target = subscriptions.read_link(db, signer, purpose, token)
+    kind = target.kind if purpose == FEEDBACK else "fewer"
+    if target.paper_id is None or kind not in FEEDBACK_KINDS:
         raise TokenError("this link is not valid")
-    subscriber = subs.get(db, subscriber_id)
-    if subscriber is None:
-        raise TokenError("this link belongs to a subscription that no longer exists")
-    return FeedbackLink(subscriber, paper_id, str(kind))
+    return FeedbackLink(target.subscriber, target.paper_id, str(kind))
 
 
 def is_given(db: Database, link: FeedbackLink) -> bool:
