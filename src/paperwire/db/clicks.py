@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, delete, func, select, update
+from sqlalchemy import Connection, func, select, update
 
-from paperwire.core.signals import CLICK, DIGEST_SOURCE
+from paperwire.db import reactions
 from paperwire.db.engine import Database
-from paperwire.db.schema import deliveries, mail_clicks, outbox, signals
+from paperwire.db.schema import deliveries, mail_clicks, outbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,17 +96,7 @@ def flag_scanner(conn: Connection, subscriber_id: int, click_ids: Sequence[int])
         ).first()
         if human is not None:
             continue
-        conn.execute(
-            delete(signals).where(
-                and_(
-                    signals.c.kind == CLICK,
-                    signals.c.source == DIGEST_SOURCE,
-                    signals.c.actor == str(subscriber_id),
-                    signals.c.paper_id == paper_id,
-                    signals.c.at == day,
-                )
-            )
-        )
+        reactions.withdraw_click(conn, paper_id=paper_id, subscriber=str(subscriber_id), day=day)
 
 
 def human_clicks(db: Database, subscriber_ids: Sequence[int] | None = None) -> dict[int, list[str]]:
