@@ -26,6 +26,7 @@ import pytest
 from sqlalchemy import update
 
 from paperwire.config import Settings
+from paperwire.core.clock import utcnow
 from paperwire.db import outbox
 from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
@@ -34,13 +35,11 @@ from paperwire.db.schema import outbox as outbox_table
 from paperwire.db.subscribers import Preferences
 from paperwire.faults import DELIVERY_POINTS
 from paperwire.ingest import service
-from paperwire.ingest.pipeline import utcnow
 from paperwire.mail.digest import due_on_day, plan_digests
 from paperwire.mail.sender import Sender
 from paperwire.search import SearchService
-from smtp_sink import SmtpSink
-
-from flaky_smtp import CuttingProxy, DropMidData
+from testkit.flaky_smtp import CuttingProxy, DropMidData
+from testkit.smtp_sink import SmtpSink
 
 DAY_FILE = Path(__file__).parents[1] / "fixtures" / "arxiv_daily" / "head50" / "2026-05-14.jsonl"
 LISTING_DAY = date(2026, 5, 14)

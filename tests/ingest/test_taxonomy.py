@@ -6,9 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from paperwire.ingest import taxonomy
-
-from recordings import OAI_CHAIN, oai_fixture
+from paperwire.core import taxonomy
+from testkit.recordings import OAI_CHAIN, oai_fixture
 
 DC_SUBJECT = "{http://purl.org/dc/elements/1.1/}subject"
 

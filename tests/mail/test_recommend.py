@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from mail_world import LISTING_DAY, NOW, World
+from testkit.mail_world import LISTING_DAY, NOW, World
 from typer.testing import CliRunner
 
 from paperwire.cli import app

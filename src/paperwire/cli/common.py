@@ -17,10 +17,11 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from paperwire.config import ConfigurationError, Settings, load_settings
+from paperwire.core.records import Page, SourceError
 from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
+from paperwire.ingest import sources
 from paperwire.ingest.pipeline import IngestReport, PageResult
-from paperwire.ingest.records import Page, SourceError
 
 err = Console(stderr=True)
 P = ParamSpec("P")
@@ -56,7 +57,10 @@ def _fail(message: str) -> NoReturn:
 
 
 def settings() -> Settings:
-    return load_settings()
+    """The settings from the environment; a source or collector name that is not registered is an error here."""
+    config = load_settings()
+    sources.check_settings(config)
+    return config
 
 
 def open_database(config: Settings) -> Database:

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, func, select
 
+from paperwire.core.records import Signal
 from paperwire.db.engine import Database
 from paperwire.db.schema import signals
 from paperwire.db.upsert import insert_ignore
-from paperwire.ingest.records import Signal
 
 
 def add_signals(conn: Connection, observations: Sequence[tuple[str, Signal]]) -> int:

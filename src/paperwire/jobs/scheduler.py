@@ -1,7 +1,8 @@
 """The in-process scheduler of ``paperwire run``: a thread that runs the daily pipeline on its clock.
 
 Every tick (a minute by default): once a day after ``PAPERWIRE_HARVEST_HOUR`` (UTC) harvest the configured
-sources, then catch the index up and refresh trending; plan digests for subscribers whose local delivery
+sources, then catch the index up and refresh trending, and run the configured signal collectors (then refresh
+trending again); plan digests for subscribers whose local delivery
 hour has come; deliver whatever the outbox holds (confirmation mails go out within a tick). Every job is
 idempotent and runs under a database lease, so a second scheduler (another machine, a cron job) is safe.
 """
@@ -14,10 +15,11 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from paperwire import trending
 from paperwire.config import Settings
+from paperwire.core.clock import utcnow
 from paperwire.db import jobs
 from paperwire.db.engine import Database
-from paperwire.ingest.pipeline import utcnow
 from paperwire.jobs import pipeline
 from paperwire.jobs.pipeline import JobBusy
 from paperwire.mail.sender import Sender
@@ -65,7 +67,13 @@ class Scheduler:
     def tick(self) -> None:
         """One round of due work; each step's failure is logged and the others still run."""
         now = self.clock()
-        for name, step in (("harvest", self._harvest), ("digests", self._digests), ("send", self._send)):
+        steps = (
+            ("harvest", self._harvest),
+            ("signals", self._signals),
+            ("digests", self._digests),
+            ("send", self._send),
+        )
+        for name, step in steps:
             self._step(name, step, now)
 
     def _step(self, name: str, step: Callable[[datetime], None], now: datetime) -> None:
@@ -86,6 +94,19 @@ class Scheduler:
         def work() -> None:
             pipeline.harvest(self.db, self.settings, day=now.date())
             pipeline.after_ingest(self.db, self.settings, self.search)
+
+        pipeline.guarded(self.db, name, work)
+
+    def _signals(self, now: datetime) -> None:
+        if not self.settings.signal_collectors or now.hour < self.settings.harvest_hour:
+            return
+        name = f"signals:{now.date().isoformat()}"
+        if jobs.last_finished(self.db, name):
+            return  # today's collection is done
+
+        def work() -> None:
+            pipeline.collect_signals(self.db, self.settings, now=now)
+            trending.refresh(self.db, self.settings)
 
         pipeline.guarded(self.db, name, work)
 

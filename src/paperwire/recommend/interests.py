@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from paperwire.db import profiles as store
 from paperwire.db.engine import Database
-from paperwire.ingest.normalize import split_arxiv_id
+from paperwire.core.ids import split_arxiv_id
 
 MAX_LIKED = 50
 

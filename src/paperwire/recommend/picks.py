@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from paperwire import trending
 from paperwire.config import Settings
+from paperwire.core.clock import utcnow
 from paperwire.db import profiles as store
 from paperwire.db.engine import Database
 from paperwire.db.profiles import PeriodPaper, StoredProfile
@@ -170,7 +171,7 @@ class Recommender:
     ) -> None:
         self.db, self.settings, self.search = db, settings, search
         self.store_profiles = store_profiles  # planning stores; a page view (a GET) only trains in memory
-        self.now = now or datetime.now().replace(microsecond=0)
+        self.now = now or utcnow()
         self._pools: dict[str, PeriodPool] = {}
         self._periods: dict[tuple[str, date], Period | None] = {}
         self._states: dict[str, ReaderState] = {}

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from paperwire.core.signals import BY_NAME
 from paperwire.trending.formula import KINDS, PRIOR
-
-LABELS = {
-    "hf_upvotes": ("Hugging Face upvote", "Hugging Face upvotes"),
-    "hf_comments": ("Hugging Face comment", "Hugging Face comments"),
-    "github_stars": ("new GitHub star", "new GitHub stars"),
-    "upvote": ("upvote", "upvotes"),
-    "save": ("save", "saves"),
-    "view": ("view", "views"),
-    "click": ("digest click", "digest clicks"),
-}
 
 
 def describe(why: Mapping[str, float]) -> str:
@@ -33,6 +24,6 @@ def describe_points(points: Mapping[str, float]) -> str:
 
 
 def _phrase(kind: str, amount: float) -> str:
-    one, many = LABELS[kind]
+    one, many = BY_NAME[kind].one, BY_NAME[kind].many
     shown = f"{amount:.0f}" if amount >= 10 or amount == int(amount) else f"{amount:.1f}"
     return f"{shown} {one if shown == '1' else many}"

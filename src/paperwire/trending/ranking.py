@@ -13,11 +13,12 @@ from datetime import date, datetime
 from typing import Any
 
 from paperwire.config import Settings
+from paperwire.core.clock import to_minute, utcnow
 from paperwire.db import papers as papers_db
 from paperwire.db import trending as store
 from paperwire.db.engine import Database
 from paperwire.trending.formula import WINDOWS, Window, parts
-from paperwire.trending.refresh import Scored, category_text, compute, utcnow
+from paperwire.trending.refresh import Scored, category_text, compute
 
 _CATEGORY = re.compile(r"^[A-Za-z][A-Za-z0-9.-]*?(\.\*)?$")
 
@@ -61,7 +62,7 @@ def trending(
         if state is not None and (now is None or now == state.as_of):
             rows = store.ranked(conn, checked, patterns, limit=limit, offset=offset)
             return [_item(row) for row in rows]
-    scored = compute(db, settings, now or utcnow())
+    scored = compute(db, settings, now or to_minute(utcnow()))
     return _rank_in_memory(db, scored, checked, category, limit=limit, offset=offset)
 
 
@@ -80,7 +81,7 @@ def scores(
             return store.score_map(conn, checked)
     if settings is None:
         return {}
-    scored = compute(db, settings, now or utcnow())
+    scored = compute(db, settings, now or to_minute(utcnow()))
     values = scored.windows[checked].score
     return {scored.papers[i].id: float(values[i]) for i in scored.order[checked]}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -16,10 +17,14 @@ from pydantic import AfterValidator, BaseModel
 from starlette.convertors import PathConvertor, register_url_convertor
 
 from paperwire import trending
+from paperwire.core import signals
 from paperwire.db import papers
 from paperwire.search import QueryError, SearchFilters
 from paperwire.search.query import MAX_QUERY_CHARS
+from paperwire.trending import Window, reactions
+from paperwire.web import usecases
 from paperwire.web.deps import CsrfChecked, CurrentUser, ServicesDep
+from paperwire.web.services import Services
 
 
 class PaperIdConvertor(PathConvertor):
@@ -36,8 +41,7 @@ register_url_convertor("paper_id", PaperIdConvertor())
 
 router = APIRouter(prefix="/api", tags=["api"])
 
-Window = Literal["day", "week", "month"]
-Kind = Literal["upvote", "save"]
+Kind = Literal["upvote", "save"]  # paperwire.core.signals.REACTION_KINDS (a test holds them equal)
 
 
 class ErrorBody(BaseModel):
@@ -165,7 +169,7 @@ def paper_url(request: Request, paper_id: str) -> str:
     return str(request.url_for("paper_page", paper_id=paper_id))
 
 
-def paper_out(request: Request, row: dict[str, Any]) -> PaperOut:
+def paper_out(request: Request, row: Mapping[str, Any]) -> PaperOut:
     fields = {name: row[name] for name in PaperOut.model_fields if name in row}
     return PaperOut(**fields, url=paper_url(request, row["id"]))
 
@@ -226,13 +230,13 @@ def remove_reaction(services: ServicesDep, user: CurrentUser, paper_id: str, kin
     return _react(services, user.id, paper_id, kind, on=False)
 
 
-def _react(services: Any, user_id: int, paper_id: str, kind: str, *, on: bool) -> ReactionOut:
-    if not services.votes_by_user.allow(str(user_id)):
-        raise HTTPException(status_code=429, detail="too many votes in a minute; try again shortly")
-    if papers.get_paper(services.db, paper_id) is None:
-        raise HTTPException(status_code=404, detail=f"no paper {paper_id}")
-    count = trending.record_reaction(services.db, user_id=str(user_id), paper_id=paper_id, kind=kind, on=on)
-    services.cache.clear()
+def _react(services: Services, user_id: int, paper_id: str, kind: str, *, on: bool) -> ReactionOut:
+    try:
+        _, count = usecases.react(services, user_id=str(user_id), paper_id=paper_id, kind=kind, on=on)
+    except usecases.TooManyVotes:
+        raise HTTPException(status_code=429, detail="too many votes in a minute; try again shortly") from None
+    except usecases.NoSuchPaper:
+        raise HTTPException(status_code=404, detail=f"no paper {paper_id}") from None
     return ReactionOut(id=paper_id, kind=kind, on=on, count=count)
 
 
@@ -240,7 +244,7 @@ def _react(services: Any, user_id: int, paper_id: str, kind: str, *, on: bool) -
 def get_paper(request: Request, services: ServicesDep, paper_id: str) -> Response:
     """One paper by arXiv id (no version) or the id its source gave it."""
     row = papers.get_paper(services.db, paper_id)
-    if row is None or row["deleted"]:
+    if row is None or row.deleted:
         raise HTTPException(status_code=404, detail=f"no paper {paper_id}")
     return cached_json(request, paper_out(request, row))
 
@@ -265,10 +269,8 @@ def search(
 ) -> Response:
     """Hybrid search (keyword + meaning, fused); exact ids and titles come first."""
     filters = SearchFilters(categories=[category] if category else [], since=since, until=until, has_code=has_code)
-    scores = trending.scores(services.db, "week") if sort == "trending" else None
     try:
-        with services.metrics.search_latency.time():
-            results = services.search.search(q, filters, limit=limit, offset=offset, sort=sort, sort_scores=scores)
+        results = usecases.search(services, q, filters, limit=limit, offset=offset, sort=sort)
     except QueryError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     payload = SearchOut(
@@ -294,15 +296,7 @@ def trending_list(
     """What is trending now, with the signal parts behind each score (``why``)."""
     category = category or None  # ?category= (empty) is no filter, as on the trending page
     try:
-        items = services.cache.get(
-            ("api-trending", window, category, limit, offset),
-            lambda: [
-                i.as_dict()
-                for i in trending.trending(
-                    services.db, services.settings, window=window, category=category, limit=limit, offset=offset
-                )
-            ],
-        )
+        items = usecases.trending_items(services, window=window, category=category, limit=limit, offset=offset)
     except trending.TrendingError as exc:  # a category that cannot be one: a clear 400, not a server error
         raise HTTPException(status_code=400, detail=str(exc)) from None
     out = [
@@ -318,7 +312,7 @@ def trending_list(
 @router.get("/me", response_model=MeOut, responses={401: {"model": ErrorOut}})
 def me(services: ServicesDep, user: CurrentUser) -> Response:
     """The signed-in user's votes and saves."""
-    saved = [p["id"] for p in trending.saved_papers(services.db, str(user.id))]
-    upvoted = trending.user_papers(services.db, str(user.id), "upvote")
+    saved = [p["id"] for p in reactions.saved_papers(services.db, str(user.id))]
+    upvoted = reactions.user_papers(services.db, str(user.id), signals.UPVOTE)
     body = json.dumps(MeOut(email=user.email, upvoted=upvoted, saved=saved).model_dump())
     return Response(body, media_type="application/json", headers={"Cache-Control": "private, no-store"})
