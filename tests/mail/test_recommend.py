@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from testkit.mail_world import LISTING_DAY, NOW, World
 from typer.testing import CliRunner
 
 from paperwire.cli import app
@@ -19,6 +18,7 @@ from paperwire.db import subscribers as subs
 from paperwire.mail.digest import due_on_day, plan_digests
 from paperwire.mail.plan import DigestPlan
 from paperwire.recommend import REASONS, Recommender, picks_for, reader_for
+from testkit.mail_world import LISTING_DAY, NOW, World
 
 CODES = ["2605.12796", "2605.13007", "2605.13020"]  # three coding-theory papers (cs.IT) of the day
 FOURTH_CODES = "2605.13201"  # "Decoding Product Codes and Staircase Codes ..."

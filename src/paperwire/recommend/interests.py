@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from paperwire.core.ids import split_arxiv_id
 from paperwire.db import profiles as store
 from paperwire.db.engine import Database
-from paperwire.core.ids import split_arxiv_id
 
 MAX_LIKED = 50
 
