@@ -14,8 +14,13 @@ phrase queries) and the few longer than 1,000 characters are cut there (paperwir
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
 import math
+import os
+import random
 import re
+import string
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -25,17 +30,27 @@ from pathlib import Path
 
 import numpy as np
 
+from paperwire.search.calibration import (
+    MODEL_PATH,
+    HitEvidence,
+    MatchModel,
+    QueryEvidence,
+    features,
+    judge,
+    load_model,
+)
 from paperwire.search.embedder import OnnxMiniLM, Vectors, paper_text
-from paperwire.search.fusion import reciprocal_rank_fusion
+from paperwire.search.fusion import Fused, matches_first, reciprocal_rank_fusion
 from paperwire.search.lexical import LexicalDoc, LexicalIndex
 from paperwire.search.query import MAX_QUERY_CHARS, parse_query
-from paperwire.search.vectors import VectorIndex
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+SHARED = Path(os.environ.get("PAPERWIRE_SHARED", "/work/shared")) / "benchmarks"
 RUN_DEPTH = 1000  # each single list is computed this deep once; fusion settings cut it
 K_GRID = (10, 20, 30, 60)
 DEPTH_GRID = (50, 100, 200)
 WEIGHT_GRID = (1.0, 1.5, 2.0, 3.0)
+PRODUCT_K, PRODUCT_DEPTH, PRODUCT_WEIGHT = 20, 100, 2.0  # the settings' defaults (search_rrf_k, ...)
+HALF_NAMES = {"dev": "dev", "test": "held-out", "all": "all"}
 
 
 @dataclass
@@ -114,9 +129,8 @@ def bench_query(text: str) -> str:
     return cleaned[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] if len(cleaned) > MAX_QUERY_CHARS else cleaned
 
 
-def lexical_runs(collection: Collection) -> dict[str, list[str]]:
+def lexical_index(collection: Collection) -> LexicalIndex:
     index = LexicalIndex(None)
-    doc_ids = list(collection.docs)
     with index.writing():
         index.add(
             [
@@ -124,10 +138,16 @@ def lexical_runs(collection: Collection) -> dict[str, list[str]]:
                 for n, (doc_id, (title, text)) in enumerate(collection.docs.items())
             ]
         )
+    return index
+
+
+def lexical_runs(collection: Collection, index: LexicalIndex) -> dict[str, list[tuple[str, float]]]:
+    """(doc id, BM25) best first, per query."""
+    doc_ids = list(collection.docs)
     runs = {}
     for qid, text in collection.queries:
-        keys = index.search(parse_query(bench_query(text)), None, RUN_DEPTH)
-        runs[qid] = [doc_ids[k] for k in keys]
+        scored = index.search_scored(parse_query(bench_query(text)), None, RUN_DEPTH)
+        runs[qid] = [(doc_ids[k], score) for k, score in scored]
     return runs
 
 
@@ -135,7 +155,8 @@ def embeddings(texts: list[str], embedder: OnnxMiniLM, cache: Path | None, label
     path = cache / f"{label}-{embedder.name}.npy" if cache else None
     if path and path.exists():
         loaded: Vectors = np.load(path)
-        return loaded
+        if len(loaded) == len(texts):
+            return loaded
     vectors = embedder.embed(texts)
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -143,8 +164,17 @@ def embeddings(texts: list[str], embedder: OnnxMiniLM, cache: Path | None, label
     return vectors
 
 
-def semantic_runs(collection: Collection, embedder: OnnxMiniLM, cache: Path | None) -> dict[str, list[str]]:
-    doc_ids = list(collection.docs)
+@dataclass
+class Semantic:
+    doc_vectors: Vectors
+    query_vectors: dict[str, Vectors]
+
+    def cosines(self, qid: str) -> Vectors:
+        scores: Vectors = self.doc_vectors @ self.query_vectors[qid]
+        return scores
+
+
+def semantic_vectors(collection: Collection, embedder: OnnxMiniLM, cache: Path | None) -> Semantic:
     started = time.perf_counter()
     doc_vectors = embeddings(
         [paper_text(t, w) for t, w in collection.docs.values()], embedder, cache, f"{collection.name}-docs"
@@ -153,12 +183,18 @@ def semantic_runs(collection: Collection, embedder: OnnxMiniLM, cache: Path | No
         [bench_query(q) for _, q in collection.queries], embedder, cache, f"{collection.name}-queries"
     )
     print(f"  embedded {collection.name} with {embedder.name} in {time.perf_counter() - started:.0f}s", file=sys.stderr)
-    index = VectorIndex(embedder.dim)
-    index.add(doc_vectors)
-    return {
-        qid: [doc_ids[n.row] for n in index.search(vector, RUN_DEPTH)]
-        for (qid, _), vector in zip(collection.queries, query_vectors, strict=True)
-    }
+    return Semantic(doc_vectors, {qid: v for (qid, _), v in zip(collection.queries, query_vectors, strict=True)})
+
+
+def semantic_runs(collection: Collection, semantic: Semantic) -> dict[str, list[tuple[str, float]]]:
+    """(doc id, cosine) best first, per query: exact search, as the product does below the HNSW threshold."""
+    doc_ids = list(collection.docs)
+    runs = {}
+    for qid, _ in collection.queries:
+        scores = semantic.cosines(qid)
+        order = np.argsort(-scores, kind="stable")[:RUN_DEPTH]
+        runs[qid] = [(doc_ids[i], float(scores[i])) for i in order]
+    return runs
 
 
 def hybrid_run(lexical: list[str], semantic: list[str], k: int, depth: int, weight: float) -> list[str]:
@@ -184,11 +220,192 @@ def score(collection: Collection, runs: dict[str, list[str]], qids: list[str]) -
 @dataclass
 class Runs:
     collection: Collection
-    lexical: dict[str, list[str]]
-    semantic: dict[str, list[str]]
+    index: LexicalIndex
+    lexical_scored: dict[str, list[tuple[str, float]]]
+    semantic_scored: dict[str, list[tuple[str, float]]]
+    semantic_vectors: Semantic
+
+    @property
+    def lexical(self) -> dict[str, list[str]]:
+        return {q: [d for d, _ in run] for q, run in self.lexical_scored.items()}
+
+    @property
+    def semantic(self) -> dict[str, list[str]]:
+        return {q: [d for d, _ in run] for q, run in self.semantic_scored.items()}
 
     def hybrid(self, k: int, depth: int, weight: float) -> dict[str, list[str]]:
-        return {q: hybrid_run(self.lexical[q], self.semantic[q], k, depth, weight) for q in self.lexical}
+        lexical, semantic = self.lexical, self.semantic
+        return {q: hybrid_run(lexical[q], semantic[q], k, depth, weight) for q in lexical}
+
+    def candidates(self, qid: str) -> tuple[QueryEvidence, list[Fused]]:
+        """What the product ranks for this query (RRF at the product's settings) and the evidence it judges
+        them by, as ``SearchService._ranked`` computes them."""
+        text = dict(self.collection.queries)[qid]
+        parsed = parse_query(bench_query(text))
+        lexical = dict(self.lexical_scored[qid][:PRODUCT_DEPTH])
+        semantic = self.semantic_scored[qid][:PRODUCT_DEPTH]
+        fused = reciprocal_rank_fusion(
+            list(lexical),
+            [d for d, _ in semantic],
+            k=PRODUCT_K,
+            depth=PRODUCT_DEPTH,
+            semantic_weight=PRODUCT_WEIGHT,
+        )
+        evidence = QueryEvidence(
+            words=len(parsed.text.split()),
+            idf_mass=self.index.idf_mass(parsed),
+            lexical_top=max(lexical.values(), default=0.0),
+            semantic_top=semantic[0][1] if semantic else 0.0,
+        )
+        cosines = self.semantic_vectors.cosines(qid)
+        row = {doc_id: n for n, doc_id in enumerate(self.collection.docs)}
+        for hit in fused:
+            hit.lexical_score = lexical.get(hit.id)
+            hit.cosine = float(cosines[row[hit.id]])
+        return evidence, fused
+
+    def judged_hits(self, qid: str, model: MatchModel) -> list[Fused]:
+        evidence, fused = self.candidates(qid)
+        judge(
+            fused,
+            evidence,
+            {h.id: h.lexical_score for h in fused if h.lexical_score is not None},
+            {h.id: h.cosine or 0.0 for h in fused},
+            model,
+        )
+        return fused
+
+
+# --- the match model ----------------------------------------------------------------------------------------
+
+
+def feature_rows(all_runs: list[Runs], half: str) -> tuple[np.ndarray, np.ndarray]:
+    rows, labels = [], []
+    for r in all_runs:
+        for qid in judged(r.collection, half):
+            evidence, fused = r.candidates(qid)
+            relevant = r.collection.qrels[qid]
+            for hit in fused:
+                ev = HitEvidence(hit.lexical_score, hit.cosine or 0.0, hit.lexical_rank, hit.semantic_rank)
+                rows.append(features(evidence, ev))
+                labels.append(1.0 if hit.id in relevant else 0.0)
+    return np.array(rows, dtype=np.float64), np.array(labels, dtype=np.float64)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> tuple[np.ndarray, float]:
+    """Newton's method on the L2-penalised log-loss (features already standardised)."""
+    n, d = x.shape
+    design = np.hstack([np.ones((n, 1)), x])
+    beta = np.zeros(d + 1)
+    penalty = np.eye(d + 1) * l2
+    penalty[0, 0] = 0.0  # the bias is not shrunk
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(design @ beta)))
+        gradient = design.T @ (p - y) + penalty @ beta
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + penalty
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return beta[1:], float(beta[0])
+
+
+def fit_match_model(all_runs: list[Runs]) -> MatchModel:
+    """Fitted on the dev half only; the threshold is the one with the best F1 of "a match" on dev."""
+    x, y = feature_rows(all_runs, "dev")
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    weights, bias = fit_logistic((x - mean) / scale, y)
+    model = MatchModel(tuple(weights), bias, tuple(mean), tuple(scale), threshold=0.5)
+    probabilities = np.array([model.probability(row) for row in x])
+    best, best_f1 = 0.5, -1.0
+    for threshold in np.arange(0.10, 0.91, 0.05):
+        f1 = prf(probabilities >= threshold, y)[2]
+        if f1 > best_f1:
+            best, best_f1 = round(float(threshold), 2), f1
+    return MatchModel(tuple(weights), bias, tuple(mean), tuple(scale), threshold=best)
+
+
+def prf(predicted: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]:
+    hits = float((predicted & (labels > 0)).sum())
+    precision = hits / max(float(predicted.sum()), 1.0)
+    recall = hits / max(float((labels > 0).sum()), 1.0)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def report_calibration(all_runs: list[Runs], model: MatchModel) -> None:
+    print(f"\n### The match signal (threshold {model.threshold})\n")
+    print("Over the product's ranked candidates (RRF of the top 100 of each list); *relevant* = judged relevant.\n")
+    print(
+        "| set | half | queries | candidates | relevant | matches | precision | recall | F1 | Brier | matches/query |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in all_runs:
+        for half in ("dev", "test", "all"):
+            x, y = feature_rows([r], half)
+            p = np.array([model.probability(row) for row in x])
+            predicted = p >= model.threshold
+            precision, recall, f1 = prf(predicted, y)
+            queries = len(judged(r.collection, half))
+            brier = float(np.mean((p - y) ** 2))
+            print(
+                f"| {r.collection.name} | {HALF_NAMES[half]} | {queries} | {len(y)} | {int(y.sum())} | "
+                f"{int(predicted.sum())} | {precision:.3f} | {recall:.3f} | {f1:.3f} | {brier:.4f} | "
+                f"{predicted.sum() / queries:.1f} |"
+            )
+    x, y = feature_rows(all_runs, "test")
+    p = np.array([model.probability(row) for row in x])
+    print("\nReliability on the held-out half (both sets): predicted chance against the share judged relevant.\n")
+    print("| predicted | candidates | mean predicted | share relevant |")
+    print("|---|---:|---:|---:|")
+    edges = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.01]
+    for low, high in itertools.pairwise(edges):
+        inside = (p >= low) & (p < high)
+        if inside.any():
+            print(
+                f"| {low:.2f}–{min(high, 1.0):.2f} | {int(inside.sum())} | {p[inside].mean():.3f} | "
+                f"{y[inside].mean():.3f} |"
+            )
+
+
+def random_letter_queries(count: int = 50, seed: int = 13) -> list[str]:
+    rng = random.Random(seed)
+    return [
+        " ".join(
+            "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 10)))
+            for _ in range(rng.randint(1, 4))
+        )
+        for _ in range(count)
+    ]
+
+
+def report_nonsense(all_runs: list[Runs], model: MatchModel, embedder: OnnxMiniLM) -> None:
+    queries = random_letter_queries()
+    vectors = embedder.embed(queries)
+    print(f"\n### {len(queries)} random-letter queries (e.g. {queries[0]!r}, {queries[1]!r})\n")
+    print("| set | queries with a match | matches | best match |")
+    print("|---|---:|---:|---:|")
+    for r in all_runs:
+        with_match = total = 0
+        best = 0.0
+        for n, (text, vector) in enumerate(zip(queries, vectors, strict=True)):
+            qid = f"nonsense-{n}"
+            r.collection.queries.append((qid, text))
+            r.semantic_vectors.query_vectors[qid] = vector
+            r.lexical_scored[qid] = [
+                (list(r.collection.docs)[k], s) for k, s in r.index.search_scored(parse_query(text), None, RUN_DEPTH)
+            ]
+            cos = r.semantic_vectors.cosines(qid)
+            order = np.argsort(-cos)[:RUN_DEPTH]
+            r.semantic_scored[qid] = [(list(r.collection.docs)[i], float(cos[i])) for i in order]
+            hits = r.judged_hits(qid, model)
+            matched = sum(h.matched for h in hits)
+            with_match += matched > 0
+            total += matched
+            best = max([best, *(h.match for h in hits)])
+            r.collection.queries.pop()
+        print(f"| {r.collection.name} | {with_match} | {total} | {best:.3f} |")
 
 
 def tune(all_runs: list[Runs]) -> tuple[int, int, float]:
@@ -203,18 +420,35 @@ def tune(all_runs: list[Runs]) -> tuple[int, int, float]:
     return best
 
 
-def report(all_runs: list[Runs], setting: tuple[int, int, float], label: str) -> None:
-    k, depth, weight = setting
-    print(f"\n### {label}: hybrid = RRF k={k}, depth={depth}, semantic weight={weight}\n")
+def product_runs(r: Runs, model: MatchModel, order: str) -> dict[str, list[str]]:
+    """The product's order (``matches first``) or all candidates by their match chance (``by match``)."""
+    out = {}
+    for qid in r.lexical_scored:
+        if qid not in r.collection.qrels:
+            continue
+        hits = r.judged_hits(qid, model)
+        ranked = matches_first(hits) if order == "matches first" else sorted(hits, key=lambda h: -h.match)
+        out[qid] = [h.id for h in ranked]
+    return out
+
+
+def report(all_runs: list[Runs], model: MatchModel, setting: tuple[int, int, float] | None) -> None:
+    print(
+        f"\n### Ranking: today's RRF (k={PRODUCT_K}, depth {PRODUCT_DEPTH}, semantic weight {PRODUCT_WEIGHT}) "
+        "and each change\n"
+    )
     print("| set | queries | method | nDCG@10 all | recall@100 all | nDCG@10 held-out | recall@100 held-out |")
     print("|---|---:|---|---:|---:|---:|---:|")
     for r in all_runs:
         methods = {
             "keyword (tantivy BM25)": r.lexical,
             "semantic (MiniLM)": r.semantic,
-            "hybrid (RRF)": r.hybrid(k, depth, weight),
-            "hybrid, default k=60 depth=100 w=1": r.hybrid(60, 100, 1.0),
+            "today's RRF": r.hybrid(PRODUCT_K, PRODUCT_DEPTH, PRODUCT_WEIGHT),
+            "RRF, matches first (the product's order)": product_runs(r, model, "matches first"),
+            "score-level: ranked by match": product_runs(r, model, "by match"),
         }
+        if setting is not None:
+            methods[f"RRF retuned on dev k={setting[0]} depth={setting[1]} w={setting[2]}"] = r.hybrid(*setting)
         for name, runs in methods.items():
             n_all, r_all = score(r.collection, runs, judged(r.collection, "all"))
             n_test, r_test = score(r.collection, runs, judged(r.collection, "test"))
@@ -226,19 +460,33 @@ def report(all_runs: list[Runs], setting: tuple[int, int, float], label: str) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--max-tokens", type=int, nargs="+", default=[128, 256])
+    parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--cache", type=Path, default=None, help="Keep embeddings here between runs.")
+    parser.add_argument("--fit", action="store_true", help=f"Refit the match model on dev and write {MODEL_PATH}.")
+    parser.add_argument("--tune-rrf", action="store_true", help="Also retune RRF k, depth and weight on dev.")
     args = parser.parse_args()
     if not SHARED.exists():
         print(f"skipped: {SHARED} not found")
         return
     collections = [load_cisi(SHARED / "cisi"), load_cranfield(SHARED / "cranfield")]
-    lexical = {c.name: lexical_runs(c) for c in collections}
-    for max_tokens in args.max_tokens:
-        embedder = OnnxMiniLM(max_tokens=max_tokens, batch_size=8)
-        all_runs = [Runs(c, lexical[c.name], semantic_runs(c, embedder, args.cache)) for c in collections]
-        setting = tune(all_runs)
-        report(all_runs, setting, f"documents truncated at {max_tokens} tokens")
+    embedder = OnnxMiniLM(max_tokens=args.max_tokens, batch_size=8)
+    all_runs = []
+    for c in collections:
+        index = lexical_index(c)
+        semantic = semantic_vectors(c, embedder, args.cache)
+        all_runs.append(Runs(c, index, lexical_runs(c, index), semantic_runs(c, semantic), semantic))
+    model = load_model()
+    if args.fit:
+        model = fit_match_model(all_runs)
+        MODEL_PATH.write_text(json.dumps(model.as_dict(), indent=2) + "\n")
+        print(f"fitted on dev, written to {MODEL_PATH}", file=sys.stderr)
+    print(
+        f"documents truncated at {args.max_tokens} tokens; dev = even positions of the judged queries, "
+        "held-out = odd positions"
+    )
+    report(all_runs, model, tune(all_runs) if args.tune_rrf else None)
+    report_calibration(all_runs, model)
+    report_nonsense(all_runs, model, embedder)
 
 
 if __name__ == "__main__":

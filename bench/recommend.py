@@ -40,6 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -47,7 +48,6 @@ import numpy.typing as npt
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from paperwire.config import Settings
-from paperwire.recommend import matching
 from paperwire.recommend.profile import train_centroid, train_logistic
 from paperwire.search.embedder import Embedder, load_embedder, paper_text
 from quality import Collection, bench_query, load_cisi, load_cranfield
@@ -101,57 +101,75 @@ class VectorCache:
 # --- claim truth ------------------------------------------------------------------------------------------
 
 
-@dataclass
-class ClaimRun:
-    collection: Collection
-    doc_ids: list[str]
-    cosines: dict[str, npt.NDArray[np.float32]]  # query id -> cosine to every document
-    coverage: dict[str, npt.NDArray[np.float32]]  # query id -> share of the query's words in every document
-
-    def scores(self, qid: str, weight: float) -> npt.NDArray[np.float32]:
-        out: npt.NDArray[np.float32] = self.cosines[qid] + weight * self.coverage[qid]
-        return out
+CLAIM_DAY = date(2026, 1, 5)
 
 
-def claim_runs(collection: Collection, settings: Settings, cache: Path) -> ClaimRun:
+def claim_world(collection: Collection, settings: Settings, cache: Path, home: Path) -> tuple[Any, Any, dict[str, str]]:
+    """The collection stored as papers all listed on one day and indexed by paperwire's own search (the
+    cached embeddings stored first, so indexing reuses them). Returns (db, search, paper id -> doc id)."""
+    from paperwire.core.records import PaperRecord
+    from paperwire.db import embeddings as vectors_store
+    from paperwire.db.engine import Database
+    from paperwire.db.migrate import upgrade
+    from paperwire.db.papers import upsert_papers
+    from paperwire.ingest.normalize import make_record
+    from paperwire.search import SearchService
+
     embedder = embedder_of(settings)
     docs = VectorCache(cache, f"{collection.name}-docs", embedder).get(
         [(doc_id, paper_text(title, text)) for doc_id, (title, text) in collection.docs.items()]
     )
-    texts = {qid: bench_query(text) for qid, text in collection.queries if qid in collection.qrels}
-    queries = VectorCache(cache, f"{collection.name}-queries", embedder).get(list(texts.items()))
-    doc_ids = list(docs)
-    matrix = np.vstack([docs[d] for d in doc_ids])
-    words = [matching.terms(" ".join(collection.docs[d])) for d in doc_ids]
-    coverage = {
-        qid: np.array([matching.coverage(matching.terms(texts[qid]), w) for w in words], dtype=np.float32)
-        for qid in queries
-    }
-    return ClaimRun(collection, doc_ids, {qid: matrix @ vector for qid, vector in queries.items()}, coverage)
+    world = settings.model_copy(update={"home": home, "database_url": f"sqlite:///{home / 'p.db'}"})
+    db = Database(world.resolved_database_url)
+    upgrade(db)
+    ids = {f"2601.{n:05d}": doc_id for n, doc_id in enumerate(collection.docs, start=1)}
+    records = [
+        make_record(
+            raw_id=paper_id,
+            title=collection.docs[doc_id][0] or f"Document {doc_id}",
+            abstract=collection.docs[doc_id][1],
+            source="bench",
+            authors=["Anonymous"],
+            categories=["cs.IR"],
+            announced=CLAIM_DAY,
+        )
+        for paper_id, doc_id in ids.items()
+    ]
+    with db.write() as conn:
+        upsert_papers(conn, [r for r in records if isinstance(r, PaperRecord)], now=datetime(2026, 1, 5, 12))
+    seqs = vectors_store.current_seqs(db, list(ids))
+    vectors_store.save_embeddings(
+        db,
+        [
+            vectors_store.NewEmbedding(pid, seqs[pid], docs[doc].astype("<f2").tobytes())
+            for pid, doc in ids.items()
+            if pid in seqs
+        ],
+        model=embedder.name,
+        dim=embedder.dim,
+    )
+    search = SearchService(world, db)
+    search.catch_up()
+    return db, search, dict(ids)
 
 
-def claim_figures(run: ClaimRun, qids: list[str], threshold: float, weight: float) -> dict[str, float]:
-    """Micro-averaged precision/recall of the claim over the collection and in a 10-paper digest."""
-    claimed = relevant_claimed = relevant = 0
-    digest_claimed = digest_true = digest_possible = 0
-    for qid in qids:
-        gains = run.collection.qrels[qid]
-        scores = run.scores(qid, weight)
-        passing = np.flatnonzero(scores >= threshold)
-        ids = {run.doc_ids[i] for i in passing}
-        claimed += len(ids)
-        relevant_claimed += len(ids & set(gains))
-        relevant += len(gains)
-        top = passing[np.argsort(-scores[passing])][:DIGEST]
-        digest_claimed += len(top)
-        digest_true += sum(run.doc_ids[i] in gains for i in top)
-        digest_possible += min(DIGEST, len(gains))
+def claim_figures(
+    collection: Collection, qids: list[str], claimed: dict[str, set[str]], digest: dict[str, list[str]]
+) -> dict[str, float]:
+    """Micro-averaged precision/recall of the "matches your topic" claim: over the whole collection (what the
+    matcher claims) and in the 10-paper digest (what the reader reads; recall out of min(10, relevant))."""
+    got = sum(len(claimed[q]) for q in qids)
+    true = sum(len(claimed[q] & set(collection.qrels[q])) for q in qids)
+    relevant = sum(len(collection.qrels[q]) for q in qids)
+    shown = sum(len(digest[q]) for q in qids)
+    shown_true = sum(sum(d in collection.qrels[q] for d in digest[q]) for q in qids)
+    possible = sum(min(DIGEST, len(collection.qrels[q])) for q in qids)
     return {
-        "precision": relevant_claimed / claimed if claimed else 1.0,
-        "recall": relevant_claimed / relevant if relevant else 0.0,
-        "digest_precision": digest_true / digest_claimed if digest_claimed else 1.0,
-        "digest_recall": digest_true / digest_possible if digest_possible else 0.0,
-        "claims_per_query": claimed / len(qids) if qids else 0.0,
+        "precision": true / got if got else 1.0,
+        "recall": true / relevant if relevant else 0.0,
+        "digest_precision": shown_true / shown if shown else 1.0,
+        "digest_recall": shown_true / possible if possible else 0.0,
+        "claims_per_query": got / len(qids) if qids else 0.0,
     }
 
 
@@ -161,51 +179,41 @@ def halves(collection: Collection) -> tuple[list[str], list[str]]:
 
 
 def bench_claims(settings: Settings, cache: Path) -> None:
-    runs = [
-        claim_runs(load_cisi(BENCHMARKS / "cisi"), settings, cache),
-        claim_runs(load_cranfield(BENCHMARKS / "cranfield"), settings, cache),
-    ]
-    grid = [(round(float(t), 2), w) for t in np.arange(0.20, 0.90, 0.01) for w in (0.0, 0.1, 0.15, 0.2, 0.3)]
+    from paperwire.recommend import Reader, Recommender
+    from paperwire.search import MATCH_THRESHOLD, SearchFilters
 
-    def dev_value(setting: tuple[float, float]) -> float:
-        # Precision first (every claim must be true), recall second: mean F0.5 of the digest on the dev halves.
-        values = []
-        for run in runs:
-            f = claim_figures(run, halves(run.collection)[0], *setting)
-            p, r = f["digest_precision"], f["digest_recall"]
-            values.append(1.25 * p * r / (0.25 * p + r) if p + r else 0.0)
-        return float(np.mean(values))
-
-    tuned = max(grid, key=dev_value)
-    shipped = (matching.TOPIC_MATCH_THRESHOLD, matching.LEXICAL_WEIGHT)
     print(f"\n### Claim truth ({settings.search_embedder}, {settings.search_max_tokens} tokens)\n")
     print(
-        f"Shipped: threshold {shipped[0]}, word-share weight {shipped[1]}; best on the dev halves "
-        f"(mean F0.5 of the digest): threshold {tuned[0]}, weight {tuned[1]}.\n"
+        f'Each query a subscriber\'s only topic; the whole collection one listing day. `reason: "topic"` is '
+        f"claimed exactly when search's calibrated match passes `MATCH_THRESHOLD` = {MATCH_THRESHOLD} (fitted by "
+        "the search benchmarks on the even-numbered queries: the odd half is held out).\n"
     )
-    print(
-        "| set | threshold, weight | queries | claims/query | precision | recall | digest precision | digest recall |"
-    )
-    print("|---|---|---|---:|---:|---:|---:|---:|")
-    for run in runs:
-        dev, test = halves(run.collection)
-        for label, qids in (("held-out", test), ("all", dev + test)):
-            for setting in sorted({shipped, tuned}):
-                f = claim_figures(run, qids, *setting)
+    print("| set | queries | claims/query | precision | recall | digest precision | digest recall |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for collection in (load_cisi(BENCHMARKS / "cisi"), load_cranfield(BENCHMARKS / "cranfield")):
+        with tempfile.TemporaryDirectory(prefix="recommend-claims-") as tmp:
+            db, search, doc_of = claim_world(collection, settings, cache, Path(tmp))
+            texts = {qid: bench_query(text) for qid, text in collection.queries if qid in collection.qrels}
+            recommender = Recommender(db, settings, search, now=datetime(2026, 1, 5, 12))
+            claimed: dict[str, set[str]] = {}
+            digest: dict[str, list[str]] = {}
+            started = time.perf_counter()
+            for qid, text in texts.items():
+                hits = search.search(text, SearchFilters(since=CLAIM_DAY, until=CLAIM_DAY), limit=1000).hits
+                claimed[qid] = {doc_of[h.id] for h in hits if h.matched}
+                picks = recommender.picks(Reader(key=f"q{qid}", topics=(text,), digest_size=DIGEST), CLAIM_DAY)
+                digest[qid] = [doc_of[p.paper_id] for p in picks.items if p.reason == "topic"]
+            seconds = time.perf_counter() - started
+            dev, test = halves(collection)
+            for label, qids in (("held-out", test), ("all", dev + test)):
+                f = claim_figures(collection, qids, claimed, digest)
                 print(
-                    f"| {run.collection.name} | {setting[0]:.2f}, {setting[1]} | {label} ({len(qids)}) "
-                    f"| {f['claims_per_query']:.1f} | {f['precision']:.3f} | {f['recall']:.3f} "
-                    f"| {f['digest_precision']:.3f} | {f['digest_recall']:.3f} |"
+                    f"| {collection.name} | {label} ({len(qids)}) | {f['claims_per_query']:.1f} "
+                    f"| {f['precision']:.3f} | {f['recall']:.3f} | {f['digest_precision']:.3f} "
+                    f"| {f['digest_recall']:.3f} |"
                 )
-    print(f"\nAlong the threshold at weight {shipped[1]} (held-out halves, digest precision / recall):\n")
-    print("| threshold | CISI precision | CISI recall | Cranfield precision | Cranfield recall |")
-    print("|---:|---:|---:|---:|---:|")
-    for t in np.arange(0.30, 0.85, 0.05):
-        cells = []
-        for run in runs:
-            f = claim_figures(run, halves(run.collection)[1], float(t), shipped[1])
-            cells += [f"{f['digest_precision']:.3f}", f"{f['digest_recall']:.3f}"]
-        print(f"| {t:.2f} | " + " | ".join(cells) + " |")
+            print(f"  {collection.name}: {len(texts)} queries in {seconds:.0f}s", file=sys.stderr)
+            db.dispose()
 
 
 # --- author continuity ------------------------------------------------------------------------------------
@@ -312,7 +320,8 @@ def bench_continuity(settings: Settings, cache: Path, days: list[str], authors_w
     cases = len(ranks["centroid"])
     day_sizes = [len(corpus.order[d]) for d in days]
     print(
-        f"\n### Author continuity ({len(sample)} authors, {cases} later papers, days {', '.join(days)}: {min(day_sizes)}–{max(day_sizes)} papers each)\n"
+        f"\n### Author continuity ({len(sample)} authors, {cases} later papers, days {', '.join(days)}: "
+        f"{min(day_sizes)}–{max(day_sizes)} papers each)\n"
     )
     print("| ranking | hit@10 | MRR | median rank |")
     print("|---|---:|---:|---:|")
@@ -324,7 +333,8 @@ def bench_continuity(settings: Settings, cache: Path, days: list[str], authors_w
     before = hits["neighbours of each like (before)"]
     ratio = hits["chosen: logistic profile"] / before if before else float("inf")
     print(
-        f"\nChosen vs before: hit@10 × {ratio:.2f} (target ≥ 1.5). Profile training: median {np.median(train_ms):.1f} ms, p95 {np.percentile(train_ms, 95):.1f} ms per reader ({len(likes[sample[0]])}+ likes, 256 background)."
+        f"\nChosen vs before: hit@10 × {ratio:.2f} (target ≥ 1.5). Profile training: median "
+        f"{np.median(train_ms):.1f} ms, p95 {np.percentile(train_ms, 95):.1f} ms per reader (2+ likes, 256 background)."
     )
 
 
@@ -395,13 +405,15 @@ def bench_cost(settings_base: Settings, subscribers: int, with_profiles: float) 
             conn.execute(outbox.delete())
         second = plan_digests(db, settings, search, due=due, now=now)
         print(
-            f"\n### Planning cost (SQLite, {subscribers} subscribers, {int(subscribers * with_profiles)} with profiles)\n"
+            f"\n### Planning cost (SQLite, {subscribers} subscribers, "
+            f"{int(subscribers * with_profiles)} with profiles)\n"
         )
         print("| run | planned | profiles trained | seconds | per 100k (linear) |")
         print("|---|---:|---:|---:|---:|")
         for label, r in (("profiles trained in the plan", first), ("profiles stored (daily case)", second)):
             print(
-                f"| {label} | {r.planned} | {r.profiles_trained} | {r.seconds:.1f} | {r.seconds * 100_000 / subscribers:.0f} |"
+                f"| {label} | {r.planned} | {r.profiles_trained} | {r.seconds:.1f} "
+                f"| {r.seconds * 100_000 / subscribers:.0f} |"
             )
         if first.profiles_trained:
             print(

@@ -1,6 +1,6 @@
-"""Property tests for search input: the query parser raises nothing but ``QueryError`` for any string, and a
-whole search (keyword index, embedder, vector index, filters, sorting, the database) answers any query,
-filter, sort and page with results or a ``QueryError`` -- never another exception.
+"""Property tests for search input: the query parser refuses only an empty query (with ``QueryError``) and
+reads every other string, and a whole search (keyword index, embedder, vector index, filters, sorting, the
+database) answers any query, filter, sort and page with results or a ``QueryError`` -- never another exception.
 
 The search runs on a real, small index (SQLite, tantivy, the ONNX embedder, faiss), built once per module.
 """
@@ -18,13 +18,14 @@ from hypothesis import strategies as st
 from paperwire.config import Settings
 from paperwire.core.ids import is_arxiv_id
 from paperwire.core.records import PaperRecord
+from paperwire.core.text import safe_text
 from paperwire.db import papers
 from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
 from paperwire.ingest.normalize import make_record
-from paperwire.search import QueryError, SearchFilters, SearchService
+from paperwire.search import MATCH_THRESHOLD, QueryError, SearchFilters, SearchService
 from paperwire.search.embedder import OnnxMiniLM
-from paperwire.search.query import MAX_QUERY_CHARS, ParsedQuery, parse_query
+from paperwire.search.query import LONG_QUERY_WORDS, MAX_QUERY_CHARS, ParsedQuery, parse_query
 
 FUZZ = settings(
     max_examples=400,
@@ -93,7 +94,9 @@ queries = st.one_of(
     st.text(max_size=80),
     st.lists(st.sampled_from(TOKENS), min_size=1, max_size=8).map(" ".join),
     st.lists(st.sampled_from(TOKENS) | st.text(max_size=5), min_size=1, max_size=8).map("".join),
-    st.sampled_from(["a" * MAX_QUERY_CHARS, "a" * (MAX_QUERY_CHARS + 1), "ab " * 400, "x" * 5000]),
+    st.sampled_from(
+        ["a" * MAX_QUERY_CHARS, "a" * (MAX_QUERY_CHARS + 1), "ab " * 400, "x" * 6000, 'au:"x ' * 900, "-" * 5001]
+    ),
 )
 
 
@@ -110,24 +113,36 @@ def check_query_error(exc: QueryError) -> None:
 @example('"unclosed phrase')
 @example("\ud800")
 @example("a" * (MAX_QUERY_CHARS + 1))
-def test_parse_query_returns_a_query_or_a_query_error(raw: str) -> None:
-    try:
-        parsed = parse_query(raw)
-    except QueryError as exc:
-        check_query_error(exc)
+@example('au:"Tat-Seng Chua" -"x y" ti: cat:cs.LG id:2601.00001 -')
+@example("au:")
+@example("-a -b")
+def test_parse_query_reads_every_non_empty_query(raw: str) -> None:
+    if not safe_text(raw).strip():
+        # The one refusal left: nothing to search once control characters and spaces are gone.
+        with pytest.raises(QueryError) as refused:
+            parse_query(raw)
+        check_query_error(refused.value)
         event("QueryError")
         return
+    parsed = parse_query(raw)
     event("parsed")
     assert isinstance(parsed, ParsedQuery)
     assert isinstance(parsed.text, str)
-    assert parsed.text
+    if not parsed.text:  # only operators, or nothing but quotes and spaces (searched: nothing matches it)
+        assert parsed.authors or parsed.ids or parsed.categories or not parsed.raw.replace('"', "").strip()
     assert len(parsed.text) <= MAX_QUERY_CHARS
+    assert len(parsed.raw) <= MAX_QUERY_CHARS
     assert isinstance(parsed.words, str)
     assert '"' not in parsed.text
     assert all(isinstance(phrase, str) and phrase == phrase.strip() and phrase for phrase in parsed.phrases)
     assert parsed.prefix is None or (isinstance(parsed.prefix, str) and len(parsed.prefix) >= 2)
     assert parsed.paper_id is None or is_arxiv_id(parsed.paper_id)
     assert isinstance(parsed.title_key, str)
+    assert all(note and "\n" not in note for note in parsed.notes)
+    if raw.count('"') % 2 and len(raw.split()) <= LONG_QUERY_WORDS and len(raw) <= MAX_QUERY_CHARS:
+        assert any("unmatched quote" in note for note in parsed.notes)
+    if len(" ".join(safe_text(raw).split())) > MAX_QUERY_CHARS:
+        assert any("characters were searched" in note for note in parsed.notes)
 
 
 # --- a whole search --------------------------------------------------------------------------------------
@@ -207,6 +222,12 @@ filters = st.builds(
 @example(query='"graph neural"', filters=SearchFilters(categories=["cs.*"]), sort="date", limit=5, offset=0)
 @example(query="neural", filters=SearchFilters(since=date.max, until=date.min), sort="relevance", limit=5, offset=0)
 @example(query="neural", filters=None, sort="trending", limit=20, offset=10_000)
+@example(query='"unclosed', filters=None, sort="relevance", limit=5, offset=0)
+@example(query="au:lovelace", filters=None, sort="date", limit=5, offset=0)
+@example(query="cat:cs.LG", filters=None, sort="relevance", limit=5, offset=0)
+@example(query="-graph", filters=None, sort="relevance", limit=5, offset=0)
+@example(query="Ada Lovelace", filters=None, sort="relevance", limit=5, offset=0)
+@example(query="id:2601.00009", filters=None, sort="relevance", limit=5, offset=0)
 def test_search_answers_or_raises_a_query_error(
     search: SearchService, query: str, filters: SearchFilters | None, sort: str, limit: int, offset: int
 ) -> None:
@@ -227,3 +248,9 @@ def test_search_answers_or_raises_a_query_error(
         assert isinstance(hit.title, str)
         assert hit.title
         assert math.isfinite(hit.score)
+        assert 0.0 <= hit.match <= 1.0
+        assert hit.matched == (hit.match >= MATCH_THRESHOLD) or hit.pinned or hit.by_author or not hit.why
+    assert 0 <= results.matches <= results.total
+    flags = [hit.matched for hit in results.hits]
+    if sort == "relevance":
+        assert flags == sorted(flags, reverse=True), "a loosely related hit above a match"

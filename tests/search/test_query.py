@@ -5,25 +5,95 @@ import pytest
 from paperwire.search.query import MAX_QUERY_CHARS, QueryError, named_paper_id, parse_query, title_key
 
 
-@pytest.mark.parametrize(
-    ("raw", "message"),
-    [
-        ("", "empty query"),
-        ("   \t\n", "empty query"),
-        ("a" * (MAX_QUERY_CHARS + 1), "query too long"),
-        ('"diffusion models', "unclosed quote"),
-        ('a "b" "c', "unclosed quote"),
-        ("((( *** )))", "no words"),
-    ],
-)
-def test_bad_queries_get_one_line_messages(raw: str, message: str) -> None:
-    with pytest.raises(QueryError, match=message) as caught:
+@pytest.mark.parametrize("raw", ["", "   \t\n", "\x00", "\x00 \x01"])
+def test_only_an_empty_query_is_refused(raw: str) -> None:
+    with pytest.raises(QueryError, match="empty query") as caught:
         parse_query(raw)
     assert "\n" not in str(caught.value)
 
 
-def test_longest_allowed_query_is_accepted() -> None:
-    assert parse_query("a" * MAX_QUERY_CHARS).words == "a" * MAX_QUERY_CHARS
+@pytest.mark.parametrize(
+    ("raw", "words", "note"),
+    [
+        ('"diffusion models', "diffusion models", "unmatched quote"),
+        ('a "b" "c', "a c", "unmatched quote"),
+        ("((( *** )))", "((( *** )))", None),
+        ("au: graphs", "au graphs", "au: with nothing after it"),
+        ("cat:", "cat", "cat: with nothing after it"),
+        ("$\\alpha$-stable \\mathcal{O}(n) noise", "$\\alpha$-stable \\mathcal{O}(n) noise", "LaTeX"),
+        ("-", "-", None),
+        ("-transformer", "-transformer", "only exclusions"),
+    ],
+)
+def test_odd_input_is_searched_literally_with_a_note(raw: str, words: str, note: str | None) -> None:
+    parsed = parse_query(raw)
+    assert parsed.words == words
+    if note is None:
+        assert parsed.notes == ()
+    else:
+        assert any(note in n for n in parsed.notes), parsed.notes
+
+
+def test_text_past_the_limit_is_cut_with_a_note_never_refused() -> None:
+    parsed = parse_query("word " * MAX_QUERY_CHARS)
+    assert len(parsed.raw) <= MAX_QUERY_CHARS
+    assert parsed.raw.startswith("word word")
+    assert any(f"{MAX_QUERY_CHARS:,} characters" in note for note in parsed.notes)
+    assert parse_query("a" * MAX_QUERY_CHARS).notes == ()
+
+
+def test_a_long_text_is_searched_as_papers_like_it() -> None:
+    abstract = 'We study "graph neural" networks -- au: a model -x ti:y. ' * 8
+    parsed = parse_query(abstract)
+    assert parsed.long_text
+    assert parsed.phrases == ()
+    assert parsed.excluded == ()
+    assert parsed.title_terms == ()
+    assert parsed.prefix is None
+
+
+def test_operators_exclusions_and_phrases_combine_with_words() -> None:
+    parsed = parse_query('au:"Tat-Seng Chua" ti:retrieval abs:"user intent" cat:cs.IR -survey -"large language" graph')
+    assert parsed.authors == ("Tat-Seng Chua",)
+    assert parsed.title_terms == ("retrieval",)
+    assert parsed.abstract_terms == ('"user intent"',)
+    assert parsed.categories == ("cs.IR",)
+    assert parsed.excluded == ("survey", "large language")
+    assert parsed.words == "graph"
+    assert "retrieval" in parsed.text
+    assert "user intent" in parsed.text
+    assert "survey" not in parsed.text
+    assert parsed.name_query is None
+    assert parsed.title_key == ""
+
+
+def test_operator_names_are_case_blind_and_unknown_ones_are_words() -> None:
+    assert parse_query("AU:chua").authors == ("chua",)
+    assert parse_query("au:del_maestro").authors == ("del maestro",)
+    parsed = parse_query("title:diffusion C++: x")
+    assert parsed.words == "title:diffusion C++: x"
+    assert parsed.authors == ()
+
+
+def test_id_operator_names_a_paper_and_a_bad_id_is_words() -> None:
+    assert parse_query("id:2104.12255v2").paper_id == "2104.12255"
+    parsed = parse_query("id:banana")
+    assert parsed.ids == ()
+    assert "banana" in parsed.words
+    assert any("not an arXiv id" in note for note in parsed.notes)
+
+
+def test_hyphenated_words_are_not_exclusions() -> None:
+    parsed = parse_query("state-of-the-art self-supervised x - y")
+    assert parsed.excluded == ()
+    assert parsed.words == "state-of-the-art self-supervised x - y"
+
+
+def test_a_short_plain_query_may_be_a_name() -> None:
+    assert parse_query("Tat-Seng Chua").name_query == "Tat-Seng Chua"
+    assert parse_query("Chua, Tat-Seng").name_query == "Chua, Tat-Seng"
+    assert parse_query("transformers").name_query is None
+    assert parse_query('"Tat-Seng Chua"').name_query is None
 
 
 def test_phrases_words_and_semantic_text_are_separated() -> None:

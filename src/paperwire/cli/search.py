@@ -23,6 +23,7 @@ from paperwire.cli.common import (
 )
 from paperwire.search import CatchUpReport, QueryError, SearchFilters, SearchHit, SearchService
 from paperwire.search.embedder import EmbedderError
+from paperwire.search.results import match_count, strength
 from paperwire.search.storage import IndexWriteError
 
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Number of results.")]
@@ -137,6 +138,17 @@ def search(
     if as_json:
         print_json([_hit_json(hit) for hit in results.hits])
         return
+    for note in results.notes:
+        err.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
+    if results.unknown_id is not None:
+        err.print(f"{results.unknown_id} is not in this library.", highlight=False)
+        err.print(
+            f"To import it from the arXiv API: paperwire ingest arxiv-api --id {results.unknown_id}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
+    err.print(match_count(results), highlight=False)
     _print_hits(results.hits)
     err.print(f"{len(results.hits)} of {results.total:,} ranked in {results.took_ms:.0f} ms", highlight=False)
 
@@ -172,16 +184,13 @@ def _print_hits(hits: list[SearchHit]) -> None:
     out = Console()
     if not hits:
         err.print("no results")
+    loose = False
     for number, hit in enumerate(hits, start=1):
-        why = " · ".join(
-            part
-            for part in (
-                "exact match" if hit.pinned else "",
-                f"keyword #{hit.lexical_rank}" if hit.lexical_rank else "",
-                f"meaning #{hit.semantic_rank}" if hit.semantic_rank else "",
-            )
-            if part
-        )
+        if not hit.matched and not loose and number > 1:
+            out.print("    — loosely related —", highlight=False)
+        loose = loose or not hit.matched
         day = hit.announced_on or (hit.submitted_at.date() if hit.submitted_at else "")
+        label = strength(hit.match, hit.matched) if hit.semantic_rank or hit.lexical_rank else ""
+        why = " · ".join(part for part in (hit.why, f"{label} ({hit.match:.0%})" if label else "") if part)
         out.print(f"{number:>2}. [bold]{escape(hit.title)}[/]", highlight=False)
         out.print(f"    {hit.id} · {', '.join(hit.categories[:3])} · {day} · {why}", highlight=False)

@@ -18,11 +18,12 @@ import numpy.typing as npt
 
 from paperwire import trending
 from paperwire.config import Settings
+from paperwire.core.clock import utcnow
 from paperwire.db import profiles as store
 from paperwire.db.engine import Database
 from paperwire.db.profiles import PeriodPaper, StoredProfile
 from paperwire.recommend import explain
-from paperwire.recommend.matching import TopicMatch, terms, topic_matches
+from paperwire.recommend.matching import TopicMatch, topic_matches
 from paperwire.recommend.periods import Period, period_for
 from paperwire.recommend.profile import MIN_POSITIVES, LinearModel, build, fingerprint, nearest_positive
 from paperwire.recommend.reader import Reader
@@ -82,7 +83,6 @@ class PeriodPool:
             self.matrix[self.row_of[paper_id]] = vector
             self.has_vector[self.row_of[paper_id]] = True
         self._topics: dict[str, list[TopicMatch]] = {}
-        self._words: list[frozenset[str]] | None = None
         self._by_author: dict[str, list[int]] | None = None
         self._categories: dict[str, list[int]] = {}
         self._trending: list[tuple[int, str]] | None = None
@@ -92,18 +92,8 @@ class PeriodPool:
     def topic(self, topic: str) -> list[TopicMatch]:
         key = topic.casefold()
         if key not in self._topics:
-            ok = self.matrix.shape[1] > 0 and self.search.embed_query(topic).shape[0] == self.matrix.shape[1]
-            self._topics[key] = (
-                topic_matches(self.search, topic, self.matrix, self.has_vector, self.words())[:STREAM_DEPTH]
-                if ok
-                else []
-            )
+            self._topics[key] = topic_matches(self.search, topic, self.period, self.row_of, STREAM_DEPTH)
         return self._topics[key]
-
-    def words(self) -> list[frozenset[str]]:
-        if self._words is None:
-            self._words = [terms(f"{p.title} {p.abstract}") for p in self.papers]
-        return self._words
 
     def author(self, name: str) -> list[int]:
         """Rows of papers with this exact author (case aside): a name is not a topic."""
@@ -170,7 +160,7 @@ class Recommender:
     ) -> None:
         self.db, self.settings, self.search = db, settings, search
         self.store_profiles = store_profiles  # planning stores; a page view (a GET) only trains in memory
-        self.now = now or datetime.now().replace(microsecond=0)
+        self.now = now or utcnow()
         self._pools: dict[str, PeriodPool] = {}
         self._periods: dict[tuple[str, date], Period | None] = {}
         self._states: dict[str, ReaderState] = {}

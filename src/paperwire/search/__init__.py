@@ -3,8 +3,12 @@
 Use ``SearchService(settings, db)``: ``catch_up()`` / ``rebuild()`` keep the derived index in step with
 the database, ``search()`` answers queries, ``similar()`` finds neighbours, ``embed_query()`` gives a
 query vector (digest personalisation).
+
+Each hit carries ``match`` (the calibrated chance, 0..1, that it is relevant to the query) and ``matched``
+(``match >= MATCH_THRESHOLD``); ``SearchResults.matches`` counts the matched hits, which come first.
 """
 
+from paperwire.search.calibration import MATCH_THRESHOLD, match_probability
 from paperwire.search.filters import SearchFilters
 from paperwire.search.query import QueryError
 from paperwire.search.results import CatchUpReport, IndexStatus, SearchHit, SearchResults
@@ -12,6 +16,7 @@ from paperwire.search.service import SearchService
 from paperwire.search.storage import IndexWriteError
 
 __all__ = [
+    "MATCH_THRESHOLD",
     "CatchUpReport",
     "IndexStatus",
     "IndexWriteError",
@@ -20,4 +25,5 @@ __all__ = [
     "SearchHit",
     "SearchResults",
     "SearchService",
+    "match_probability",
 ]

@@ -17,6 +17,11 @@ class Fused:
     lexical_rank: int | None = None  # 1-based; None when absent from the keyword list
     semantic_rank: int | None = None
     pinned: bool = False
+    lexical_score: float | None = None  # BM25, when the keyword list found it
+    cosine: float | None = None  # similarity of query and paper embeddings
+    match: float = 0.0  # the calibrated chance that the hit is relevant (see calibration.py)
+    matched: bool = False  # ``match`` passes the threshold
+    by_author: bool = False  # the query is the name of one of its authors
 
 
 def reciprocal_rank_fusion(
@@ -60,3 +65,27 @@ def pin_first(hits: list[Fused], pinned_ids: Sequence[str]) -> list[Fused]:
         hit.pinned = True
         top.append(hit)
     return top + [hit for hit in hits if hit.id in by_id]
+
+
+def by_author_first(hits: list[Fused], author_ids: Sequence[str]) -> list[Fused]:
+    """Papers by the author the query names, in the given order (newest first), after the pinned ones; a paper
+    neither list found is added. Such a paper is a match: it is what was asked for."""
+    if not author_ids:
+        return hits
+    by_id = {hit.id: hit for hit in hits}
+    for paper_id in author_ids:
+        hit = by_id.get(paper_id) or Fused(paper_id, 0.0)
+        hit.by_author, hit.match, hit.matched = True, 1.0, True
+        by_id[paper_id] = hit
+    order = {paper_id: n for n, paper_id in enumerate(author_ids)}
+    authored = sorted((by_id[pid] for pid in order), key=lambda hit: order[hit.id])
+    return (
+        [hit for hit in hits if hit.pinned]
+        + [h for h in authored if not h.pinned]
+        + [hit for hit in hits if not hit.pinned and hit.id not in order]
+    )
+
+
+def matches_first(hits: list[Fused]) -> list[Fused]:
+    """Pinned hits, then an author's papers, then matches, then the loosely related; each keeps its order."""
+    return sorted(hits, key=lambda hit: (not hit.pinned, not hit.by_author, not hit.matched))

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
+from paperwire.search.authors import author_keys
 from paperwire.search.embedder import Vectors
 from paperwire.search.lexical import LexicalDoc, LexicalIndex
 from paperwire.search.query import title_key
 from paperwire.search.rows import RowMeta, RowTable
-from paperwire.search.storage import IndexDirectory, IndexState
+from paperwire.search.storage import FORMAT, IndexDirectory, IndexState
 from paperwire.search.vectors import VectorIndex, needs_compaction, rebuilt, wanted_kind
 
 OPEN_ATTEMPTS = 3
@@ -54,9 +55,11 @@ class SearchIndex:
         for attempt in range(OPEN_ATTEMPTS):
             state = directory.read_state()
             files = directory.files_of(state) if state is not None and state.model == model else None
-            if state is None or files is None:
+            if state is None or files is None or state.format != FORMAT:
                 return cls(directory, IndexState(model=model), dim, ef_search=ef_search)
             index = cls(directory, state, dim, ef_search=ef_search)
+            if index.lexical.recreated:  # an older keyword index (another schema) was dropped: build again
+                return cls(directory, IndexState(model=model), dim, ef_search=ef_search)
             try:
                 index.load_arrays(*files)
             except FileNotFoundError:
@@ -167,4 +170,5 @@ def _lexical_doc(entry: Entry) -> LexicalDoc:
         categories=list(entry.categories),
         day=entry.day,
         has_code=entry.has_code,
+        author_keys=tuple(dict.fromkeys(key for name in entry.authors for key in author_keys(name))),
     )

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import html
+import math
+import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from pathlib import Path
 import tantivy
 from tantivy import Document, Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
+from paperwire.search.authors import name_keys
 from paperwire.search.filters import SearchFilters, category_paths, category_prefixes, to_day
 from paperwire.search.query import ParsedQuery
 
@@ -36,6 +39,7 @@ class LexicalDoc:
     categories: list[str]
     day: int
     has_code: bool
+    author_keys: tuple[str, ...] = ()  # see authors.author_keys
 
 
 def _analyzer(*, stopwords: bool) -> tantivy.TextAnalyzer:
@@ -59,6 +63,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("title", tokenizer_name=ANALYZER)
     builder.add_text_field("abstract", tokenizer_name=ANALYZER)
     builder.add_text_field("authors", tokenizer_name="default")
+    builder.add_text_field("author_key", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("title_key", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("category", tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("day", indexed=True, fast=True)
@@ -71,7 +76,17 @@ class LexicalIndex:
         if path is not None:
             path.mkdir(parents=True, exist_ok=True)
         self.schema = _schema()
-        self.index = tantivy.Index(self.schema, path=str(path) if path else None, reuse=True)
+        self.recreated = False  # an index of an older schema was found and dropped
+        try:
+            self.index = tantivy.Index(self.schema, path=str(path) if path else None, reuse=True)
+        except ValueError:
+            if path is None or not path.exists():
+                raise
+            # A keyword index written by an older paperwire (another schema): derived data, built again.
+            shutil.rmtree(path)
+            path.mkdir(parents=True)
+            self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
+            self.recreated = True
         self.index.register_tokenizer(ANALYZER, _analyzer(stopwords=True))
         self._stemmer = _analyzer(stopwords=True)
         self._plain = _analyzer(stopwords=False)
@@ -112,6 +127,7 @@ class LexicalIndex:
                     title=d.title,
                     abstract=d.abstract,
                     authors=d.authors,
+                    author_key=list(d.author_keys),
                     title_key=d.title_key,
                     category=category_paths(d.categories),
                     day=d.day,
@@ -135,10 +151,12 @@ class LexicalIndex:
     def text_query(self, parsed: ParsedQuery) -> Query | None:
         """The query a user's words mean here; ``None`` when nothing is left (e.g. only stop words)."""
         clauses = [(Occur.Should, q) for q in self._word_queries(parsed)]
-        phrases = [(Occur.Must, q) for q in self._phrase_queries(parsed.phrases)]
-        if not clauses and not phrases:
-            return None
-        return Query.boolean_query(clauses + phrases)
+        constraints = self._constraints(parsed)
+        if not clauses and not any(occur == Occur.Must for occur, _q in constraints):
+            if not constraints:
+                return None
+            clauses = [(Occur.Must, Query.all_query())]
+        return Query.boolean_query(clauses + constraints)
 
     def _word_queries(self, parsed: ParsedQuery) -> list[Query]:
         queries = []
@@ -153,21 +171,70 @@ class LexicalIndex:
                 queries.append(Query.boost_query(prefix, PREFIX_BOOST))
         return queries
 
+    def _constraints(self, parsed: ParsedQuery) -> list[tuple[Occur, Query]]:
+        """What must (or must not) hold: phrases, ti:, abs:, au:, id:, and exclusions."""
+        clauses = [(Occur.Must, q) for q in self._phrase_queries(parsed.phrases)]
+        for field, terms in (("title", parsed.title_terms), ("abstract", parsed.abstract_terms)):
+            for term in terms:
+                query = self._field_query(term.strip('"'), (field,))
+                if query is not None:
+                    clauses.append((Occur.Must, query))
+        clauses += [(Occur.Must, self.author_query(name)) for name in parsed.authors]
+        if parsed.ids:
+            clauses.append((Occur.Must, Query.term_set_query(self.schema, "id", list(parsed.ids))))
+        for excluded in parsed.excluded:
+            query = self._field_query(excluded, ("title", "abstract"))
+            if query is not None:
+                clauses.append((Occur.MustNot, query))
+        return clauses
+
+    def _field_query(self, text: str, fields: Sequence[str]) -> Query | None:
+        """Papers with ``text`` (one word or a phrase, stemming aside) in any of ``fields``."""
+        words = self._positioned_terms(text)
+        if not words:
+            return None
+        positioned: list[str | tuple[int, str]] = list(words)
+        per_field = [
+            Query.phrase_query(self.schema, field, positioned)
+            if len(words) > 1
+            else Query.term_query(self.schema, field, words[0][1])
+            for field in fields
+        ]
+        return per_field[0] if len(per_field) == 1 else Query.boolean_query([(Occur.Should, q) for q in per_field])
+
+    def author_query(self, name: str) -> Query:
+        """Papers by an author of this name (``au:``): a bare surname matches every author with it."""
+        keys = name_keys(name, surname_only=True)
+        if keys:
+            return Query.term_set_query(self.schema, "author_key", keys)
+        # Not a name we can read (one letter, digits): the words of the author list, all of them.
+        words = [(Occur.Must, Query.term_query(self.schema, "authors", w)) for w in self._plain.analyze(name)]
+        return Query.boolean_query(words) if words else Query.term_query(self.schema, "author_key", "")
+
+    def keys_by_author(self, keys: Sequence[str], filters: SearchFilters | None, limit: int) -> list[int]:
+        """Papers with an author answering to one of ``keys`` (see ``authors.name_keys``)."""
+        if not keys:
+            return []
+        query = _filtered(Query.term_set_query(self.schema, "author_key", list(keys)), self.filter_queries(filters))
+        return self._keys(query, limit)
+
+    def constrained_keys(self, parsed: ParsedQuery, filters: SearchFilters | None, limit: int) -> set[int] | None:
+        """Every paper (up to ``limit``) the query's constraints allow; ``None`` when it has none."""
+        constraints = self._constraints(parsed)
+        if not constraints:
+            return None
+        if not any(occur == Occur.Must for occur, _q in constraints):
+            constraints = [(Occur.Must, Query.all_query()), *constraints]
+        return set(self._keys(_filtered(Query.boolean_query(constraints), self.filter_queries(filters)), limit))
+
+    def _keys(self, query: Query, limit: int) -> list[int]:
+        searcher = self.index.searcher()
+        hits = searcher.search(query, limit, count=False).hits
+        addresses = [address for _score, address in hits]
+        return [int(k) for k in searcher.fast_field_values("key", addresses) if k is not None] if addresses else []
+
     def _phrase_queries(self, phrases: Sequence[str]) -> list[Query]:
-        queries = []
-        for phrase in phrases:
-            words = self._positioned_terms(phrase)
-            if not words:
-                continue
-            positioned: list[str | tuple[int, str]] = list(words)
-            per_field = [
-                Query.phrase_query(self.schema, field, positioned)
-                if len(words) > 1
-                else Query.term_query(self.schema, field, words[0][1])
-                for field in ("title", "abstract")
-            ]
-            queries.append(Query.boolean_query([(Occur.Should, q) for q in per_field]))
-        return queries
+        return [q for q in (self._field_query(phrase, ("title", "abstract")) for phrase in phrases) if q is not None]
 
     def _positioned_terms(self, phrase: str) -> list[tuple[int, str]]:
         """Stemmed terms with their word positions: stop words leave gaps, as they do in the index."""
@@ -180,6 +247,14 @@ class LexicalIndex:
 
     def _plain_words(self, text: str) -> list[str]:
         return list(TextAnalyzerBuilder(Tokenizer.simple()).build().analyze(text))
+
+    def fields_matching(self, parsed: ParsedQuery, title: str, abstract: str) -> tuple[bool, bool]:
+        """Whether the title, and the abstract, hold any of the query's words (stemming aside)."""
+        terms = set(self._stemmer.analyze(" ".join([parsed.words, *parsed.phrases, *parsed.title_terms])))
+        terms |= set(self._stemmer.analyze(" ".join(parsed.abstract_terms)))
+        if not terms:
+            return False, False
+        return bool(terms & set(self._stemmer.analyze(title))), bool(terms & set(self._stemmer.analyze(abstract)))
 
     def filter_queries(self, filters: SearchFilters | None) -> list[Query]:
         if filters is None or filters.is_empty:
@@ -198,6 +273,10 @@ class LexicalIndex:
 
     def search(self, parsed: ParsedQuery, filters: SearchFilters | None, depth: int) -> list[int]:
         """Keys of the best ``depth`` papers, best first."""
+        return [key for key, _score in self.search_scored(parsed, filters, depth)]
+
+    def search_scored(self, parsed: ParsedQuery, filters: SearchFilters | None, depth: int) -> list[tuple[int, float]]:
+        """(key, BM25 score) of the best ``depth`` papers, best first."""
         text = self.text_query(parsed)
         if text is None:
             return []
@@ -208,7 +287,19 @@ class LexicalIndex:
         result = searcher.search(query, depth, count=False)
         addresses = [address for _score, address in result.hits]
         keys = searcher.fast_field_values("key", addresses) if addresses else []
-        return [int(k) for k in keys if k is not None]
+        return [(int(k), float(s)) for k, (s, _a) in zip(keys, result.hits, strict=True) if k is not None]
+
+    def idf_mass(self, parsed: ParsedQuery) -> float:
+        """Sum of the idf of the query's distinct terms (a term found nowhere weighs most): what a paper's
+        BM25 score is measured against, so a paper holding every rare word of the query covers most of it."""
+        searcher = self.index.searcher()
+        total = max(int(searcher.num_docs), 1)
+        mass = 0.0
+        text = " ".join([parsed.words, *parsed.phrases])
+        for term in dict.fromkeys(self._stemmer.analyze(text)):
+            found = max(searcher.doc_freq("title", term), searcher.doc_freq("abstract", term))
+            mass += math.log(1.0 + (total - found + 0.5) / (found + 0.5))
+        return mass
 
     def keys_with_title(self, title_key: str, filters: SearchFilters | None, limit: int = 5) -> list[int]:
         if not title_key:

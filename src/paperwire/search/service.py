@@ -12,6 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,13 +20,15 @@ from paperwire.config import Settings
 from paperwire.core.ids import split_arxiv_id
 from paperwire.db import embeddings as store
 from paperwire.db.engine import Database
+from paperwire.search.authors import name_keys
+from paperwire.search.calibration import QueryEvidence, judge
 from paperwire.search.embedder import Embedder, Vectors, load_embedder, paper_text
 from paperwire.search.filters import SearchFilters, category_prefixes, filing_day
-from paperwire.search.fusion import Fused, pin_first, reciprocal_rank_fusion
+from paperwire.search.fusion import Fused, by_author_first, matches_first, pin_first, reciprocal_rank_fusion
 from paperwire.search.index import Entry, SearchIndex
 from paperwire.search.lexical import SNIPPET_CHARS, shorten
 from paperwire.search.query import ParsedQuery, QueryError, parse_query
-from paperwire.search.results import CatchUpReport, IndexStatus, SearchHit, SearchResults
+from paperwire.search.results import CatchUpReport, IndexStatus, SearchHit, SearchResults, explain
 from paperwire.search.storage import IndexDirectory, IndexState, IndexWriteError, ReadWriteLock
 
 ProgressCallback = Callable[[int, int], None]  # (papers done, papers to do)
@@ -34,6 +37,7 @@ MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
 CATCH_UP_BATCH = 512
 QUERY_CACHE_SIZE = 256
+MAX_CONSTRAINED = 100_000  # papers a phrase, au: or ti: may allow (the semantic side is limited to them)
 
 log = logging.getLogger(__name__)
 
@@ -250,40 +254,117 @@ class SearchService:
         sort: str = "relevance",
         sort_scores: Mapping[str, float] | None = None,
     ) -> SearchResults:
-        """Hybrid search: keyword and semantic lists fused by RRF, exact id/title matches first.
+        """Hybrid search: keyword and semantic lists fused by RRF, each hit judged a match or not; exact id and
+        title matches first, then an author's papers when the query is their name, then the matches.
 
-        Raises ``QueryError`` (one line for the user) for an empty, too long or malformed query, a bad
-        filter, sort or page.
+        Raises ``QueryError`` (one line for the user) for an empty query, a bad filter, sort or page.
         """
         started = time.perf_counter()
         parsed = parse_query(query)
+        filters = _with_categories(filters, parsed.categories)
         _check_page(limit, offset, sort, filters)
         index = self._reload_if_advanced()
         depth = max(self.settings.search_depth, offset + limit)
         with self._lock.reading():
-            ranked, keyword_matches = self._ranked(index, parsed, filters, depth)
-            ordered = _sorted(ranked, sort, sort_scores or {}, index)
+            found = self._ranked(index, parsed, filters, depth)
+            ordered = _sorted(found.hits, sort, sort_scores or {}, index)
             page = ordered[offset : offset + limit]
             hits = self._hits(index, parsed, page)
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResults(query, hits, len(ordered), keyword_matches, took_ms)
+        return SearchResults(
+            query,
+            hits,
+            len(ordered),
+            found.keyword_matches,
+            took_ms,
+            matches=sum(1 for hit in ordered if hit.matched),
+            notes=list(parsed.notes),
+            unknown_id=found.unknown_id,
+            author=found.author,
+            author_papers=sum(1 for hit in ordered if hit.by_author),
+            like_text=parsed.long_text,
+        )
 
-    def _ranked(
-        self, index: SearchIndex, parsed: ParsedQuery, filters: SearchFilters | None, depth: int
-    ) -> tuple[list[Fused], int]:
-        keys = index.lexical.search(parsed, filters, depth)
-        lexical_ids = [index.id_of_key[k] for k in keys if k in index.id_of_key]
+    def match_scores(
+        self, query: str, paper_ids: Sequence[str], filters: SearchFilters | None = None
+    ) -> dict[str, float]:
+        """The calibrated match chance (0..1) of each of ``paper_ids`` for ``query`` (a topic), judged exactly as
+        ``search`` judges its hits; 0.0 for a paper the query does not rank at all. A paper passes as "a match"
+        when its chance is >= ``MATCH_THRESHOLD``."""
+        parsed = parse_query(query)
+        filters = _with_categories(filters, parsed.categories)
+        _check_page(1, 0, "relevance", filters)
+        index = self._reload_if_advanced()
+        with self._lock.reading():
+            found = self._ranked(index, parsed, filters, self.settings.search_depth)
+        chance = {hit.id: hit.match for hit in found.hits}
+        return {paper_id: chance.get(split_arxiv_id(paper_id)[0], 0.0) for paper_id in paper_ids}
+
+    def _ranked(self, index: SearchIndex, parsed: ParsedQuery, filters: SearchFilters | None, depth: int) -> _Found:
         allowed = index.rows.mask(filters)
-        neighbours = index.vectors.search(self.embed_query(parsed.text), depth, allowed)
+        constrained = index.lexical.constrained_keys(parsed, filters, MAX_CONSTRAINED)
+        if constrained is not None:
+            allowed = _restricted(index, allowed, constrained)
+        if parsed.paper_id is not None and parsed.paper_id not in index.rows.row_of:
+            return _Found([], 0, unknown_id=parsed.paper_id)
+        if not parsed.text and not (parsed.has_constraints or parsed.categories):
+            return _Found([], 0)  # nothing but quotes: nothing matches it
+        if not parsed.text:  # only au:, cat:, id: or filters: every paper they allow, newest first
+            return _Found(self._browse(index, allowed, constrained, depth), len(constrained or ()))
+        scored = index.lexical.search_scored(parsed, filters, depth)
+        lexical = {index.id_of_key[k]: score for k, score in scored if k in index.id_of_key}
+        vector = self.embed_query(parsed.text)
+        neighbours = index.vectors.search(vector, depth, allowed)
         semantic_ids = [index.rows.ids[n.row] for n in neighbours]
         fused = reciprocal_rank_fusion(
-            lexical_ids,
+            list(lexical),
             semantic_ids,
             k=self.settings.search_rrf_k,
             depth=depth,
             semantic_weight=self.settings.search_semantic_weight,
         )
-        return pin_first(fused, self._pins(index, parsed, filters, allowed)), len(lexical_ids)
+        fused = pin_first(fused, self._pins(index, parsed, filters, allowed))
+        evidence = QueryEvidence(
+            words=len(parsed.text.split()),
+            idf_mass=index.lexical.idf_mass(parsed),
+            lexical_top=max(lexical.values(), default=0.0),
+            semantic_top=neighbours[0].score if neighbours else 0.0,
+        )
+        judge(fused, evidence, lexical, _cosines(index, fused, vector))
+        author_ids = self._by_author(index, parsed, filters, allowed, depth)
+        fused = by_author_first(fused, author_ids)
+        return _Found(matches_first(fused), len(lexical), author=parsed.name_query if author_ids else None)
+
+    def _by_author(
+        self,
+        index: SearchIndex,
+        parsed: ParsedQuery,
+        filters: SearchFilters | None,
+        allowed: np.ndarray | None,
+        depth: int,
+    ) -> list[str]:
+        """When the whole query is a person's name and papers have such an author: those papers, newest first."""
+        if parsed.name_query is None:
+            return []
+        keys = index.lexical.keys_by_author(name_keys(parsed.name_query), filters, depth)
+        rows = [index.rows.row_of[index.id_of_key[k]] for k in keys if k in index.id_of_key]
+        if allowed is not None:
+            rows = [r for r in rows if allowed[r]]
+        rows.sort(key=lambda r: (-int(index.rows.day[r]), index.rows.ids[r]))
+        return [index.rows.ids[r] for r in rows]
+
+    def _browse(
+        self, index: SearchIndex, allowed: np.ndarray | None, constrained: set[int] | None, depth: int
+    ) -> list[Fused]:
+        if constrained is not None:
+            found = sorted(index.rows.row_of[index.id_of_key[k]] for k in constrained if k in index.id_of_key)
+            rows = np.array(found, dtype=np.int64)
+        else:
+            rows = np.flatnonzero(allowed if allowed is not None else index.rows.live).astype(np.int64)
+        if allowed is not None and len(rows):
+            rows = rows[allowed[rows]]
+        newest = rows[np.argsort(-index.rows.day[rows], kind="stable")][:depth]
+        return [Fused(index.rows.ids[r], 0.0, match=1.0, matched=True) for r in newest]
 
     def _pins(
         self, index: SearchIndex, parsed: ParsedQuery, filters: SearchFilters | None, allowed: np.ndarray | None
@@ -302,7 +383,12 @@ class SearchService:
         rows = store.live_papers_by_id(self.db, [hit.id for hit in page])
         shown = [hit for hit in page if hit.id in rows]  # deleted since the last catch-up: left out
         snippets = index.lexical.snippets_html(parsed, [rows[hit.id]["abstract"] for hit in shown])
-        return [_hit(hit, rows[hit.id], snippet) for hit, snippet in zip(shown, snippets, strict=True)]
+        out = []
+        for hit, snippet in zip(shown, snippets, strict=True):
+            row = rows[hit.id]
+            fields = index.lexical.fields_matching(parsed, str(row["title"]), str(row["abstract"]))
+            out.append(_hit(hit, row, snippet, explain(hit, fields)))
+        return out
 
     def similar(self, paper_id: str, limit: int = 10) -> list[SearchHit]:
         """Nearest papers by meaning, the paper itself (any version) left out.
@@ -335,6 +421,40 @@ class SearchService:
         )
 
 
+@dataclass(slots=True)
+class _Found:
+    hits: list[Fused]
+    keyword_matches: int
+    unknown_id: str | None = None  # the query is an arXiv id this library does not hold
+    author: str | None = None  # the query is this author's name: their papers come first
+
+
+def _with_categories(filters: SearchFilters | None, categories: Sequence[str]) -> SearchFilters | None:
+    """``cat:`` in the query adds to the category filter."""
+    if not categories:
+        return filters
+    base = filters or SearchFilters()
+    return replace(base, categories=[*base.categories, *categories])
+
+
+def _restricted(index: SearchIndex, allowed: np.ndarray | None, keys: set[int]) -> np.ndarray:
+    """The rows the filters allow that the query's constraints (phrases, au:, ti:, -word ...) allow too."""
+    mask = np.zeros(len(index.rows), dtype=bool)
+    rows = [index.rows.row_of[index.id_of_key[k]] for k in keys if k in index.id_of_key]
+    mask[np.array(rows, dtype=np.int64)] = True
+    return mask & allowed if allowed is not None else mask & index.rows.live
+
+
+def _cosines(index: SearchIndex, hits: Sequence[Fused], vector: Vectors) -> dict[str, float]:
+    """Cosine similarity of the query to each hit's stored vector (unit vectors: a dot product)."""
+    found = [(hit.id, index.rows.row_of[hit.id]) for hit in hits if hit.id in index.rows.row_of]
+    if not found:
+        return {}
+    rows = np.fromiter((row for _id, row in found), dtype=np.int64, count=len(found))
+    scores = index.vectors.matrix()[rows] @ vector.astype(np.float32)
+    return {paper_id: float(score) for (paper_id, _row), score in zip(found, scores, strict=True)}
+
+
 def _check_page(limit: int, offset: int, sort: str, filters: SearchFilters | None) -> None:
     if not 1 <= limit <= MAX_LIMIT:
         raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
@@ -347,7 +467,8 @@ def _check_page(limit: int, offset: int, sort: str, filters: SearchFilters | Non
 
 
 def _sorted(ranked: list[Fused], sort: str, scores: Mapping[str, float], index: SearchIndex) -> list[Fused]:
-    """Relevance keeps the fused order; date and trending reorder the candidates, exact matches still first."""
+    """Relevance keeps the fused order (matches first); date and trending reorder the candidates, exact
+    matches still first (the page still shows the matches of each page apart from the loosely related)."""
     if sort == "relevance":
         return ranked
     pinned = [hit for hit in ranked if hit.pinned]
@@ -389,14 +510,18 @@ def _plain_snippet(abstract: str) -> str:
     return html.escape(shorten(abstract, SNIPPET_CHARS))
 
 
-def _hit(hit: Fused, row: Mapping[str, object], snippet: str) -> SearchHit:
+def _hit(hit: Fused, row: Mapping[str, object], snippet: str, why: str = "") -> SearchHit:
     return SearchHit(
         id=hit.id,
         title=str(row["title"]),
         score=round(hit.score, 6),
+        match=round(hit.match, 4),
+        matched=hit.matched,
         lexical_rank=hit.lexical_rank,
         semantic_rank=hit.semantic_rank,
         pinned=hit.pinned,
+        by_author=hit.by_author,
+        why=why,
         snippet_html=snippet,
         abstract=str(row["abstract"]),
         authors=list(row["authors"]),  # type: ignore[call-overload]

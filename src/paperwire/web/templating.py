@@ -7,10 +7,11 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from markupsafe import escape
+from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
 from paperwire.core.taxonomy import category_name
@@ -42,6 +43,19 @@ def author_line(authors: list[str], limit: int = 4) -> str:
     return ", ".join(authors[:limit]) + f" +{len(authors) - limit}"
 
 
+def author_search(name: str) -> str:
+    """The address of an author's ``au:`` search."""
+    return "/search?" + urlencode({"q": f'au:"{name}"'})
+
+
+def author_links(authors: list[str], limit: int = 4) -> Markup:
+    """Author names, each a link to their ``au:`` search (``+N`` for the ones past ``limit``)."""
+    shown = authors if limit <= 0 else authors[:limit]
+    links = [Markup('<a class="author" href="{}">{}</a>').format(author_search(name), name) for name in shown]
+    more = len(authors) - len(shown)
+    return Markup(", ").join(links) + (Markup(" +{}").format(more) if more > 0 else Markup(""))
+
+
 def html_text(value: object) -> str:
     """Text as HTML source, returned as a plain string so autoescaping escapes it once more: for fields that
     readers interpret as HTML inside XML (RSS ``<description>``), where one escape would only undo the XML
@@ -50,7 +64,9 @@ def html_text(value: object) -> str:
 
 
 templates.env.globals.update(static_url=static_url, category_name=category_name)
-templates.env.filters.update(human_date=human_date, author_line=author_line, html_text=html_text)
+templates.env.filters.update(
+    human_date=human_date, author_line=author_line, author_links=author_links, html_text=html_text
+)
 
 
 def render(request: Request, name: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:

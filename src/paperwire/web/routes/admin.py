@@ -9,10 +9,13 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperwire.core.clock import utcnow
+from paperwire.core.ids import is_arxiv_id, split_arxiv_id
+from paperwire.core.records import SourceError
 from paperwire.db import admin as admin_queries
 from paperwire.db import harvest, outbox
 from paperwire.db import subscribers as subs
 from paperwire.db.users import User
+from paperwire.ingest import service as ingest_service
 from paperwire.web.charts import bar_chart, line_chart
 from paperwire.web.deps import CsrfChecked, CurrentUser, ServicesDep
 from paperwire.web.templating import render
@@ -72,3 +75,17 @@ def subscriber_action(
     else:
         raise HTTPException(status_code=404, detail="Unknown action.")
     return RedirectResponse(f"/admin?{urlencode({'q': subscriber.email})}", status_code=303)
+
+
+@router.post("/import", dependencies=[CsrfChecked])
+def import_paper(services: ServicesDep, admin: AdminUser, paper_id: Annotated[str, Form(max_length=100)]) -> Response:
+    """Import one paper the library lacks from the arXiv API (the button under "... is not in this library")."""
+    canonical, _version = split_arxiv_id(paper_id.strip())
+    if not is_arxiv_id(canonical):
+        raise HTTPException(status_code=400, detail=f"{paper_id!r} is not an arXiv id.")
+    try:
+        ingest_service.ingest_arxiv_api(services.db, services.settings, ids=[canonical])
+    except SourceError as exc:
+        raise HTTPException(status_code=502, detail=f"Could not import {canonical} from the arXiv API: {exc}") from None
+    services.search.catch_up_if_behind()
+    return RedirectResponse("/search?" + urlencode({"q": canonical}), status_code=303)

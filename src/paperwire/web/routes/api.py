@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import AfterValidator, BaseModel
+from pydantic import AfterValidator, BaseModel, Field
 from starlette.convertors import PathConvertor, register_url_convertor
 
 from paperwire import trending
@@ -100,9 +100,13 @@ class HitOut(BaseModel):
     id: str
     title: str
     score: float
+    match: float = Field(0.0, description="The calibrated chance (0..1) that the hit is relevant to the query.")
+    matched: bool = Field(False, description="Whether `match` passes the threshold: counted in `matches`.")
+    why: str = Field("", description="Why it was found, in plain words.")
     lexical_rank: int | None = None
     semantic_rank: int | None = None
     pinned: bool = False
+    by_author: bool = False
     authors: list[str]
     categories: list[str]
     announced_on: date | None
@@ -112,6 +116,10 @@ class HitOut(BaseModel):
 class SearchOut(BaseModel):
     query: str
     total: int
+    matches: int = Field(description="How many ranked hits pass the match threshold (they come first).")
+    notes: list[str] = Field(default_factory=list, description="How the query was read where it differs from q.")
+    unknown_id: str | None = Field(None, description="The query is an arXiv id that is not in this library.")
+    author: str | None = Field(None, description="The query is this author's name: their papers come first.")
     took_ms: float
     limit: int
     offset: int
@@ -256,7 +264,9 @@ def search(
     q: Annotated[
         str,
         Query(
-            min_length=1, max_length=MAX_QUERY_CHARS, description='Words, "phrases", an arXiv id or URL, or a title.'
+            min_length=1,
+            description='Words, "phrases", au:/ti:/abs:/cat:/id: operators, -exclusions, an arXiv id or URL, a title '
+            f"or a pasted abstract; text past {MAX_QUERY_CHARS:,} characters is cut (see notes), never refused.",
         ),
     ],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -276,6 +286,10 @@ def search(
     payload = SearchOut(
         query=q,
         total=results.total,
+        matches=results.matches,
+        notes=results.notes,
+        unknown_id=results.unknown_id,
+        author=results.author,
         took_ms=round(results.took_ms, 2),
         limit=limit,
         offset=offset,

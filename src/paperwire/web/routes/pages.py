@@ -14,7 +14,8 @@ from paperwire.core.ids import split_arxiv_id
 from paperwire.core.signals import REACTION_KINDS
 from paperwire.db import harvest, papers
 from paperwire.db.users import User
-from paperwire.search import QueryError, SearchFilters
+from paperwire.search import QueryError, SearchFilters, SearchHit
+from paperwire.search.results import match_count, strength
 from paperwire.trending import Window, reactions
 from paperwire.trending.ranking import TrendingError
 from paperwire.web import usecases
@@ -82,7 +83,7 @@ def search_page(
     request: Request,
     services: ServicesDep,
     user: OptionalUser,
-    q: Annotated[str, Query(max_length=5000)] = "",
+    q: str = "",  # never refused for its length: the search library cuts it at MAX_QUERY_CHARS with a note
     category: Annotated[str | None, Query(max_length=40)] = None,
     since: date | None = None,
     until: date | None = None,
@@ -115,11 +116,21 @@ def search_page(
     except QueryError as exc:
         context["error"] = str(exc)
         return render(request, "search.html", context, status_code=400)
-    hits = [hit.as_dict() for hit in results.hits]
+    hits = with_reactions(services, user, [{**hit.as_dict(), "strength": hit_strength(hit)} for hit in results.hits])
     context.update(
-        results=results, hits=with_reactions(services, user, hits), has_next=results.total > page * PAGE_SIZE
+        results=results,
+        hits=hits,
+        matched=[hit for hit in hits if hit["matched"]],
+        loose=[hit for hit in hits if not hit["matched"]],
+        loose_total=results.total - results.matches,
+        count=match_count(results),
+        has_next=results.total > page * PAGE_SIZE,
     )
     return render(request, "search.html", context)
+
+
+def hit_strength(hit: SearchHit) -> str:
+    return strength(hit.match, hit.matched)
 
 
 def visitor_id(request: Request) -> str:

@@ -1,0 +1,145 @@
+"""The match signal: the chance that a hit is relevant, from the evidence search already has about it.
+
+A small logistic regression over per-hit evidence (how much of the query's word weight the paper's BM25 score
+covers, its cosine similarity to the query, both as absolute values and relative to the query's best, its ranks,
+the query's length). It is fitted by ``bench/fit_match.py`` on the dev half of the CISI and Cranfield judgements
+and reported on the held-out half (``bench/quality.py``); the fitted weights ship in ``match_model.json``.
+
+``MATCH_THRESHOLD`` is the probability at or above which a hit counts as "a match" (what the pages count and the
+digest calls "matches your topic"). Pure: no index is touched here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from paperwire.search.fusion import Fused
+
+MODEL_PATH = Path(__file__).with_name("match_model.json")
+
+FEATURES = (
+    "lexical_cover",  # BM25 score / the query's idf mass: how much of the query's word weight the paper holds
+    "lexical_relative",  # BM25 score / the best BM25 score of this query
+    "cosine",  # cosine similarity of query and paper embeddings (absolute)
+    "cosine_gap",  # cosine minus the query's best cosine (<= 0)
+    "in_both",  # found by both the keyword and the semantic list
+    "lexical_rank",  # 1 / log2(1 + rank), 0 when absent
+    "semantic_rank",
+    "query_words",  # log(1 + words in the query)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class QueryEvidence:
+    """What is known about the query itself, shared by all its hits."""
+
+    words: int  # words in the query
+    idf_mass: float  # sum of the idf of its distinct terms (unknown terms included: they weigh most)
+    lexical_top: float  # best BM25 score of the query (0 when nothing matched the words)
+    semantic_top: float  # best cosine similarity of the query to any allowed paper
+
+
+@dataclass(frozen=True, slots=True)
+class HitEvidence:
+    lexical_score: float | None  # BM25, None when the keyword list did not find the paper
+    cosine: float
+    lexical_rank: int | None
+    semantic_rank: int | None
+
+
+def features(query: QueryEvidence, hit: HitEvidence) -> list[float]:
+    """The model's inputs, in the order of ``FEATURES``."""
+    bm25 = hit.lexical_score or 0.0
+    return [
+        bm25 / query.idf_mass if query.idf_mass > 0 else 0.0,
+        bm25 / query.lexical_top if query.lexical_top > 0 else 0.0,
+        hit.cosine,
+        hit.cosine - query.semantic_top,
+        1.0 if hit.lexical_rank is not None and hit.semantic_rank is not None else 0.0,
+        _rank_feature(hit.lexical_rank),
+        _rank_feature(hit.semantic_rank),
+        math.log1p(query.words),
+    ]
+
+
+def _rank_feature(rank: int | None) -> float:
+    return 1.0 / math.log2(1 + rank) if rank else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class MatchModel:
+    weights: tuple[float, ...]
+    bias: float
+    mean: tuple[float, ...]  # features are standardised with the dev set's mean and spread before weighting
+    scale: tuple[float, ...]
+    threshold: float
+
+    def probability(self, values: Sequence[float]) -> float:
+        z = self.bias + sum(
+            w * (x - m) / s for w, x, m, s in zip(self.weights, values, self.mean, self.scale, strict=True)
+        )
+        return _sigmoid(z)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "features": list(FEATURES),
+            "weights": list(self.weights),
+            "bias": self.bias,
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+            "threshold": self.threshold,
+        }
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def load_model(path: Path = MODEL_PATH) -> MatchModel:
+    data = json.loads(path.read_text())
+    if tuple(data["features"]) != FEATURES:
+        raise ValueError(f"{path} was fitted on other features: refit it with bench/fit_match.py")
+    return MatchModel(
+        weights=tuple(float(w) for w in data["weights"]),
+        bias=float(data["bias"]),
+        mean=tuple(float(v) for v in data["mean"]),
+        scale=tuple(float(v) for v in data["scale"]),
+        threshold=float(data["threshold"]),
+    )
+
+
+MODEL = load_model()
+MATCH_THRESHOLD: float = MODEL.threshold
+
+
+def match_probability(query: QueryEvidence, hit: HitEvidence, model: MatchModel = MODEL) -> float:
+    """The chance (0..1) that this hit is relevant to the query."""
+    return model.probability(features(query, hit))
+
+
+def is_match(probability: float, threshold: float = MATCH_THRESHOLD) -> bool:
+    return probability >= threshold
+
+
+def judge(
+    hits: Sequence[Fused],
+    query: QueryEvidence,
+    lexical_scores: Mapping[str, float],
+    cosines: Mapping[str, float],
+    model: MatchModel = MODEL,
+) -> None:
+    """Set ``lexical_score``, ``cosine``, ``match`` and ``matched`` on each fused hit (pinned hits, the exact id
+    or title the user typed, are matches by definition)."""
+    for hit in hits:
+        hit.lexical_score = lexical_scores.get(hit.id)
+        hit.cosine = cosines.get(hit.id, 0.0)
+        evidence = HitEvidence(hit.lexical_score, hit.cosine, hit.lexical_rank, hit.semantic_rank)
+        hit.match = 1.0 if hit.pinned else match_probability(query, evidence, model)
+        hit.matched = is_match(hit.match, model.threshold)
