@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-from site_helpers import sign_in
 
 from paperwire.core.clock import utcnow
 from paperwire.db import users
 from paperwire.db.engine import Database
+from testkit.site_helpers import sign_in
 
 NONSENSE = "qzxvbnm wpfjkq"
 
