@@ -71,13 +71,13 @@ def form_preferences(
     )
 
 
+LIST_FIELDS = ("topics", "categories", "authors", "liked")
+
+
 def form_echo(**fields: Any) -> SimpleNamespace:
     """What the visitor typed, to show the form again with it after an error (nothing is lost)."""
     split = {name: [v for v in re.split(r"[\n;]+", str(fields.get(name, ""))) if v.strip()] for name in LIST_FIELDS}
     return SimpleNamespace(**{**fields, **split})
-
-
-LIST_FIELDS = ("topics", "categories", "authors", "liked")
 
 
 @router.get("/subscribe", response_class=HTMLResponse)
