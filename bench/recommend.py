@@ -282,7 +282,7 @@ def bench_continuity(settings: Settings, cache: Path, days: list[str], authors_w
     on_days = sorted(name for name, ids in eligible.items() if any(corpus.first_day[i] in days for i in ids))
     sample = random.Random(14).sample(on_days, min(authors_wanted, len(on_days)))
     likes = {
-        name: sorted((i for i in eligible[name] if corpus.first_day[i] in early), key=corpus.first_day.get)
+        name: sorted((i for i in eligible[name] if corpus.first_day[i] in early), key=lambda i: corpus.first_day[i])
         for name in sample
     }
     background = random.Random(7).sample(sorted(i for i in corpus.records if corpus.first_day[i] in early), 256)
@@ -341,10 +341,27 @@ def bench_continuity(settings: Settings, cache: Path, days: list[str], authors_w
 # --- cost -------------------------------------------------------------------------------------------------
 
 
-def bench_cost(settings_base: Settings, subscribers: int, with_profiles: float) -> None:
+def _store_cached_vectors(db: Any, settings: Settings, cache: Path) -> None:
+    """Vectors the continuity part already made, stored so indexing reuses them instead of embedding again."""
+    from paperwire.db import embeddings as vectors_store
+    from paperwire.db.papers import papers_by_ids
+
+    embedder = embedder_of(settings)
+    cached = VectorCache(cache, "arxiv-daily-2026", embedder).vectors
+    seqs = vectors_store.current_seqs(db, list(cached))
+    rows = papers_by_ids(db, list(seqs))
+    fresh = [
+        vectors_store.NewEmbedding(pid, seqs[pid], cached[pid].astype("<f2").tobytes())
+        for pid in seqs
+        if rows[pid]["abstract"].strip() and pid in cached
+    ]
+    vectors_store.save_embeddings(db, fresh, model=embedder.name, dim=embedder.dim)
+
+
+def bench_cost(settings_base: Settings, cache: Path, subscribers: int, with_profiles: float) -> None:
     from sqlalchemy import insert
 
-    from digest import TOPICS  # type: ignore[import-not-found]
+    from digest import TOPICS
     from paperwire.db.engine import Database
     from paperwire.db.migrate import upgrade
     from paperwire.db.schema import subscribers as table
@@ -353,20 +370,21 @@ def bench_cost(settings_base: Settings, subscribers: int, with_profiles: float) 
     from paperwire.search import SearchService
 
     day_file = CORPUS / "2026-06-30.jsonl"
-    earlier = CORPUS / "2026-06-29.jsonl"
+    earlier = CORPUS / "2026-06-23.jsonl"  # the likes come from here (both days' vectors are in the cache)
     with tempfile.TemporaryDirectory(prefix="recommend-bench-") as tmp:
         home = Path(tmp)
         settings = settings_base.model_copy(update={"home": home, "database_url": f"sqlite:///{home / 'p.db'}"})
         db = Database(settings.resolved_database_url)
         upgrade(db)
         service.ingest_jsonl(db, settings, [earlier, day_file])
+        _store_cached_vectors(db, settings, cache)
         started = time.perf_counter()
         search = SearchService(settings, db)
         search.catch_up()
         print(f"  indexed in {time.perf_counter() - started:.0f}s", file=sys.stderr)
         from paperwire.db.papers import papers_announced_on
 
-        old = [p["id"] for p in papers_announced_on(db, date(2026, 6, 29), limit=1000)]
+        old = [p["id"] for p in papers_announced_on(db, date(2026, 6, 23), limit=1000)]
         today = papers_announced_on(db, date(2026, 6, 30), limit=1000)
         rng = random.Random(5)
         now = datetime(2026, 6, 30, 12, 0)
@@ -440,7 +458,7 @@ def main() -> None:
     if "continuity" in args.part:
         bench_continuity(settings, args.cache, args.days, args.authors)
     if "cost" in args.part:
-        bench_cost(settings, args.subscribers, args.with_profiles)
+        bench_cost(settings, args.cache, args.subscribers, args.with_profiles)
 
 
 if __name__ == "__main__":
