@@ -157,13 +157,20 @@ def test_tampered_and_cross_purpose_links_are_refused(world: World, client: Test
     assert subs.find(world.db, "you@example.org").status == "confirmed"  # type: ignore[union-attr]
 
 
-def test_fewer_like_this_is_recorded_and_demotes_the_paper(world: World, client: TestClient) -> None:
+def test_fewer_like_this_is_recorded_by_the_button_not_by_opening_the_link(world: World, client: TestClient) -> None:
+    # Issue 14 changed this: a GET used to record it, and a mail scanner opens every link.
     from paperwire.mail.links import Links
 
     subscriber = world.subscriber("picky@example.org")
     link = Links.build(world.settings).fewer(subscriber.id, "2605.12570").replace("https://papers.example.org", "")
+    page = client.get(link)
+    assert page.status_code == 200
     assert client.get(link).status_code == 200
-    assert client.get(link).status_code == 200  # idempotent
+    assert subs.fewer_like(world.db) == {}
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    assert client.post(link, data={"csrf_token": token.group(1)}).status_code == 200
+    assert client.post(link, data={"csrf_token": token.group(1)}).status_code == 200  # idempotent
     assert subs.fewer_like(world.db) == {subscriber.id: {"2605.12570"}}
 
 

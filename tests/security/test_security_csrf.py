@@ -88,8 +88,21 @@ REQUESTS: dict[tuple[str, str], Callable[[World], Case]] = {
     ("POST", "/manage/{token}"): lambda w: Case(
         f"/manage/{w.token(w.links.manage(w.subscriber(confirmed=True)))}", _manage_fields()
     ),
+    ("POST", "/manage/{token}/feed"): lambda w: Case(
+        f"/manage/{w.token(w.links.manage(w.subscriber(confirmed=True)))}/feed", {}
+    ),
     ("POST", "/manage/{token}/delete"): lambda w: Case(
         f"/manage/{w.token(w.links.manage(w.subscriber(confirmed=True)))}/delete", {}
+    ),
+    ("POST", "/fb/{token}"): lambda w: Case(f"/fb/{w.token(w.links.more(w.subscriber(confirmed=True), PAPER))}", {}),
+    ("POST", "/fb/{token}/undo"): lambda w: Case(
+        f"/fb/{w.token(w.links.save(w.subscriber(confirmed=True), PAPER))}/undo", {}
+    ),
+    ("POST", "/f/{token}"): lambda w: Case(
+        f"/f/{w.links.signer.make('fewer', {'s': w.subscriber(confirmed=True), 'p': PAPER})}", {}
+    ),
+    ("POST", "/f/{token}/undo"): lambda w: Case(
+        f"/f/{w.links.signer.make('fewer', {'s': w.subscriber(confirmed=True), 'p': PAPER})}/undo", {}
     ),
     ("POST", "/admin/subscribers/{subscriber_id}/{action}"): lambda w: Case(
         f"/admin/subscribers/{w.subscriber(confirmed=True)}/suppress", {"reason": "test"}

@@ -83,7 +83,7 @@ def test_admin_link_only_for_admins(client: TestClient, site_db: Database) -> No
     users.set_admin(site_db, "reader@example.org", admin=True, now=datetime.now(UTC).replace(tzinfo=None))
     try:
         page = outline(client, "/")
-        assert page.nav_links[:2] == ["/library", "/admin"]
+        assert page.nav_links[:3] == ["/for-you", "/library", "/admin"]  # issue 14 added For you
         assert client.get("/admin").status_code == 200  # and it leads somewhere the admin may go
     finally:
         users.set_admin(site_db, "reader@example.org", admin=False, now=datetime.now(UTC).replace(tzinfo=None))

@@ -61,6 +61,16 @@ def subscribers_add(
     topic: Annotated[list[str] | None, typer.Option("--topic", help="A topic of interest (repeatable).")] = None,
     category: Annotated[list[str] | None, typer.Option("--category", help="arXiv category (repeatable).")] = None,
     author: Annotated[list[str] | None, typer.Option("--author", help="Author to follow (repeatable).")] = None,
+    like: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--like", metavar="ARXIV_ID", help="A stored paper the reader likes (repeatable); seeds the profile."
+        ),
+    ] = None,
+    author_name: Annotated[
+        str | None,
+        typer.Option("--author-name", help="The reader's own name as an author: their papers seed the profile."),
+    ] = None,
     confirmed: Annotated[bool, typer.Option("--confirmed", help="Skip double opt-in (you have consent).")] = False,
     frequency: Annotated[str, typer.Option("--frequency", help="daily or weekly.")] = "daily",
     hour: Annotated[int, typer.Option("--hour", help="Local delivery hour, 0-23.")] = 7,
@@ -69,6 +79,7 @@ def subscribers_add(
 ) -> None:
     """Add (or update) a subscriber. Without --confirmed they get a confirmation mail first."""
     from paperwire.mail.subscriptions import InvalidSubscription, check_preferences, clean_list
+    from paperwire.recommend.interests import liked_ids
 
     config = settings()
     db = open_database(config)
@@ -81,9 +92,11 @@ def subscribers_add(
                 frequency=frequency,
                 hour=hour,
                 timezone=timezone,
+                liked=liked_ids(db, like or []),
+                author_name=" ".join(author_name.split()) if author_name and author_name.strip() else None,
             )
         )
-    except InvalidSubscription as exc:
+    except (InvalidSubscription, ValueError) as exc:
         raise CliError(str(exc)) from None
     address = email_argument(email)
     subscriber, created = subs.add(db, address, prefs, confirmed=confirmed, now=utcnow())
@@ -124,6 +137,8 @@ CSV_FIELDS = [
     "topics",
     "categories",
     "authors",
+    "liked",
+    "author_name",
     "frequency",
     "weekday",
     "hour",
@@ -141,19 +156,31 @@ def subscribers_import(
         Path,
         typer.Argument(
             metavar="CSV",
-            help="Header row; email required; topics and categories separated by ';'; status confirmed or pending.",
+            help="Header row; email required; topics, categories, authors and liked (paper ids) separated by ';'; "
+            "status confirmed or pending.",
         ),
     ],
+    no_confirm_mail: Annotated[
+        bool,
+        typer.Option(
+            "--no-confirm-mail",
+            help="Do not mail pending rows a confirmation link (they get no digest until they confirm).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Import subscribers from CSV. Bad rows are reported with their line number and skipped."""
-    from paperwire.mail.subscriptions import InvalidSubscription
+    """Import subscribers from CSV. Bad rows are reported with their line number and skipped.
+
+    Rows with status pending (the default) get a confirmation mail through the outbox, as if they had
+    subscribed on the site: they get digests only once they confirm. ``paperwire worker send`` (or the
+    running scheduler) delivers the mails."""
+    from paperwire.mail.subscriptions import InvalidSubscription, queue_confirmation
 
     if not file.is_file():
         raise CliError(f"no such file: {file}")
     config = settings()
     db = open_database(config)
-    created = updated = 0
+    created = updated = queued = pending = 0
     problems: list[dict[str, object]] = []
     with file.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
@@ -162,13 +189,23 @@ def subscribers_import(
         for line, row in enumerate(reader, start=2):
             row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
             try:
-                was_created = _import_row(db, config, row)
+                subscriber, was_created = _import_row(db, config, row)
             except (InvalidSubscription, ValueError) as exc:
                 problems.append({"line": line, "email": row.get("email", ""), "reason": str(exc)})
                 continue
             created += was_created
             updated += not was_created
-    report = {"created": created, "updated": updated, "skipped": problems}
+            if subscriber.status == subs.PENDING and subscriber.suppressed_at is None:
+                pending += 1
+                if not no_confirm_mail:
+                    queued += queue_confirmation(db, config, subscriber, now=utcnow())
+    report = {
+        "created": created,
+        "updated": updated,
+        "skipped": problems,
+        "pending": pending,
+        "confirmation_mails_queued": queued,
+    }
     if as_json:
         print_json(report)
         return
@@ -178,10 +215,33 @@ def subscribers_import(
             highlight=False,
         )
     err.print(f"imported: {created} new, {updated} updated, {len(problems)} skipped", highlight=False)
+    err.print(_confirmation_summary(pending, queued, no_confirm_mail), highlight=False)
 
 
-def _import_row(db: Database, config: Settings, row: dict[str, str]) -> bool:
-    from paperwire.mail.subscriptions import InvalidSubscription, check_preferences, clean_list, normalise_email
+def _confirmation_summary(pending: int, queued: int, no_confirm_mail: bool) -> str:
+    if not pending:
+        return "no pending subscribers: no confirmation mail needed"
+    if no_confirm_mail:
+        return (
+            f"{pending} pending subscriber(s) got no confirmation mail (--no-confirm-mail): they get no digests "
+            "until they confirm; import them again without --no-confirm-mail to mail them the link"
+        )
+    held = pending - queued
+    line = f"{queued} confirmation mail(s) queued in the outbox; `paperwire worker send` delivers them"
+    if held:
+        line += f"; {held} not queued (that address already had today's confirmation mails)"
+    return line
+
+
+def _import_row(db: Database, config: Settings, row: dict[str, str]) -> tuple[subs.Subscriber, bool]:
+    from paperwire.mail.subscriptions import (
+        InvalidSubscription,
+        check_preferences,
+        clean_author_name,
+        clean_list,
+        normalise_email,
+        resolve_liked,
+    )
 
     status = row.get("status") or "pending"
     if status not in {"confirmed", "pending"}:
@@ -194,12 +254,11 @@ def _import_row(db: Database, config: Settings, row: dict[str, str]) -> bool:
             frequency=row.get("frequency") or "daily",
             hour=int(row.get("hour") or 7),
             timezone=row.get("timezone") or "UTC",
+            liked=resolve_liked(db, row.get("liked")),
+            author_name=clean_author_name(row.get("author_name")),
         )
     )
-    _, created = subs.add(
-        db, normalise_email(row.get("email", "")), prefs, confirmed=status == "confirmed", now=utcnow()
-    )
-    return created
+    return subs.add(db, normalise_email(row.get("email", "")), prefs, confirmed=status == "confirmed", now=utcnow())
 
 
 @subscribers_app.command("export")
@@ -220,6 +279,8 @@ def subscribers_export(
                 "topics": ";".join(s.topics),
                 "categories": ";".join(s.categories),
                 "authors": ";".join(s.authors),
+                "liked": ";".join(s.liked),
+                "author_name": s.author_name or "",
                 "frequency": s.frequency,
                 "weekday": s.weekday,
                 "hour": s.hour,
@@ -337,12 +398,14 @@ def digest_preview(
     email: Annotated[str, typer.Argument(metavar="EMAIL")],
     date_: DateOpt = None,
     html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML part to this file.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Render exactly what this subscriber would get (plans nothing, sends nothing)."""
-    from paperwire.jobs import pipeline
+    """Render exactly what this subscriber would get (plans nothing, sends nothing, stores nothing)."""
     from paperwire.mail.compose import compose_digest
-    from paperwire.mail.digest import CandidateSets, choose, digest_context
+    from paperwire.mail.digest import digest_context
+    from paperwire.mail.digest import digest_plan as plan_of
     from paperwire.mail.links import Links
+    from paperwire.recommend import Recommender, reader_for
 
     config = settings()
     db = open_database(config)
@@ -350,33 +413,33 @@ def digest_preview(
     if subscriber is None:
         raise CliError(f"no subscriber {email}")
     search = caught_up_search(config, db)
-    candidates = CandidateSets(db, config, search).for_subscriber(subscriber, _day(date_))
-    if candidates is None:
+    day = _day(date_)
+    recommender = Recommender(db, config, search, now=utcnow())
+    reader = reader_for(db, subscriber)
+    period = recommender.period(reader, day)
+    if period is None:
         raise CliError("no papers have been listed yet; ingest some first")
+    pool = [paper.id for paper in recommender.pool(period).papers]
     with db.read() as conn:
-        got = {
-            p
-            for _, p in subs.received_papers(
-                conn,
-                [subscriber.id],
-                [pick.paper_id for pick in choose(subscriber, candidates, received=set(), disliked=set())],
-            )
-        }
-    picks = choose(
-        subscriber,
-        candidates,
-        received=got,
-        disliked=subs.fewer_like(db).get(subscriber.id, set()),
-        saved=pipeline.saved_papers_of(db)(subscriber.email),
-    )
-    payload = {"label": candidates.period.label, "items": [{"id": p.paper_id, "why": p.why} for p in picks]}
+        got = {p for _, p in subs.received_papers(conn, [subscriber.id], pool)}
+    plan = plan_of(recommender.picks(reader, day, subscriber.digest_size, exclude=got))
     from paperwire.db.papers import papers_by_ids
 
-    context = digest_context(Links.build(config), subscriber, payload, papers_by_ids(db, [p.paper_id for p in picks]))
+    context = digest_context(Links.build(config), subscriber, plan, papers_by_ids(db, plan.paper_ids))
     message = compose_digest(config, context).as_message()
-    sys.stdout.write("".join(f"{name}: {value}\n" for name, value in message.items()) + "\n")
-    text = message.get_body(preferencelist=("plain",))
-    sys.stdout.write(text.get_content() if text else "")
+    if as_json:
+        print_json(
+            {
+                "subject": str(message["Subject"]),
+                "period": period.key,
+                "items": [{"id": i.id, "title": i.title, "why": i.why, "reason": i.reason} for i in context.items],
+                "notes": [n.text for n in context.notes],
+            }
+        )
+    else:
+        sys.stdout.write("".join(f"{name}: {value}\n" for name, value in message.items()) + "\n")
+        text = message.get_body(preferencelist=("plain",))
+        sys.stdout.write(text.get_content() if text else "")
     if html:
         part = message.get_body(preferencelist=("html",))
         html.write_text(part.get_content() if part else "", encoding="utf-8")

@@ -97,6 +97,20 @@ def record_click(db: Database, *, paper_id: str, subscriber: str, now: datetime)
     return _record_daily(db, paper_id, CLICK, DIGEST_SOURCE, subscriber, now)
 
 
+def withdraw_click(conn: Connection, *, paper_id: str, subscriber: str, day: datetime) -> None:
+    """Take back the digest click signal of ``subscriber`` on ``paper_id`` for ``day`` (00:00): it turned out
+    to be a mail scanner's (``paperwire.mail.clicks``). Inside the caller's transaction."""
+    conn.execute(
+        delete(signals).where(
+            signals.c.kind == CLICK,
+            signals.c.source == DIGEST_SOURCE,
+            signals.c.actor == subscriber,
+            signals.c.paper_id == paper_id,
+            signals.c.at == day,
+        )
+    )
+
+
 def _record_daily(db: Database, paper_id: str, kind: str, source: str, actor: str, now: datetime) -> bool:
     _check_actor(actor, "visitor" if kind == VIEW else "subscriber")
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)

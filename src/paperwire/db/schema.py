@@ -199,6 +199,8 @@ subscribers = Table(
     Column("topics", JSON, nullable=False, comment="free-text interests"),
     Column("categories", JSON, nullable=False),
     Column("authors", JSON, nullable=False, comment="authors to follow"),
+    Column("liked", JSON, nullable=False, server_default=text("'[]'"), comment="ids of papers liked at sign-up"),
+    Column("author_name", Text, nullable=True, comment="the reader's own name as an author (their papers)"),
     Column("frequency", String(8), nullable=False, comment="daily or weekly"),
     Column("weekday", Integer, nullable=False, comment="weekly digests: 0 = Monday"),
     Column("hour", Integer, nullable=False, comment="local delivery hour, 0-23"),
@@ -250,8 +252,53 @@ feedback = Table(
     metadata,
     Column("subscriber_id", BigInteger, ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True),
     Column("paper_id", String(64), primary_key=True),
-    Column("kind", String(16), primary_key=True, comment="fewer (fewer like this)"),
+    Column("kind", String(16), primary_key=True, comment="more, fewer (like this) or save"),
     Column("at", DateTime, nullable=False),
+    Index("ix_feedback_subscriber_at", "subscriber_id", "at"),
+)
+
+# --- recommendations -------------------------------------------------------------------------------------
+
+reader_profiles = Table(
+    "reader_profiles",
+    metadata,
+    Column("reader", String(64), primary_key=True, comment="subscriber:12 or user:3"),
+    Column("kind", String(16), nullable=False, comment="logistic (linear model) or centroid"),
+    Column("embedder", String(64), nullable=False, comment="the embedding model the weights belong to"),
+    Column("dim", Integer, nullable=False),
+    Column("weights", LargeBinary, nullable=False, comment="float32 little-endian"),
+    Column("bias", Float, nullable=False),
+    Column("fingerprint", String(64), nullable=False, comment="digest of the feedback trained on"),
+    Column("positives", Integer, nullable=False),
+    Column("negatives", Integer, nullable=False),
+    Column("trained_at", DateTime, nullable=False),
+    Column("train_ms", Float, nullable=False),
+)
+
+# Every click on a digest's tracked paper link, at its exact moment. Mail security scanners open every link of
+# a mail within seconds of its delivery; those clicks are flagged here and count for nothing (their trending
+# click signal is withdrawn, and the profile reads only unflagged clicks).
+mail_clicks = Table(
+    "mail_clicks",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("subscriber_id", BigInteger, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    Column("paper_id", String(64), nullable=False),
+    Column("outbox_id", BigInteger, nullable=True, comment="the digest that carried the link, when known"),
+    Column("clicked_at", DateTime, nullable=False),
+    Column("scanner", Boolean, nullable=False, default=False, comment="looks like a mail scanner's: not interest"),
+    Index("ix_mail_clicks_outbox", "outbox_id"),
+    Index("ix_mail_clicks_subscriber", "subscriber_id", "paper_id"),
+)
+
+# A subscriber's personal feed is at a secret URL derived from (subscriber, generation) with the secret key:
+# nothing secret is stored. "New feed link" bumps the generation, and the old URL stops working.
+personal_feeds = Table(
+    "personal_feeds",
+    metadata,
+    Column("subscriber_id", BigInteger, ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True),
+    Column("generation", Integer, nullable=False, comment="bumped to revoke the feed's URL; none yet: 0"),
+    Column("rotated_at", DateTime, nullable=False),
 )
 
 bounces = Table(

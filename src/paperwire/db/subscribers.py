@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
+from paperwire.db.clicks import clicks_for_export
 from paperwire.db.engine import Database
-from paperwire.db.schema import bounces, deliveries, feedback, outbox, subscribers
+from paperwire.db.schema import bounces, deliveries, feedback, mail_clicks, outbox, personal_feeds, subscribers
 from paperwire.db.upsert import insert_ignore
+from paperwire.db.users import export_account, find_user
 
 PENDING, CONFIRMED, UNSUBSCRIBED = "pending", "confirmed", "unsubscribed"
 
@@ -28,6 +30,8 @@ class Preferences:
     hour: int = 7
     timezone: str = "UTC"
     digest_size: int = 10
+    liked: list[str] = field(default_factory=list)  # ids of stored papers the reader likes (seed the profile)
+    author_name: str | None = None  # the reader's own name as an author: their papers seed the profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,8 @@ class Subscriber:
     created_at: datetime
     confirmed_at: datetime | None
     unsubscribed_at: datetime | None
+    liked: list[str] = field(default_factory=list)
+    author_name: str | None = None
 
     @property
     def receives_digests(self) -> bool:
@@ -120,6 +126,8 @@ def _preference_values(prefs: Preferences) -> dict[str, Any]:
         "hour": prefs.hour,
         "timezone": prefs.timezone,
         "digest_size": prefs.digest_size,
+        "liked": prefs.liked,
+        "author_name": prefs.author_name,
     }
 
 
@@ -227,7 +235,7 @@ def remove(db: Database, subscriber_id: int) -> bool:
         email = conn.execute(select(subscribers.c.email).where(subscribers.c.id == subscriber_id)).scalar()
         if email is None:
             return False
-        for table in (outbox, deliveries, feedback):
+        for table in (mail_clicks, personal_feeds, outbox, deliveries, feedback):
             conn.execute(delete(table).where(table.c.subscriber_id == subscriber_id))
         conn.execute(delete(bounces).where(bounces.c.email == email))
         conn.execute(delete(subscribers).where(subscribers.c.id == subscriber_id))
@@ -235,7 +243,9 @@ def remove(db: Database, subscriber_id: int) -> bool:
 
 
 def export(db: Database, subscriber_id: int) -> dict[str, Any] | None:
-    """Everything paperwire stores about a subscriber (the "export my data" button)."""
+    """Everything paperwire stores about a subscriber (the "export my data" button): the subscription with its
+    liked papers, what it received, its feedback (more / fewer like this, saves), its digest clicks (scanners'
+    marked), mails, bounces, and the site account with the same address (votes and saves)."""
     subscriber = get(db, subscriber_id)
     if subscriber is None:
         return None
@@ -274,10 +284,15 @@ def export(db: Database, subscriber_id: int) -> dict[str, Any] | None:
             .mappings()
             .all()
         )
+        clicked = clicks_for_export(conn, subscriber_id)
+    user = find_user(db, subscriber.email)
     return {
         "subscriber": subscriber.as_dict(),
+        "liked_papers": list(subscriber.liked),
         "papers_received": list(received),
         "feedback": [dict(f) for f in less],
+        "digest_clicks": clicked,
+        "site_account": export_account(db, user.id) if user else None,
         "mails": [dict(m) for m in mails],
         "bounces": [dict(b) for b in bounced],
     }

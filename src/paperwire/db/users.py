@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 
+from paperwire.core.signals import APP_SOURCE, REACTION_KINDS, SAVE, UPVOTE
 from paperwire.db.engine import Database
-from paperwire.db.schema import used_tokens, users
+from paperwire.db.schema import signals, used_tokens, users
 from paperwire.db.upsert import insert_ignore
 
 
@@ -61,3 +63,28 @@ def consume_nonce(db: Database, nonce: str, *, purpose: str, expires_at: datetim
         conn.execute(delete(used_tokens).where(used_tokens.c.expires_at < now))
         row = {"nonce": nonce, "purpose": purpose, "used_at": now, "expires_at": expires_at}
         return insert_ignore(conn, used_tokens, [row]) == 1
+
+
+def export_account(db: Database, user_id: int) -> dict[str, Any] | None:
+    """The account and what it gave on the site: votes and saves, each with its moment."""
+    user = get_user(db, user_id)
+    if user is None:
+        return None
+    query = (
+        select(signals.c.kind, signals.c.paper_id, signals.c.at)
+        .where(
+            signals.c.source == APP_SOURCE,
+            signals.c.kind.in_(REACTION_KINDS),
+            signals.c.actor == str(user_id),
+        )
+        .order_by(signals.c.at, signals.c.paper_id)
+    )
+    with db.read() as conn:
+        given = conn.execute(query).all()
+    return {
+        "email": user.email,
+        "created_at": user.created_at,
+        "last_login_at": user.last_login_at,
+        "votes": [{"paper_id": r.paper_id, "at": r.at} for r in given if r.kind == UPVOTE],
+        "saves": [{"paper_id": r.paper_id, "at": r.at} for r in given if r.kind == SAVE],
+    }

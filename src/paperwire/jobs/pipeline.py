@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -18,14 +18,13 @@ from typing import Any, TypeVar
 from paperwire import trending
 from paperwire.config import Settings
 from paperwire.core.clock import utcnow
-from paperwire.db import jobs, users
+from paperwire.db import jobs
 from paperwire.db.engine import Database
 from paperwire.ingest import collectors, sources
 from paperwire.ingest.pipeline import IngestReport
 from paperwire.mail.digest import PlanReport, due_at, due_on_day, plan_digests
 from paperwire.mail.sender import Sender, SendReport
 from paperwire.search import IndexWriteError, SearchService
-from paperwire.trending import reactions
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -99,20 +98,6 @@ def after_ingest(db: Database, settings: Settings, search: SearchService) -> Ref
 # --- digests ---------------------------------------------------------------------------------------------
 
 
-def saved_papers_of(db: Database) -> Callable[[str], Sequence[tuple[str, str]]]:
-    """Personalisation for subscribers who also sign in: the papers they saved or upvoted. The users are read
-    once (a plan asks for every subscriber; most are not users)."""
-    user_ids = users.ids_by_email(db)
-
-    def lookup(email: str) -> Sequence[tuple[str, str]]:
-        user_id = user_ids.get(email)
-        if user_id is None:
-            return []
-        return [(paper["id"], paper["title"]) for paper in reactions.saved_papers(db, str(user_id))[:5]]
-
-    return lookup
-
-
 def plan(
     db: Database,
     settings: Settings,
@@ -123,7 +108,7 @@ def plan(
 ) -> PlanReport:
     """Plan digests: everyone due on ``day``, or (the scheduler) everyone whose local hour has come ``at``."""
     due = due_on_day(db, day) if day is not None else due_at(db, at or utcnow())
-    return plan_digests(db, settings, search, due=due, now=utcnow(), saved_by_email=saved_papers_of(db))
+    return plan_digests(db, settings, search, due=due, now=utcnow())
 
 
 def send(db: Database, settings: Settings, *, until_empty: bool = True) -> SendReport:

@@ -7,7 +7,7 @@ hand (``paperwire.mail.mime``); the rare mails (confirmation, sign-in) go throug
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -109,6 +109,30 @@ class DigestItem:
     code_link: str | None
     url: str
     fewer_url: str
+    more_url: str = ""
+    save_url: str = ""
+    reason: str = ""  # topic, author, category, liked, profile or trending
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A line such as "Nothing new on *speculative decoding* today": the starred words are the interest."""
+
+    text: str  # as planned, with the stars
+    before: str
+    emphasis: str
+    after: str
+
+    @classmethod
+    def of(cls, text: str) -> Note:
+        parts = text.split("*")
+        if len(parts) == 3:
+            return cls(text, parts[0], parts[1], parts[2])
+        return cls(text, text, "", "")
+
+    @property
+    def plain(self) -> str:
+        return f"{self.before}{self.emphasis}{self.after}" if not self.emphasis else self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +144,7 @@ class DigestContext:
     unsubscribe_url: str
     unsubscribe_token: str
     note: str | None = None  # for an "empty" digest: what happened instead
+    notes: list[Note] = field(default_factory=list)  # interests with nothing new this period
 
 
 _inliner = css_inline.CSSInliner(keep_style_tags=True)  # the dark-mode media query must survive inlining

@@ -32,6 +32,7 @@ from paperwire.mail.compose import Outgoing, compose_confirmation, compose_diges
 from paperwire.mail.digest import PaperCache, digest_context
 from paperwire.mail.dkim import sign_if_configured
 from paperwire.mail.links import Links
+from paperwire.mail.plan import DigestPlan
 from paperwire.mail.transport import (
     LeaseLost,
     PermanentFailure,
@@ -205,8 +206,9 @@ class Sender:
             ), subscriber
         if not subscriber.receives_digests:
             return None, subscriber
-        paper_rows = self.papers.load(item["id"] for item in row.payload.get("items", []))
-        context = digest_context(self.links, subscriber, row.payload, paper_rows)
+        plan = DigestPlan.from_json(row.payload)
+        paper_rows = self.papers.load(plan.paper_ids)
+        context = digest_context(self.links, subscriber, plan, paper_rows)
         return compose_digest(self.settings, context), subscriber
 
     def deliver(self, row: OutboxRow, transport: Transport, subscriber: subs.Subscriber | None = None) -> str:

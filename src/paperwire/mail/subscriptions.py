@@ -1,9 +1,10 @@
 """Subscribing with double opt-in, and the link-driven actions from mail (confirm, manage, unsubscribe,
-"fewer like this", clicks). The web routes and the CLI call these; they never answer differently for a
-new, pending or confirmed address."""
+clicks; the feedback links are ``paperwire.mail.feedback``). The web routes and the CLI call these; they never
+answer differently for a new, pending or confirmed address."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,9 +18,11 @@ from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
 from paperwire.db.outbox import PlannedMessage
 from paperwire.db.subscribers import Preferences, Subscriber
-from paperwire.mail.links import CLICK, CONFIRM, FEWER, MANAGE, MAX_AGE_SECONDS, UNSUBSCRIBE
+from paperwire.mail import clicks
+from paperwire.mail.clicks import ClickOutcome
+from paperwire.mail.links import CLICK, CONFIRM, MANAGE, MAX_AGE_SECONDS, UNSUBSCRIBE
+from paperwire.recommend.interests import UnknownPapers, liked_ids
 from paperwire.tokens import TokenError, TokenSigner
-from paperwire.trending import reactions
 
 MAX_INTERESTS = 20
 MAX_INTEREST_LENGTH = 200
@@ -50,6 +53,33 @@ def clean_list(values: list[str] | str | None, *, name: str) -> list[str]:
     return cleaned
 
 
+def resolve_liked(db: Database, values: list[str] | str | None) -> list[str]:
+    """Papers a reader likes, as stored ids: arXiv ids (``2401.12345``, ``2401.12345v2``, ``hep-th/9901001``)
+    or arxiv.org abs/pdf links, one per line (or separated by ``;``, ``,`` or spaces). Every one must be a
+    paper this site has: ``InvalidSubscription`` names the ones it does not (``recommend`` checks them)."""
+    if values is None:
+        return []
+    raw = values if isinstance(values, list) else re.split(r"[\s;,]+", values)
+    try:
+        return liked_ids(db, raw)
+    except UnknownPapers as exc:
+        shown = ", ".join(exc.missing[:10]) + (f" and {len(exc.missing) - 10} more" if len(exc.missing) > 10 else "")
+        raise InvalidSubscription(
+            f"liked papers not on this site: {shown}. Give arXiv ids (2401.12345) or arxiv.org/abs/… links "
+            "of papers you can find with the search here."
+        ) from None
+    except ValueError as exc:
+        raise InvalidSubscription(f"too many liked papers: {exc}") from None
+
+
+def clean_author_name(value: str | None) -> str | None:
+    """The reader's own name as it appears on their papers (optional)."""
+    name = " ".join((value or "").split())
+    if len(name) > MAX_INTEREST_LENGTH:
+        raise InvalidSubscription(f"your author name is too long (at most {MAX_INTEREST_LENGTH} characters)")
+    return name or None
+
+
 def check_preferences(prefs: Preferences) -> Preferences:
     if prefs.frequency not in {"daily", "weekly"}:
         raise InvalidSubscription("frequency must be daily or weekly")
@@ -70,21 +100,29 @@ def request_subscription(db: Database, settings: Settings, email: str, prefs: Pr
     """Subscribe form: a new or unsubscribed address becomes pending and gets a confirmation mail (within
     the daily allowance); a pending one gets it again (same allowance); a confirmed one gets nothing."""
     subscriber = subs.subscribe(db, normalise_email(email), check_preferences(prefs), now=now)
+    queue_confirmation(db, settings, subscriber, now=now)
+
+
+def queue_confirmation(db: Database, settings: Settings, subscriber: Subscriber, *, now: datetime) -> bool:
+    """Put a confirmation mail for a pending, unsuppressed subscriber in the outbox (the sender mails it),
+    within the address's daily allowance. ``True`` if one was queued."""
     if subscriber.status != subs.PENDING or subscriber.suppressed_at is not None:
-        return
+        return False
     if not subs.allow_confirmation_mail(db, subscriber.id, per_day=settings.confirmation_mails_per_day, now=now):
-        return
+        return False
     message = PlannedMessage(
         f"confirm:{subscriber.id}:{uuid.uuid4().hex}", "confirm", subscriber.id, now.date().isoformat(), {}
     )
     with db.write() as conn:
         outbox.plan(conn, [message], now=now)
+    return True
 
 
 @dataclass(frozen=True, slots=True)
 class LinkTarget:
     subscriber: Subscriber
     paper_id: str | None = None
+    kind: str | None = None  # feedback links: more, fewer or save
 
 
 # Links name their subscription by id, and SQLite hands the id of a deleted row (delete-my-data) to the next
@@ -101,8 +139,8 @@ def read_link(db: Database, signer: TokenSigner, purpose: str, token: str) -> Li
     subscriber = subs.get(db, subscriber_id) if isinstance(subscriber_id, int) else None
     if subscriber is None or data.issued_at < _created(subscriber) - CLOCK_SKEW_SECONDS:
         raise TokenError("this link belongs to a subscription that no longer exists")
-    paper = data.payload.get("p")
-    return LinkTarget(subscriber, paper if isinstance(paper, str) else None)
+    paper, kind = data.payload.get("p"), data.payload.get("k")
+    return LinkTarget(subscriber, paper if isinstance(paper, str) else None, kind if isinstance(kind, str) else None)
 
 
 def _created(subscriber: Subscriber) -> float:
@@ -128,18 +166,10 @@ def manage_target(db: Database, signer: TokenSigner, token: str) -> Subscriber:
     return read_link(db, signer, MANAGE, token).subscriber
 
 
-def click(db: Database, signer: TokenSigner, token: str, *, now: datetime) -> str:
-    """Record a digest click (once per subscriber, paper and day) and return the paper to show."""
+def click(db: Database, signer: TokenSigner, token: str, *, now: datetime) -> ClickOutcome:
+    """Record a digest click (for trending once per subscriber, paper and day; not at all when it looks like
+    a mail scanner's) and return the paper to show."""
     target = read_link(db, signer, CLICK, token)
     if target.paper_id is None:
         raise TokenError("this link is not valid")
-    reactions.record_click(db, paper_id=target.paper_id, subscriber=str(target.subscriber.id), now=now)
-    return target.paper_id
-
-
-def fewer(db: Database, signer: TokenSigner, token: str, *, now: datetime) -> tuple[Subscriber, str]:
-    target = read_link(db, signer, FEWER, token)
-    if target.paper_id is None:
-        raise TokenError("this link is not valid")
-    subs.record_feedback(db, target.subscriber.id, target.paper_id, kind="fewer", now=now)
-    return target.subscriber, target.paper_id
+    return clicks.record_click(db, subscriber_id=target.subscriber.id, paper_id=target.paper_id, now=now)

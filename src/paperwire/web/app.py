@@ -23,7 +23,7 @@ from paperwire.ingest import sources
 from paperwire.jobs.scheduler import Scheduler
 from paperwire.search import SearchService
 from paperwire.web.metrics import MetricsMiddleware
-from paperwire.web.routes import admin, api, auth, dev_mail, feeds, ops, pages, subscriptions
+from paperwire.web.routes import admin, api, auth, dev_mail, feeds, for_you, library, ops, pages, subscriptions
 from paperwire.web.security import SecurityHeadersMiddleware
 from paperwire.web.services import Services
 from paperwire.web.templating import STATIC, render
@@ -124,6 +124,8 @@ def create_app(
         auth.router,
         api.router,
         feeds.router,
+        for_you.router,
+        library.router,
         dev_mail.router,
         subscriptions.router,
         admin.router,

@@ -20,6 +20,7 @@ from paperwire.trending import Window, reactions
 from paperwire.trending.ranking import TrendingError
 from paperwire.web import usecases
 from paperwire.web.deps import CsrfChecked, CurrentUser, OptionalUser, ServicesDep
+from paperwire.web.library import library_papers
 from paperwire.web.security import safe_next
 from paperwire.web.services import Services
 from paperwire.web.templating import STATIC, render
@@ -142,7 +143,13 @@ def visitor_id(request: Request) -> str:
 
 
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
-def paper_page(request: Request, services: ServicesDep, user: OptionalUser, paper_id: str) -> Response:
+def paper_page(
+    request: Request,
+    services: ServicesDep,
+    user: OptionalUser,
+    paper_id: str,
+    from_: Annotated[str | None, Query(alias="from", max_length=16)] = None,
+) -> Response:
     canonical, _ = split_arxiv_id(paper_id)
     if canonical != paper_id:  # /papers/2401.00001v2 and arxiv.org URLs land on the paper's one address
         return RedirectResponse(f"/papers/{canonical}", status_code=301)
@@ -150,7 +157,10 @@ def paper_page(request: Request, services: ServicesDep, user: OptionalUser, pape
     if paper is None or paper.deleted:
         raise HTTPException(status_code=404, detail=f"There is no paper {paper_id} here (yet).")
     # A view is analytics, not a change a user asked for; it is deduplicated per visitor per day.
-    reactions.record_view(services.db, paper_id=canonical, visitor=visitor_id(request))
+    # Not when the digest's click redirect sent the visitor here: the click was this visit (and a mail
+    # scanner's click, which counts for nothing, must not count as a view instead).
+    if from_ != "digest":
+        reactions.record_view(services.db, paper_id=canonical, visitor=visitor_id(request))
     history = trending.signal_history(services.db, canonical, days=30)
     try:
         similar = [hit.as_dict() for hit in services.search.similar(canonical, limit=6)]
@@ -191,7 +201,7 @@ def react_form(
 
 @router.get("/library", response_class=HTMLResponse)
 def library_page(request: Request, services: ServicesDep, user: CurrentUser) -> HTMLResponse:
-    saved = [dict(paper) for paper in reactions.saved_papers(services.db, str(user.id))]
+    saved = [dict(paper) for paper in library_papers(services.db, user)]
     return render(request, "library.html", {"items": with_reactions(services, user, saved)})
 
 

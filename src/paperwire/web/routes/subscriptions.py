@@ -1,11 +1,14 @@
-"""Subscribe (double opt-in), confirm, manage, unsubscribe (RFC 8058 one-click), digest link actions,
-and the bounce/complaint webhook. Links from mail are signed tokens; nothing here needs a password."""
+"""Subscribe (double opt-in), confirm, manage, unsubscribe (RFC 8058 one-click), digest link actions (clicks,
+more/fewer like this, save), and the bounce/complaint webhook. Links from mail are signed tokens; nothing here
+needs a password."""
 
 from __future__ import annotations
 
 import hmac
 import json
-from typing import Annotated
+import re
+from types import SimpleNamespace
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Header, HTTPException, Request
@@ -13,10 +16,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 
 from paperwire.core.clock import utcnow
+from paperwire.db import papers, personal_feeds
 from paperwire.db import subscribers as subs
 from paperwire.db.subscribers import Preferences, Subscriber
-from paperwire.mail import subscriptions
-from paperwire.mail.links import CONFIRM, UNSUBSCRIBE
+from paperwire.mail import feedback, subscriptions
+from paperwire.mail.links import CONFIRM, FEEDBACK, FEWER, UNSUBSCRIBE, Links
 from paperwire.mail.subscriptions import InvalidSubscription, clean_list, normalise_email
 from paperwire.tokens import TokenError
 from paperwire.web.deps import CsrfChecked, OptionalUser, ServicesDep
@@ -38,6 +42,7 @@ def link_error(request: Request, exc: TokenError) -> HTMLResponse:
 
 
 def form_preferences(
+    services: Services,
     topics: str,
     categories: str,
     authors: str,
@@ -46,8 +51,12 @@ def form_preferences(
     hour: int,
     timezone: str,
     digest_size: int = 10,
+    *,
+    liked: str = "",
+    author_name: str = "",
 ) -> Preferences:
-    """The subscribe and manage forms' fields as preferences (lists split on ``;``, categories also on ``,``)."""
+    """The subscribe and manage forms' fields as preferences (lists split on ``;``, categories also on ``,``;
+    liked papers one per line, each one a paper this site has)."""
     return Preferences(
         topics=clean_list(topics, name="topics"),
         categories=clean_list(categories.replace(",", ";"), name="categories"),
@@ -57,7 +66,18 @@ def form_preferences(
         hour=hour,
         timezone=timezone.strip() or "UTC",
         digest_size=digest_size,
+        liked=subscriptions.resolve_liked(services.db, liked),
+        author_name=subscriptions.clean_author_name(author_name),
     )
+
+
+LIST_FIELDS = ("topics", "categories", "authors", "liked")
+
+
+def form_echo(**fields: Any) -> SimpleNamespace:
+    """What the visitor typed, to show the form again with it after an error (nothing is lost)."""
+    split = {name: [v for v in re.split(r"[\n;]+", str(fields.get(name, ""))) if v.strip()] for name in LIST_FIELDS}
+    return SimpleNamespace(**{**fields, **split})
 
 
 @router.get("/subscribe", response_class=HTMLResponse)
@@ -78,6 +98,8 @@ def subscribe(
     weekday: Annotated[int, Form()] = 0,
     hour: Annotated[int, Form()] = 7,
     timezone: Annotated[str, Form(max_length=64)] = "UTC",
+    liked: Annotated[str, Form(max_length=8000)] = "",
+    author_name: Annotated[str, Form(max_length=400)] = "",
 ) -> HTMLResponse:
     """The same answer for new, pending and confirmed addresses: nobody learns who subscribed."""
     if not services.subscribe_by_ip.allow(client_ip(request)):
@@ -88,10 +110,25 @@ def subscribe(
             status_code=429,
         )
     try:
-        prefs = form_preferences(topics, categories, authors, frequency, weekday, hour, timezone)
+        fields = (topics, categories, authors, frequency, weekday, hour, timezone)
+        prefs = form_preferences(services, *fields, liked=liked, author_name=author_name)
         subscriptions.request_subscription(services.db, services.settings, email, prefs, now=utcnow())
     except InvalidSubscription as exc:
-        return render(request, "subscribe.html", {"error": str(exc), "tz_hint": TIMEZONES_HINT}, status_code=400)
+        echo = form_echo(
+            email=email,
+            topics=topics,
+            categories=categories,
+            authors=authors,
+            liked=liked,
+            author_name=author_name,
+            frequency=frequency,
+            weekday=weekday,
+            hour=hour,
+            timezone=timezone,
+        )
+        return render(
+            request, "subscribe.html", {"error": str(exc), "tz_hint": TIMEZONES_HINT, "s": echo}, status_code=400
+        )
     return render(
         request,
         "message.html",
@@ -143,11 +180,34 @@ def manage_page(request: Request, services: ServicesDep, user: OptionalUser, tok
         subscriber = subscriptions.manage_target(services.db, services.signer, token)
     except TokenError as exc:
         return link_error(request, exc)
-    return render(
-        request,
-        "manage.html",
-        {"s": subscriber, "token": token, "error": None, "saved": False, "tz_hint": TIMEZONES_HINT},
-    )
+    return manage_view(request, services, subscriber, token)
+
+
+def manage_view(
+    request: Request,
+    services: Services,
+    subscriber: Subscriber,
+    token: str,
+    *,
+    form: Any = None,
+    error: str | None = None,
+    saved: bool = False,
+    feed_renewed: bool = False,
+) -> HTMLResponse:
+    """The manage page: the form (with what was typed, after an error), the personal feed's link, the data."""
+    links = Links(services.settings, services.signer)
+    generation = personal_feeds.generation(services.db, subscriber.id)
+    context = {
+        "s": subscriber if form is None else form,
+        "subscriber": subscriber,
+        "token": token,
+        "error": error,
+        "saved": saved,
+        "tz_hint": TIMEZONES_HINT,
+        "feed": {fmt: links.personal_feed(subscriber.id, generation, fmt) for fmt in ("atom", "rss")},
+        "feed_renewed": feed_renewed,
+    }
+    return render(request, "manage.html", context, status_code=400 if error else 200)
 
 
 @router.post("/manage/{token}", response_class=HTMLResponse, dependencies=[CsrfChecked])
@@ -165,26 +225,42 @@ def manage_save(
     timezone: Annotated[str, Form(max_length=64)] = "UTC",
     digest_size: Annotated[int, Form()] = 10,
     paused: Annotated[bool, Form()] = False,
+    liked: Annotated[str, Form(max_length=8000)] = "",
+    author_name: Annotated[str, Form(max_length=400)] = "",
 ) -> HTMLResponse:
     subscriber = _subscriber_for(services, token)
     try:
         prefs = subscriptions.check_preferences(
-            form_preferences(topics, categories, authors, frequency, weekday, hour, timezone, digest_size)
+            form_preferences(
+                services,
+                topics,
+                categories,
+                authors,
+                frequency,
+                weekday,
+                hour,
+                timezone,
+                digest_size,
+                liked=liked,
+                author_name=author_name,
+            )
         )
     except InvalidSubscription as exc:
-        return render(
-            request,
-            "manage.html",
-            {"s": subscriber, "token": token, "error": str(exc), "saved": False, "tz_hint": TIMEZONES_HINT},
-            status_code=400,
-        )
+        typed = {"topics": topics, "categories": categories, "authors": authors, "liked": liked}
+        echo = form_echo(**{**subscriber.as_dict(), **typed, "author_name": author_name})
+        return manage_view(request, services, subscriber, token, form=echo, error=str(exc))
     subs.update_preferences(services.db, subscriber.id, prefs, paused=paused)
     fresh = subs.get(services.db, subscriber.id)
-    return render(
-        request,
-        "manage.html",
-        {"s": fresh, "token": token, "error": None, "saved": True, "tz_hint": TIMEZONES_HINT},
-    )
+    assert fresh is not None
+    return manage_view(request, services, fresh, token, saved=True)
+
+
+@router.post("/manage/{token}/feed", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def new_feed_link(request: Request, services: ServicesDep, user: OptionalUser, token: str) -> HTMLResponse:
+    """A new personal feed link; the old one stops working (it leaked, or a feed reader is retired)."""
+    subscriber = _subscriber_for(services, token)
+    personal_feeds.rotate(services.db, subscriber.id, now=utcnow())
+    return manage_view(request, services, subscriber, token, feed_renewed=True)
 
 
 @router.get("/manage/{token}/export")
@@ -245,32 +321,98 @@ def unsubscribe(request: Request, services: ServicesDep, user: OptionalUser, tok
 
 @router.get("/c/{token}")
 def click(request: Request, services: ServicesDep, token: str) -> Response:
-    """Digest link: record the click, then show the paper. It only ever redirects to our own paper page."""
+    """Digest link: record the click, then show the paper. It only ever redirects to our own paper page.
+
+    The one GET from mail that records something: the click is logged (and flagged if the mail's clicks look
+    like a scanner's). The paper page is told not to count a view as well: the click was the visit."""
     try:
-        paper_id = subscriptions.click(services.db, services.signer, token, now=utcnow())
+        outcome = subscriptions.click(services.db, services.signer, token, now=utcnow())
     except TokenError as exc:
         return link_error(request, exc)
     except LookupError:  # the paper is gone from this database: a plain 404, never a redirect elsewhere
         raise HTTPException(status_code=404, detail="That paper is not here any more.") from None
-    return RedirectResponse(f"/papers/{quote(paper_id, safe='/')}", status_code=302)
+    return RedirectResponse(f"/papers/{quote(outcome.paper_id, safe='/')}?from=digest", status_code=302)
+
+
+# --- "more like this", "fewer like this", "save" from the digest -----------------------------------------
+# Opening a link shows a page with one button (GET changes nothing: mail scanners open every link); the
+# button POSTs with the page's CSRF token, and the result page offers Undo (another POST).
+FEEDBACK_PREFIXES = {FEEDBACK: "/fb", FEWER: "/f"}
+
+
+def _feedback_link(services: Services, purpose: str, token: str) -> feedback.FeedbackLink:
+    return feedback.read_link(services.db, services.signer, purpose, token)
+
+
+def _feedback_page(
+    request: Request, services: Services, purpose: str, token: str, link: feedback.FeedbackLink, state: str
+) -> HTMLResponse:
+    paper = papers.get_paper(services.db, link.paper_id)
+    return render(
+        request,
+        "feedback.html",
+        {
+            "link": link,
+            "paper": paper if paper and not paper["deleted"] else None,
+            "action": f"{FEEDBACK_PREFIXES[purpose]}/{token}",
+            "state": state,  # "ask", "done" or "undone"
+        },
+    )
+
+
+def _feedback_get(request: Request, services: Services, purpose: str, token: str) -> HTMLResponse:
+    try:
+        link = _feedback_link(services, purpose, token)
+    except TokenError as exc:
+        return link_error(request, exc)
+    state = "done" if feedback.is_given(services.db, link) else "ask"
+    return _feedback_page(request, services, purpose, token, link, state)
+
+
+def _feedback_post(request: Request, services: Services, purpose: str, token: str, *, undo: bool) -> HTMLResponse:
+    try:
+        link = _feedback_link(services, purpose, token)
+    except TokenError as exc:
+        return link_error(request, exc)
+    if undo:
+        feedback.undo(services.db, link)
+    else:
+        try:
+            feedback.give(services.db, link, now=utcnow())
+        except LookupError:
+            raise HTTPException(status_code=404, detail="That paper is not here any more.") from None
+    return _feedback_page(request, services, purpose, token, link, "undone" if undo else "done")
+
+
+@router.get("/fb/{token}", response_class=HTMLResponse)
+def feedback_page(request: Request, services: ServicesDep, user: OptionalUser, token: str) -> HTMLResponse:
+    return _feedback_get(request, services, FEEDBACK, token)
+
+
+@router.post("/fb/{token}", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def feedback_give(request: Request, services: ServicesDep, user: OptionalUser, token: str) -> HTMLResponse:
+    return _feedback_post(request, services, FEEDBACK, token, undo=False)
+
+
+@router.post("/fb/{token}/undo", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def feedback_undo(request: Request, services: ServicesDep, user: OptionalUser, token: str) -> HTMLResponse:
+    return _feedback_post(request, services, FEEDBACK, token, undo=True)
 
 
 @router.get("/f/{token}", response_class=HTMLResponse)
-def fewer(request: Request, services: ServicesDep, user: OptionalUser, token: str) -> HTMLResponse:
-    """ "Fewer like this" works in one click (it is idempotent and only affects what we pick for you)."""
-    try:
-        _, paper_id = subscriptions.fewer(services.db, services.signer, token, now=utcnow())
-    except TokenError as exc:
-        return link_error(request, exc)
-    return render(
-        request,
-        "message.html",
-        {
-            "title": "Got it: fewer like this",
-            "message": "Your next digests will rank papers like this one lower.",
-            "paper_id": paper_id,
-        },
-    )
+def fewer_page(request: Request, services: ServicesDep, user: OptionalUser, token: str) -> HTMLResponse:
+    """ "Fewer like this" links of digests sent before ``/fb``: the same page, the same button."""
+    return _feedback_get(request, services, FEWER, token)
+
+
+@router.post("/f/{token}", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def fewer_give(request: Request, services: ServicesDep, user: OptionalUser, token: str) -> HTMLResponse:
+    return _feedback_post(request, services, FEWER, token, undo=False)
+
+
+@router.post("/f/{token}/undo", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def fewer_undo(request: Request, services: ServicesDep, user: OptionalUser, token: str) -> HTMLResponse:
+    return _feedback_post(request, services, FEWER, token, undo=True)
 
 
 class BounceIn(BaseModel):

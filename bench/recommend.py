@@ -1,0 +1,465 @@
+"""Recommendation quality and cost: claim truth, author continuity, planning with profiles.
+
+Usage: .venv/bin/python bench/recommend.py [--part claims continuity cost] [--cache /tmp/recommend-cache]
+                                           [--authors 300] [--days 2026-06-09 ...] [--subscribers 20000]
+
+**Claim truth** (CISI, Cranfield): each query is a subscriber's topic and the whole collection one listing
+day. A paper is claimed "matches your topic" exactly when ``paperwire.recommend.matching`` says so (the same
+function the digest uses). Reported against the judgements: precision and recall of the claim over the whole
+collection, and in a 10-paper digest (recall there is out of min(10, relevant)). The threshold the product
+ships is tuned on the even-numbered half of the queries of both sets together and reported on the odd half.
+
+**Author continuity** (the shared 61-day arXiv corpus): authors with two or more papers first listed in the
+first 40 days and one or more later; their earlier papers are their likes (no author following). For each
+later day on which they have a paper, the rank of that paper in their personal ranking of that day's papers:
+hit@10 and MRR for trending only, nearest neighbours of each liked paper (the digest's behaviour before this
+change: 15 neighbours of each of the 5 newest likes, interleaved), the centroid of the likes, and the chosen
+model (``paperwire.recommend.profile``: logistic regression against background papers), in one run. To fit
+the shared 2-core machine the later days are a fixed subset (``--days``) and the authors a seeded sample
+(``--authors``); every method ranks the same papers. The corpus has no trending signals (no Hugging Face or
+GitHub data), so "trending only" is what the trending list is without signals: the listing order.
+
+**Cost**: ``plan_digests`` on SQLite for N subscribers, a fifth of them with a learned profile (likes), once
+with every profile trained in the plan and once more with the profiles stored (the daily case: nothing
+changed); profile training time per reader.
+
+Embeddings are cached under ``--cache`` (MiniLM as the product configures it); skips cleanly without
+../shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from paperwire.config import Settings
+from paperwire.recommend.profile import train_centroid, train_logistic
+from paperwire.search.embedder import Embedder, load_embedder, paper_text
+from quality import Collection, bench_query, load_cisi, load_cranfield
+
+# Beside the checkout (../shared), or the shared folder of the machine the benchmarks were written on.
+SHARED = next(
+    (p for p in (Path(__file__).resolve().parents[1].parent / "shared", Path("/work/shared")) if p.exists()),
+    Path(__file__).resolve().parents[1].parent / "shared",
+)
+BENCHMARKS = SHARED / "benchmarks"
+CORPUS = SHARED / "corpus" / "arxiv-daily-2026"
+DEFAULT_DAYS = ["2026-06-09", "2026-06-16", "2026-06-23", "2026-06-30"]
+DIGEST = 10
+Matrix = npt.NDArray[np.float32]
+
+
+def embedder_of(settings: Settings) -> Embedder:
+    return load_embedder(settings.search_embedder, max_tokens=settings.search_max_tokens, batch_size=16)
+
+
+class VectorCache:
+    """Vectors by text key, kept in one .npz per label and embedder (so reruns embed nothing)."""
+
+    def __init__(self, root: Path, label: str, embedder: Embedder) -> None:
+        self.path = root / f"{label}-{embedder.name.replace('@', '-')}.npz"
+        self.embedder = embedder
+        self.vectors: dict[str, Matrix] = {}
+        if self.path.exists():
+            data = np.load(self.path)
+            self.vectors = dict(zip([str(k) for k in data["keys"]], data["vectors"], strict=True))
+
+    def get(self, items: Sequence[tuple[str, str]]) -> dict[str, Matrix]:
+        missing = [(k, t) for k, t in dict(items).items() if k not in self.vectors]
+        if missing:
+            started = time.perf_counter()
+            for start in range(0, len(missing), 256):
+                chunk = missing[start : start + 256]
+                vectors = self.embedder.embed([t for _, t in chunk])
+                self.vectors.update({k: v.astype(np.float32) for (k, _), v in zip(chunk, vectors, strict=True)})
+                self._save()
+                print(f"  embedded {start + len(chunk)}/{len(missing)}", file=sys.stderr)
+            print(f"  embedded {len(missing)} texts in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+        return {k: self.vectors[k] for k, _ in items}
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keys = list(self.vectors)
+        np.savez(self.path, keys=np.array(keys), vectors=np.vstack([self.vectors[k] for k in keys]))
+
+
+# --- claim truth ------------------------------------------------------------------------------------------
+
+
+CLAIM_DAY = date(2026, 1, 5)
+
+
+def claim_world(collection: Collection, settings: Settings, cache: Path, home: Path) -> tuple[Any, Any, dict[str, str]]:
+    """The collection stored as papers all listed on one day and indexed by paperwire's own search (the
+    cached embeddings stored first, so indexing reuses them). Returns (db, search, paper id -> doc id)."""
+    from paperwire.core.records import PaperRecord
+    from paperwire.db import embeddings as vectors_store
+    from paperwire.db.engine import Database
+    from paperwire.db.migrate import upgrade
+    from paperwire.db.papers import upsert_papers
+    from paperwire.ingest.normalize import make_record
+    from paperwire.search import SearchService
+
+    embedder = embedder_of(settings)
+    docs = VectorCache(cache, f"{collection.name}-docs", embedder).get(
+        [(doc_id, paper_text(title, text)) for doc_id, (title, text) in collection.docs.items()]
+    )
+    world = settings.model_copy(update={"home": home, "database_url": f"sqlite:///{home / 'p.db'}"})
+    db = Database(world.resolved_database_url)
+    upgrade(db)
+    ids = {f"2601.{n:05d}": doc_id for n, doc_id in enumerate(collection.docs, start=1)}
+    records = [
+        make_record(
+            raw_id=paper_id,
+            title=collection.docs[doc_id][0] or f"Document {doc_id}",
+            abstract=collection.docs[doc_id][1],
+            source="bench",
+            authors=["Anonymous"],
+            categories=["cs.IR"],
+            announced=CLAIM_DAY,
+        )
+        for paper_id, doc_id in ids.items()
+    ]
+    with db.write() as conn:
+        upsert_papers(conn, [r for r in records if isinstance(r, PaperRecord)], now=datetime(2026, 1, 5, 12))
+    seqs = vectors_store.current_seqs(db, list(ids))
+    vectors_store.save_embeddings(
+        db,
+        [
+            vectors_store.NewEmbedding(pid, seqs[pid], docs[doc].astype("<f2").tobytes())
+            for pid, doc in ids.items()
+            if pid in seqs
+        ],
+        model=embedder.name,
+        dim=embedder.dim,
+    )
+    search = SearchService(world, db)
+    search.catch_up()
+    return db, search, dict(ids)
+
+
+def claim_figures(
+    collection: Collection, qids: list[str], claimed: dict[str, set[str]], digest: dict[str, list[str]]
+) -> dict[str, float]:
+    """Micro-averaged precision/recall of the "matches your topic" claim: over the whole collection (what the
+    matcher claims) and in the 10-paper digest (what the reader reads; recall out of min(10, relevant))."""
+    got = sum(len(claimed[q]) for q in qids)
+    true = sum(len(claimed[q] & set(collection.qrels[q])) for q in qids)
+    relevant = sum(len(collection.qrels[q]) for q in qids)
+    shown = sum(len(digest[q]) for q in qids)
+    shown_true = sum(sum(d in collection.qrels[q] for d in digest[q]) for q in qids)
+    possible = sum(min(DIGEST, len(collection.qrels[q])) for q in qids)
+    return {
+        "precision": true / got if got else 1.0,
+        "recall": true / relevant if relevant else 0.0,
+        "digest_precision": shown_true / shown if shown else 1.0,
+        "digest_recall": shown_true / possible if possible else 0.0,
+        "claims_per_query": got / len(qids) if qids else 0.0,
+    }
+
+
+def halves(collection: Collection) -> tuple[list[str], list[str]]:
+    ids = [qid for qid, _ in collection.queries if qid in collection.qrels]
+    return ids[0::2], ids[1::2]
+
+
+def bench_claims(settings: Settings, cache: Path) -> None:
+    from paperwire.recommend import Reader, Recommender
+    from paperwire.search import MATCH_THRESHOLD, SearchFilters
+
+    print(f"\n### Claim truth ({settings.search_embedder}, {settings.search_max_tokens} tokens)\n")
+    print(
+        f'Each query a subscriber\'s only topic; the whole collection one listing day. `reason: "topic"` is '
+        f"claimed exactly when search's calibrated match passes `MATCH_THRESHOLD` = {MATCH_THRESHOLD} (fitted by "
+        "the search benchmarks on the even-numbered queries: the odd half is held out).\n"
+    )
+    print("| set | queries | claims/query | precision | recall | digest precision | digest recall |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for collection in (load_cisi(BENCHMARKS / "cisi"), load_cranfield(BENCHMARKS / "cranfield")):
+        with tempfile.TemporaryDirectory(prefix="recommend-claims-") as tmp:
+            db, search, doc_of = claim_world(collection, settings, cache, Path(tmp))
+            texts = {qid: bench_query(text) for qid, text in collection.queries if qid in collection.qrels}
+            recommender = Recommender(db, settings, search, now=datetime(2026, 1, 5, 12))
+            claimed: dict[str, set[str]] = {}
+            digest: dict[str, list[str]] = {}
+            started = time.perf_counter()
+            for qid, text in texts.items():
+                hits = search.search(text, SearchFilters(since=CLAIM_DAY, until=CLAIM_DAY), limit=1000).hits
+                claimed[qid] = {doc_of[h.id] for h in hits if h.matched}
+                picks = recommender.picks(Reader(key=f"q{qid}", topics=(text,), digest_size=DIGEST), CLAIM_DAY)
+                digest[qid] = [doc_of[p.paper_id] for p in picks.items if p.reason == "topic"]
+            seconds = time.perf_counter() - started
+            dev, test = halves(collection)
+            for label, qids in (("held-out", test), ("all", dev + test)):
+                f = claim_figures(collection, qids, claimed, digest)
+                print(
+                    f"| {collection.name} | {label} ({len(qids)}) | {f['claims_per_query']:.1f} "
+                    f"| {f['precision']:.3f} | {f['recall']:.3f} | {f['digest_precision']:.3f} "
+                    f"| {f['digest_recall']:.3f} |"
+                )
+            print(f"  {collection.name}: {len(texts)} queries in {seconds:.0f}s", file=sys.stderr)
+            db.dispose()
+
+
+# --- author continuity ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Corpus:
+    first_day: dict[str, str]
+    records: dict[str, dict[str, object]]
+    days: list[str]
+    order: dict[str, list[str]]  # day -> ids first listed that day, in listing order
+
+
+def load_corpus() -> Corpus:
+    first_day: dict[str, str] = {}
+    records: dict[str, dict[str, object]] = {}
+    order: dict[str, list[str]] = defaultdict(list)
+    days = []
+    for path in sorted(CORPUS.glob("*.jsonl")):
+        day = path.name[:10]
+        days.append(day)
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            if record["id"] not in records:
+                records[record["id"]] = record
+                first_day[record["id"]] = day
+                order[day].append(record["id"])
+    return Corpus(first_day, records, days, dict(order))
+
+
+def text_of(record: dict[str, object]) -> str:
+    return paper_text(str(record["title"]), str(record.get("summary", "")))
+
+
+def rank_of(target: str, ids: list[str], scores: npt.NDArray[np.float32]) -> int:
+    order = np.argsort(-scores, kind="stable")
+    return int(np.flatnonzero(np.array(ids)[order] == target)[0]) + 1
+
+
+def neighbour_ranking(ids: list[str], day_matrix: Matrix, likes: Matrix) -> npt.NDArray[np.float32]:
+    """The old digest: 15 nearest neighbours of each of the 5 newest likes, interleaved; the rest after."""
+    score = np.full(len(ids), -1e9, dtype=np.float32)
+    lists = [np.argsort(-(day_matrix @ like), kind="stable")[:15] for like in likes[-5:]]
+    position = 0
+    for rank in range(15):
+        for found in lists:
+            row = found[rank]
+            if score[row] < -1e8:
+                score[row] = -position
+                position += 1
+    return score
+
+
+def bench_continuity(settings: Settings, cache: Path, days: list[str], authors_wanted: int) -> None:
+    corpus = load_corpus()
+    early = set(corpus.days[:40])
+    by_author: dict[str, list[str]] = defaultdict(list)
+    for pid, record in corpus.records.items():
+        for name in set(record["authors"]):  # type: ignore[call-overload]
+            by_author[name].append(pid)
+    eligible = {
+        name: ids
+        for name, ids in by_author.items()
+        if sum(corpus.first_day[i] in early for i in ids) >= 2 and any(corpus.first_day[i] not in early for i in ids)
+    }
+    on_days = sorted(name for name, ids in eligible.items() if any(corpus.first_day[i] in days for i in ids))
+    sample = random.Random(14).sample(on_days, min(authors_wanted, len(on_days)))
+    likes = {
+        name: sorted((i for i in eligible[name] if corpus.first_day[i] in early), key=lambda i: corpus.first_day[i])
+        for name in sample
+    }
+    background = random.Random(7).sample(sorted(i for i in corpus.records if corpus.first_day[i] in early), 256)
+    wanted = {i for d in days for i in corpus.order[d]} | {i for ids in likes.values() for i in ids} | set(background)
+    print(
+        f"  continuity: {len(sample)} authors of {len(on_days)} eligible on {len(days)} days; {len(wanted)} papers",
+        file=sys.stderr,
+    )
+    vectors = VectorCache(cache, "arxiv-daily-2026", embedder_of(settings)).get(
+        [(i, text_of(corpus.records[i])) for i in sorted(wanted)]
+    )
+    background_matrix = np.vstack([vectors[i] for i in background])
+    methods = ("trending only", "neighbours of each like (before)", "centroid", "chosen: logistic profile")
+    ranks: dict[str, list[int]] = {m: [] for m in methods}
+    train_ms: list[float] = []
+    day_matrices = {d: np.vstack([vectors[i] for i in corpus.order[d]]) for d in days}
+    for name in sample:
+        like_matrix = np.vstack([vectors[i] for i in likes[name]])
+        started = time.perf_counter()
+        model = train_logistic(like_matrix, background_matrix)
+        train_ms.append((time.perf_counter() - started) * 1000)
+        centroid = train_centroid(like_matrix)
+        for target in eligible[name]:
+            day = corpus.first_day[target]
+            if day not in days:
+                continue
+            ids, matrix = corpus.order[day], day_matrices[day]
+            listing = -np.arange(len(ids), dtype=np.float32)
+            ranks["trending only"].append(rank_of(target, ids, listing))
+            ranks["neighbours of each like (before)"].append(
+                rank_of(target, ids, neighbour_ranking(ids, matrix, like_matrix))
+            )
+            ranks["centroid"].append(rank_of(target, ids, centroid.scores(matrix)))
+            ranks["chosen: logistic profile"].append(rank_of(target, ids, model.scores(matrix)))
+    cases = len(ranks["centroid"])
+    day_sizes = [len(corpus.order[d]) for d in days]
+    print(
+        f"\n### Author continuity ({len(sample)} authors, {cases} later papers, days {', '.join(days)}: "
+        f"{min(day_sizes)}–{max(day_sizes)} papers each)\n"
+    )
+    print("| ranking | hit@10 | MRR | median rank |")
+    print("|---|---:|---:|---:|")
+    hits = {}
+    for method in methods:
+        r = np.array(ranks[method])
+        hits[method] = float(np.mean(r <= 10))
+        print(f"| {method} | {hits[method]:.3f} | {float(np.mean(1.0 / r)):.3f} | {int(np.median(r))} |")
+    before = hits["neighbours of each like (before)"]
+    ratio = hits["chosen: logistic profile"] / before if before else float("inf")
+    print(
+        f"\nChosen vs before: hit@10 × {ratio:.2f} (target ≥ 1.5). Profile training: median "
+        f"{np.median(train_ms):.1f} ms, p95 {np.percentile(train_ms, 95):.1f} ms per reader (2+ likes, 256 background)."
+    )
+
+
+# --- cost -------------------------------------------------------------------------------------------------
+
+
+def _store_cached_vectors(db: Any, settings: Settings, cache: Path) -> None:
+    """Vectors the continuity part already made, stored so indexing reuses them instead of embedding again."""
+    from paperwire.db import embeddings as vectors_store
+    from paperwire.db.papers import papers_by_ids
+
+    embedder = embedder_of(settings)
+    cached = VectorCache(cache, "arxiv-daily-2026", embedder).vectors
+    seqs = vectors_store.current_seqs(db, list(cached))
+    rows = papers_by_ids(db, list(seqs))
+    fresh = [
+        vectors_store.NewEmbedding(pid, seqs[pid], cached[pid].astype("<f2").tobytes())
+        for pid in seqs
+        if rows[pid]["abstract"].strip() and pid in cached
+    ]
+    vectors_store.save_embeddings(db, fresh, model=embedder.name, dim=embedder.dim)
+
+
+def bench_cost(settings_base: Settings, cache: Path, subscribers: int, with_profiles: float) -> None:
+    from sqlalchemy import insert
+
+    from digest import TOPICS
+    from paperwire.db.engine import Database
+    from paperwire.db.migrate import upgrade
+    from paperwire.db.schema import subscribers as table
+    from paperwire.ingest import service
+    from paperwire.mail.digest import due_on_day, plan_digests
+    from paperwire.search import SearchService
+
+    day_file = CORPUS / "2026-06-30.jsonl"
+    earlier = CORPUS / "2026-06-23.jsonl"  # the likes come from here (both days' vectors are in the cache)
+    with tempfile.TemporaryDirectory(prefix="recommend-bench-") as tmp:
+        home = Path(tmp)
+        settings = settings_base.model_copy(update={"home": home, "database_url": f"sqlite:///{home / 'p.db'}"})
+        db = Database(settings.resolved_database_url)
+        upgrade(db)
+        service.ingest_jsonl(db, settings, [earlier, day_file])
+        _store_cached_vectors(db, settings, cache)
+        started = time.perf_counter()
+        search = SearchService(settings, db)
+        search.catch_up()
+        print(f"  indexed in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+        from paperwire.db.papers import papers_announced_on
+
+        old = [p["id"] for p in papers_announced_on(db, date(2026, 6, 23), limit=1000)]
+        today = papers_announced_on(db, date(2026, 6, 30), limit=1000)
+        rng = random.Random(5)
+        now = datetime(2026, 6, 30, 12, 0)
+        rows = []
+        for n in range(subscribers):
+            profiled = n < int(subscribers * with_profiles)
+            rows.append(
+                {
+                    "email": f"s{n}@bench.example",
+                    "status": "confirmed",
+                    "topics": rng.sample(TOPICS, rng.randint(1, 3)),
+                    "categories": [rng.choice(today)["categories"][0]] if rng.random() < 0.5 else [],
+                    "authors": [rng.choice(today)["authors"][0]] if rng.random() < 0.2 else [],
+                    "liked": rng.sample(old, 5) if profiled else [],
+                    "frequency": "daily",
+                    "weekday": 0,
+                    "hour": 7,
+                    "timezone": "UTC",
+                    "digest_size": 10,
+                    "paused": False,
+                    "hard_bounces": 0,
+                    "confirm_sent_count": 0,
+                    "created_at": now,
+                    "confirmed_at": now,
+                }
+            )
+        with db.write() as conn:
+            for start in range(0, len(rows), 5000):
+                conn.execute(insert(table), rows[start : start + 5000])
+        due = due_on_day(db, date(2026, 6, 30))
+        first = plan_digests(db, settings, search, due=due, now=now)
+        with db.write() as conn:  # plan the same day again from scratch, profiles now stored
+            from paperwire.db.schema import deliveries, outbox
+
+            conn.execute(deliveries.delete())
+            conn.execute(outbox.delete())
+        second = plan_digests(db, settings, search, due=due, now=now)
+        print(
+            f"\n### Planning cost (SQLite, {subscribers} subscribers, "
+            f"{int(subscribers * with_profiles)} with profiles)\n"
+        )
+        print("| run | planned | profiles trained | seconds | per 100k (linear) |")
+        print("|---|---:|---:|---:|---:|")
+        for label, r in (("profiles trained in the plan", first), ("profiles stored (daily case)", second)):
+            print(
+                f"| {label} | {r.planned} | {r.profiles_trained} | {r.seconds:.1f} "
+                f"| {r.seconds * 100_000 / subscribers:.0f} |"
+            )
+        if first.profiles_trained:
+            print(
+                f"\nProfile training: {first.train_ms / first.profiles_trained:.2f} ms per reader (mean, in the plan)."
+            )
+        db.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--part", nargs="+", default=["claims", "continuity", "cost"])
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/recommend-cache"))
+    parser.add_argument("--authors", type=int, default=300)
+    parser.add_argument("--days", nargs="+", default=DEFAULT_DAYS)
+    parser.add_argument("--subscribers", type=int, default=20_000)
+    parser.add_argument("--with-profiles", type=float, default=0.2)
+    args = parser.parse_args()
+    if not SHARED.exists():
+        print(f"skipped: {SHARED} not found")
+        return
+    settings = Settings()
+    if "claims" in args.part:
+        bench_claims(settings, args.cache)
+    if "continuity" in args.part:
+        bench_continuity(settings, args.cache, args.days, args.authors)
+    if "cost" in args.part:
+        bench_cost(settings, args.cache, args.subscribers, args.with_profiles)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Every explanation and note the reader sees, in one place, in plain words that are true."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from paperwire import trending as _trending
+from paperwire.recommend.periods import Period
+from paperwire.recommend.reader import POSITIVE_LABELS
+
+
+def short(title: str, limit: int = 60) -> str:
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def topic(name: str) -> str:
+    return f"matches your topic “{name}”"
+
+
+def author(name: str) -> str:
+    return f"by {name}, whom you follow"
+
+
+def category(name: str) -> str:
+    return f"new in {name}, which you follow"
+
+
+def liked(title: str, label: str) -> str:
+    return f"similar to “{short(title)}”, {POSITIVE_LABELS.get(label, label)}"
+
+
+def profile(title: str, label: str) -> str:
+    return f"fits what you read; closest to “{short(title)}”, {POSITIVE_LABELS.get(label, label)}"
+
+
+def trending(why: Mapping[str, float], period: Period) -> str:
+    if not any(v > 0 for v in why.values()):
+        return f"one of the newest papers {period.when}, to fill the digest (no reactions to it yet)"
+    return f"trending {period.when}: {_trending.describe(why)}"
+
+
+def nothing_new_on(name: str, period: Period) -> str:
+    return f"Nothing new on *{name}* {period.when}"
+
+
+def nothing_new_by(name: str, period: Period) -> str:
+    return f"Nothing new by *{name}* {period.when}"
+
+
+def nothing_new_in(name: str, period: Period) -> str:
+    return f"Nothing new in *{name}* {period.when}"
