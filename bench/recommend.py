@@ -432,6 +432,7 @@ def bench_cost(settings_base: Settings, cache: Path, subscribers: int, with_prof
                             conn.execute(update(table).where(table.c.id == sid).values(liked=liked))
 
         reset(with_likes=False)
+        search.embed_query("warm up")  # the model loads once per process, not in the first timed plan
         baseline = plan_digests(db, settings, search, due=due_on_day(db, date(2026, 6, 30)), now=now)
         reset(with_likes=True)
         with db.write() as conn:
