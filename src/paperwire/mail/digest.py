@@ -166,7 +166,8 @@ def _plan_batch(
     report.profiles += prepared.with_profile
     report.profiles_trained += prepared.trained
     report.train_ms += prepared.train_ms
-    pool_ids = {paper.id for _, _, p in fresh for paper in recommender.pool(p).papers}
+    periods = {p.key: p for _, _, p in fresh}.values()  # usually one: the pool once per period, not per person
+    pool_ids = {paper.id for p in periods for paper in recommender.pool(p).papers}
     with db.read() as conn:
         received = subs.received_papers(conn, [s.id for s, _, _ in fresh], pool_ids)
     got: dict[int, set[str]] = {}

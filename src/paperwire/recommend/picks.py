@@ -37,6 +37,7 @@ LIKED_MIN_COSINE = 0.5  # "similar to X" only when it truly is
 FEWER_NEIGHBOUR_COSINE = 0.75  # this close to a "fewer like this" paper: to the back of the queue
 MMR_PENALTY = 0.5  # how much closeness to an already chosen pick costs (one theme must not fill a digest)
 BACKGROUND_NEGATIVES = 256
+GRAM_MAX_PAPERS = 5000  # 5,000 papers: a 100 MB pairwise table, once per period
 
 Matrix = npt.NDArray[np.float32]
 
@@ -88,6 +89,14 @@ class PeriodPool:
         self._trending: list[tuple[int, str]] | None = None
         self._scores: dict[str, float] | None = None
         self.end = datetime.combine(period.until, dtime(23, 59))
+        self._gram: Matrix | None = None
+
+    def closeness(self) -> Matrix | None:
+        """Cosine of every pair of the period's papers, computed once (diversity asks it per pick), or None
+        for a pool too large to hold it (then the picker computes what it needs)."""
+        if self._gram is None and 0 < len(self.papers) <= GRAM_MAX_PAPERS and self.matrix.shape[1]:
+            self._gram = (self.matrix @ self.matrix.T).astype(np.float32)
+        return self._gram
 
     def topic(self, topic: str) -> list[TopicMatch]:
         key = topic.casefold()
@@ -280,7 +289,7 @@ class Recommender:
         skip = set(exclude) | set(reader.fewer) | set(state.positives)
         notes: list[str] = []
         streams = self._streams(state, pool, notes)
-        chosen, later = _mix(streams, pool.matrix, skip, self._fewer_close(state, pool), limit)
+        chosen, later = _mix(streams, pool, skip, self._fewer_close(state, pool), limit)
         taken = {p.paper_id for p in chosen} | {p.paper_id for p in later}
         for row, why in pool.trending():
             if len(chosen) >= limit:
@@ -299,7 +308,7 @@ class Recommender:
             or state.fewer_matrix.shape[1] != pool.matrix.shape[1]
         ):
             return set()
-        close = (pool.matrix @ state.fewer_matrix.T).max(axis=1) >= FEWER_NEIGHBOUR_COSINE
+        close = max_cosine(pool.matrix, state.fewer_matrix) >= FEWER_NEIGHBOUR_COSINE
         return {pool.papers[r].id for r in np.flatnonzero(close & pool.has_vector)}
 
     def _streams(self, state: ReaderState, pool: PeriodPool, notes: list[str]) -> list[list[tuple[int, Pick]]]:
@@ -334,19 +343,19 @@ class Recommender:
         nearest neighbours of each liked paper. Each names the liked paper it is closest to."""
         if state.pos_matrix is None or not pool.matrix.shape[1] or state.pos_matrix.shape[1] != pool.matrix.shape[1]:
             return []
-        nearest, closeness = nearest_positive(pool.matrix, state.pos_matrix)
         if state.model is not None:
             scores = state.model.scores(pool.matrix)
             eligible = np.flatnonzero((scores > 0) & pool.has_vector)
             reason = PROFILE
         else:
-            scores = closeness
-            eligible = np.flatnonzero((closeness >= LIKED_MIN_COSINE) & pool.has_vector)
+            scores = max_cosine(pool.matrix, state.pos_matrix)
+            eligible = np.flatnonzero((scores >= LIKED_MIN_COSINE) & pool.has_vector)
             reason = LIKED
         rows = eligible[np.argsort(-scores[eligible], kind="stable")][:STREAM_DEPTH]
+        nearest, _ = nearest_positive(pool.matrix[rows], state.pos_matrix)  # only for the rows kept: cheap
         out = []
-        for row in rows:
-            like = state.pos_ids[int(nearest[row])]
+        for row, near in zip(rows, nearest, strict=True):
+            like = state.pos_ids[int(near)]
             label = state.positives[like]
             why = (
                 explain.profile(self._titles.get(like, like), label)
@@ -357,8 +366,17 @@ class Recommender:
         return out
 
 
+def max_cosine(matrix: Matrix, others: Matrix) -> npt.NDArray[np.float32]:
+    """Each row's highest cosine to any of ``others``. One matrix-vector product per other row: a small
+    matrix-matrix product hands itself to BLAS threads, which on a busy machine cost 20× its arithmetic."""
+    best = np.full(len(matrix), -1.0, dtype=np.float32)
+    for other in others:
+        np.maximum(best, matrix @ other, out=best)
+    return best
+
+
 def _mix(
-    streams: list[list[tuple[int, Pick]]], matrix: Matrix, skip: set[str], demoted: set[str], limit: int
+    streams: list[list[tuple[int, Pick]]], pool: PeriodPool, skip: set[str], demoted: set[str], limit: int
 ) -> tuple[list[Pick], list[Pick]]:
     """Round-robin over interests (one broad interest cannot crowd out the others); within an interest, the
     next pick is the best one not too close to those already chosen (maximal marginal relevance)."""
@@ -375,7 +393,7 @@ def _mix(
                 queue.pop(0)
             if not queue:
                 continue
-            best = _mmr_choice(queue, matrix, rows)
+            best = _mmr_choice(queue, pool, rows)
             row, pick = queue.pop(best)
             seen.add(pick.paper_id)
             if pick.paper_id in demoted:
@@ -386,14 +404,20 @@ def _mix(
     return chosen, later
 
 
-def _mmr_choice(queue: list[tuple[int, Pick]], matrix: Matrix, chosen_rows: list[int]) -> int:
-    if not chosen_rows or not matrix.shape[1]:
+def _mmr_choice(queue: list[tuple[int, Pick]], pool: PeriodPool, chosen_rows: list[int]) -> int:
+    if not chosen_rows or not pool.matrix.shape[1]:
         return 0
-    window = queue[:10]
-    candidates = matrix[[r for r, _ in window]]
-    closeness = (candidates @ matrix[chosen_rows].T).max(axis=1)
-    relevance = 1.0 / (1.0 + 0.15 * np.arange(len(window)))  # by rank in its own interest: scales differ
+    window = [r for r, _ in queue[:10]]
+    gram = pool.closeness()
+    if gram is not None:
+        closeness = gram[np.ix_(window, chosen_rows)].max(axis=1)
+    else:
+        closeness = (pool.matrix[window] @ pool.matrix[chosen_rows].T).max(axis=1)
+    relevance = _RANK_RELEVANCE[: len(window)]  # by rank in its own interest: the streams' scores differ
     return int(np.argmax(relevance - MMR_PENALTY * np.maximum(closeness, 0.0)))
+
+
+_RANK_RELEVANCE = 1.0 / (1.0 + 0.15 * np.arange(10))
 
 
 def picks_for(
