@@ -165,6 +165,8 @@ def search(
     err.print(match_count(results), highlight=False)
     _print_hits(results.hits)
     err.print(f"{len(results.hits)} of {results.total:,} ranked in {results.took_ms:.0f} ms", highlight=False)
+    if results.coverage is not None:
+        err.print(f"[yellow]{results.coverage.message}[/]", highlight=False, soft_wrap=True)
 
 
 @clean_errors
