@@ -8,7 +8,7 @@ on the fly by the same code, without writing.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -38,6 +38,7 @@ class TrendingItem:
     announced_on: date | None
     abstract: str
     code_links: list[str]
+    counts: dict[str, int] = field(default_factory=dict)  # whole events in the window's span, per kind
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -127,7 +128,7 @@ def _rank_in_memory(
     items = []
     for i in page:
         card = cards[scored.papers[i].id]
-        explanation = parts(result.amounts[i], result.points[i], float(result.prior[i]))
+        explanation = parts(result.amounts[i], result.points[i], float(result.prior[i]), scored.counts[window][i])
         items.append(_item({**card, "score": float(result.score[i]), "parts": explanation}))
     return items
 
@@ -144,4 +145,5 @@ def _item(row: dict[str, Any]) -> TrendingItem:
         announced_on=row["announced_on"],
         abstract=row["abstract"],
         code_links=list(row["code_links"]),
+        counts={kind: int(n) for kind, n in row["parts"].get("counts", {}).items()},
     )
