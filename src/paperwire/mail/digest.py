@@ -203,7 +203,7 @@ class Candidates:
                 limit=TRENDING_CANDIDATES,
                 now=self.end_of_period,
             )
-            return [Pick(item.id, "trending: " + trending.describe(item.why)) for item in items]
+            return [Pick(item.id, "trending: " + item.reason) for item in items]
 
         return self._cached("trending", "", compute)
 

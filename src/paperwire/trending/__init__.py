@@ -3,6 +3,8 @@
 The library API (the web pages, the JSON API, the digest and the CLI call only these):
 
 - ``trending(db, settings, window=, category=, limit=, offset=, now=)`` -> ``list[TrendingItem]``
+- ``as_of(db, settings, now=)`` -> the newest library day when the lists are computed as of it (else None),
+  ``as_of_note(day)`` the sentence every surface shows then
 - ``refresh(db, settings, now=)`` -> ``RefreshReport`` (incremental, idempotent; run it after each ingest)
 - ``scores(db, window, now=)`` -> ``{paper_id: score}`` (search's sort-by-trending)
 - ``record_reaction`` / ``reaction_counts`` / ``user_reactions`` / ``user_papers`` / ``saved_papers``
@@ -19,10 +21,12 @@ from datetime import datetime
 from typing import Any
 
 from paperwire.db import reactions as _reactions
+from paperwire.db import signals as _signals
 from paperwire.db.engine import Database
 from paperwire.trending.explain import describe
+from paperwire.trending.formula import SNAPSHOT_KINDS
 from paperwire.trending.history import DailyHistory, signal_history
-from paperwire.trending.ranking import TrendingError, TrendingItem, scores, trending
+from paperwire.trending.ranking import TrendingError, TrendingItem, as_of, as_of_note, scores, trending
 from paperwire.trending.refresh import RefreshReport, refresh, utcnow
 from paperwire.trending.sparkline import sparkline_svg
 
@@ -31,7 +35,10 @@ __all__ = [
     "RefreshReport",
     "TrendingError",
     "TrendingItem",
+    "as_of",
+    "as_of_note",
     "describe",
+    "paper_numbers",
     "reaction_counts",
     "record_click",
     "record_reaction",
@@ -66,6 +73,13 @@ def record_click(db: Database, *, paper_id: str, subscriber: str, now: datetime 
 
 def reaction_counts(db: Database, paper_ids: Sequence[str]) -> dict[str, dict[str, int]]:
     return _reactions.reaction_counts(db, paper_ids)
+
+
+def paper_numbers(db: Database, paper_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """The numbers people look for, per paper: its Hugging Face upvotes and comments and its code's GitHub
+    stars, each the highest count observed (a paper never seen there has no entry for it)."""
+    with db.read() as conn:
+        return _signals.latest_counts(conn, list(paper_ids), SNAPSHOT_KINDS)
 
 
 def user_reactions(db: Database, user_id: str, paper_ids: Sequence[str]) -> dict[str, set[str]]:

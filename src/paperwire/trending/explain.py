@@ -1,29 +1,52 @@
-"""Words for the numbers: a trending item's ``why`` as a phrase people can read."""
+"""Words for the numbers: why a paper is on a trending list, in whole numbers of real events.
+
+The score decays every signal (``why`` and ``points`` in the API keep those amounts); sentences never show a
+decayed mass. They count what happened in the window's span: ``"12 upvotes here · 163 on Hugging Face ·
++40 GitHub stars this week"``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from paperwire.trending.formula import KINDS, PRIOR
+from paperwire.trending.formula import PRIOR
 
-LABELS = {
-    "hf_upvotes": ("Hugging Face upvote", "Hugging Face upvotes"),
-    "hf_comments": ("Hugging Face comment", "Hugging Face comments"),
-    "github_stars": ("new GitHub star", "new GitHub stars"),
-    "upvote": ("upvote", "upvotes"),
-    "save": ("save", "saves"),
-    "view": ("view", "views"),
-    "click": ("digest click", "digest clicks"),
-}
+# (kind, one, many): "{n} {one|many}"; in-app signals first, then Hugging Face, then GitHub.
+PHRASES = (
+    ("upvote", "upvote here", "upvotes here"),
+    ("save", "save", "saves"),
+    ("click", "digest click", "digest clicks"),
+    ("view", "view", "views"),
+    ("hf_upvotes", "on Hugging Face", "on Hugging Face"),
+    ("hf_comments", "comment on Hugging Face", "comments on Hugging Face"),
+    ("github_stars", "GitHub star", "GitHub stars"),
+)
+SPAN_WORDS = {"day": "today", "week": "this week", "month": "this month"}
+NOTHING = "no votes or stars yet"
 
 
-def describe(why: Mapping[str, float]) -> str:
-    """``{"hf_upvotes": 163, "github_stars": 8}`` -> ``"163 Hugging Face upvotes · 8 new GitHub stars"``.
+def describe(counts: Mapping[str, float], window: str | None = None) -> str:
+    """``{"upvote": 12, "hf_upvotes": 163, "github_stars": 40}``, ``"week"`` ->
+    ``"12 upvotes here · 163 on Hugging Face · +40 GitHub stars this week"``.
 
-    Amounts are decayed, so they are rarely whole; they are shown to one decimal when small.
+    ``counts`` are whole events (for Hugging Face and GitHub: how much the count rose); fractions are rounded.
+    Without a window, no span is named (a sparkline's own period, a paper's totals).
     """
-    phrases = [_phrase(kind, why[kind]) for kind in KINDS if why.get(kind, 0) > 0]
-    return " · ".join(phrases) if phrases else "new: no signals yet"
+    phrases = [_phrase(kind, one, many, counts[kind]) for kind, one, many in PHRASES if round(counts.get(kind, 0)) > 0]
+    if not phrases:
+        return NOTHING
+    span = f" {SPAN_WORDS[window]}" if window in SPAN_WORDS else ""
+    return " · ".join(phrases) + span
+
+
+def explain(counts: Mapping[str, float], why: Mapping[str, float], window: str) -> str:
+    """A list item's reason: its counts in the window's span, or, when it still scores on older signals
+    (decaying, within six half-lives), that it does."""
+    if any(round(counts.get(kind, 0)) > 0 for kind, _, _ in PHRASES):
+        return describe(counts, window)
+    if any(value > 0 for kind, value in why.items() if kind != PRIOR):
+        return f"earlier signals, fading: nothing new {SPAN_WORDS.get(window, 'lately')}"
+    return NOTHING
 
 
 def describe_points(points: Mapping[str, float]) -> str:
@@ -32,7 +55,7 @@ def describe_points(points: Mapping[str, float]) -> str:
     return " · ".join(f"{'recency' if name == PRIOR else name} +{value:.2f}" for name, value in ordered)
 
 
-def _phrase(kind: str, amount: float) -> str:
-    one, many = LABELS[kind]
-    shown = f"{amount:.0f}" if amount >= 10 or amount == int(amount) else f"{amount:.1f}"
-    return f"{shown} {one if shown == '1' else many}"
+def _phrase(kind: str, one: str, many: str, amount: float) -> str:
+    n = round(amount)
+    sign = "+" if kind == "github_stars" else ""
+    return f"{sign}{n:,} {one if n == 1 else many}"

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import AfterValidator, BaseModel
+from pydantic import AfterValidator, BaseModel, Field
 from starlette.convertors import PathConvertor, register_url_convertor
 
 from paperwire import trending
@@ -123,7 +123,10 @@ class TrendingItemOut(BaseModel):
     id: str
     title: str
     score: float
-    why: dict[str, float]
+    why: dict[str, float] = Field(description="decayed amount of each signal behind the score")
+    points: dict[str, float] = Field(description="what each part added to the score (they sum to it)")
+    counts: dict[str, int] = Field(description="whole events of each kind in the window's span")
+    reason: str = Field(description="the counts in words, as the page shows them")
     authors: list[str]
     categories: list[str]
     announced_on: date | None
@@ -133,6 +136,8 @@ class TrendingItemOut(BaseModel):
 class TrendingOut(BaseModel):
     window: Window
     category: str | None
+    as_of: date | None = Field(description="the newest library day, when the lists are computed as of it")
+    as_of_note: str | None = None
     limit: int
     offset: int
     items: list[TrendingItemOut]
@@ -312,7 +317,17 @@ def trending_list(
         )
         for item in items
     ]
-    return cached_json(request, TrendingOut(window=window, category=category, limit=limit, offset=offset, items=out))
+    day = services.cache.get("trending-as-of", lambda: trending.as_of(services.db, services.settings))
+    listed = TrendingOut(
+        window=window,
+        category=category,
+        as_of=day,
+        as_of_note=trending.as_of_note(day),
+        limit=limit,
+        offset=offset,
+        items=out,
+    )
+    return cached_json(request, listed)
 
 
 @router.get("/me", response_model=MeOut, responses={401: {"model": ErrorOut}})

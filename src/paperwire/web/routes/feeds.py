@@ -78,6 +78,8 @@ def trending_feed(
     items = [i.as_dict() for i in found]
     query = urlencode({k: v for k, v in {"window": window, "category": category}.items() if v})
     title = f"paperwire: trending this {window}" + (f" in {category}" if category else "")
+    note = trending.as_of_note(trending.as_of(services.db, services.settings))
+    title += f" ({note[0].lower()}{note[1:]})" if note else ""
     return render_feed(request, services, fmt, title=title, self_query=query, html_url=f"/?{query}", items=items)
 
 

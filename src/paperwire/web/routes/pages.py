@@ -32,9 +32,11 @@ def with_reactions(services: Services, user: User | None, items: list[dict[str, 
     """Each card gets its vote/save counts and whether the signed-in user has voted/saved it."""
     ids = [item["id"] for item in items]
     counts = trending.reaction_counts(services.db, ids)
+    numbers = trending.paper_numbers(services.db, ids)
     mine = trending.user_reactions(services.db, str(user.id), ids) if user else {}
     for item in items:
         item["counts"] = counts.get(item["id"], {})
+        item["numbers"] = numbers.get(item["id"], {})
         item["mine"] = mine.get(item["id"], set())
     return items
 
@@ -82,6 +84,9 @@ def trending_page(
             "has_next": len(cached) > PAGE_SIZE,
             "categories": category_options(services),
             "feed_query": f"window={window}" + (f"&category={category}" if category else ""),
+            "as_of_note": trending.as_of_note(
+                services.cache.get("trending-as-of", lambda: trending.as_of(services.db, services.settings))
+            ),
         },
     )
 
@@ -197,6 +202,12 @@ def react_form(
 def library_page(request: Request, services: ServicesDep, user: CurrentUser) -> HTMLResponse:
     saved = [dict(paper) for paper in trending.saved_papers(services.db, str(user.id))]
     return render(request, "library.html", {"items": with_reactions(services, user, saved)})
+
+
+@router.get("/about/trending", response_class=HTMLResponse)
+def how_trending_works(request: Request) -> HTMLResponse:
+    """How ranking works: docs/trending.md as a page (scripts/build_trending_page.py renders it)."""
+    return render(request, "how_trending_works.html", {})
 
 
 @router.get("/about", response_class=HTMLResponse)
