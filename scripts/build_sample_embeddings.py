@@ -35,14 +35,16 @@ def main() -> None:
         SearchService(settings, db).catch_up()
         with db.read() as conn:
             rows = conn.execute(
-                select(paper_embeddings.c.paper_id, paper_embeddings.c.model, paper_embeddings.c.vector)
-                .order_by(paper_embeddings.c.paper_id)
+                select(paper_embeddings.c.paper_id, paper_embeddings.c.model, paper_embeddings.c.vector).order_by(
+                    paper_embeddings.c.paper_id
+                )
             ).all()
         models = {row.model for row in rows}
         assert len(models) == 1, models
         vectors = np.stack([np.frombuffer(row.vector, dtype="<f2") for row in rows])
-        np.savez_compressed(OUT, ids=np.array([row.paper_id for row in rows]), model=np.array(models.pop()),
-                            vectors=vectors)
+        np.savez_compressed(
+            OUT, ids=np.array([row.paper_id for row in rows]), model=np.array(models.pop()), vectors=vectors
+        )
         print(f"wrote {len(rows)} embeddings ({vectors.shape[1]} dims) to {OUT}")
 
 

@@ -19,7 +19,9 @@ from paperwire.db.upsert import insert_ignore
 
 STATE_NAME = "scores"
 _INSERT_CHUNK = 5_000
-_IN_CHUNK = 900  # ids per IN (...) list; old SQLite builds allow 999 parameters
+_IN_CHUNK = 900
+# SQLite's julianday arithmetic can land a hair past a moment: an event stamped exactly `now` counts.
+_EPOCH_SLACK = 0.01  # ids per IN (...) list; old SQLite builds allow 999 parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +153,7 @@ def event_sums(
     longest = max(horizon for _, horizon, _ in windows)
     query = (
         select(signal_counts.c.paper_id, signal_counts.c.kind, *decayed, *counted)
-        .where(signal_counts.c.t > now_epoch - longest, signal_counts.c.t <= now_epoch)
+        .where(signal_counts.c.t > now_epoch - longest, signal_counts.c.t <= now_epoch + _EPOCH_SLACK)
         .group_by(signal_counts.c.paper_id, signal_counts.c.kind)
     )
     return [tuple(row) for row in conn.execute(query)]

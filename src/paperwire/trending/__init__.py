@@ -9,7 +9,8 @@ The library API (the web pages, the JSON API, the digest and the CLI call only t
 - ``scores(db, window, now=)`` -> ``{paper_id: score}`` (search's sort-by-trending)
 - ``record_reaction`` / ``reaction_counts`` / ``user_reactions`` / ``user_papers`` / ``saved_papers``
 - ``record_view`` (one per visitor and day), ``record_click`` (one per subscriber and day)
-- ``signal_history(db, paper_id, days=, now=)`` and ``sparkline_svg(history)`` for the paper page
+- ``life_history(db, paper_id, now=)`` (announcement to last signal) and ``sparkline_svg(history)`` for the
+  paper page; ``signal_history(db, paper_id, days=, now=)`` the last days
 
 The formula is in ``formula.py`` and explained, with numbers, in ``docs/trending.md``.
 """
@@ -25,7 +26,7 @@ from paperwire.db import signals as _signals
 from paperwire.db.engine import Database
 from paperwire.trending.explain import describe
 from paperwire.trending.formula import SNAPSHOT_KINDS
-from paperwire.trending.history import DailyHistory, signal_history
+from paperwire.trending.history import DailyHistory, life_history, signal_history
 from paperwire.trending.ranking import TrendingError, TrendingItem, as_of, as_of_note, scores, trending
 from paperwire.trending.refresh import RefreshReport, refresh, utcnow
 from paperwire.trending.sparkline import sparkline_svg
@@ -38,6 +39,7 @@ __all__ = [
     "as_of",
     "as_of_note",
     "describe",
+    "life_history",
     "paper_numbers",
     "reaction_counts",
     "record_click",

@@ -159,7 +159,7 @@ def paper_page(request: Request, services: ServicesDep, user: OptionalUser, pape
         raise HTTPException(status_code=404, detail=f"There is no paper {paper_id} here (yet).")
     # A view is analytics, not a change a user asked for; it is deduplicated per visitor per day.
     trending.record_view(services.db, paper_id=canonical, visitor=visitor_id(request))
-    history = trending.signal_history(services.db, canonical, days=30)
+    history = trending.life_history(services.db, canonical)
     try:
         similar = [hit.as_dict() for hit in services.search.similar(canonical, limit=6)]
     except KeyError:
