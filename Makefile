@@ -28,6 +28,7 @@ faults: install
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix src tests bench

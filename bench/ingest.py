@@ -23,11 +23,11 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from paperwire.core.records import Page
 from paperwire.db.engine import Database, normalize_url
 from paperwire.db.migrate import upgrade
 from paperwire.ingest import jsonl, oai
 from paperwire.ingest.pipeline import ingest
-from paperwire.ingest.records import Page
 
 SHARED = Path(os.environ.get("PAPERWIRE_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 OAI_CHAIN = [SHARED / f"fixtures/oaipmh/SciXHarvesterPipeline/ListRecords_data_{i}.xml" for i in range(3)]

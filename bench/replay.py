@@ -45,13 +45,14 @@ from sqlalchemy import text
 from ingest import CORPUS, SHARED, postgres_database, sqlite_database
 from paperwire import trending
 from paperwire.config import Settings
+from paperwire.core.records import Page, PaperRecord, Signal
+from paperwire.core.signals import EVENT_KINDS, SNAPSHOT_KINDS
 from paperwire.db import papers as papers_db
 from paperwire.db import signals as signals_db
 from paperwire.db.engine import Database
 from paperwire.ingest import jsonl
 from paperwire.ingest.pipeline import ingest
-from paperwire.ingest.records import Page, PaperRecord, Signal
-from paperwire.trending.formula import EVENT_KINDS, SNAPSHOT_KINDS, WINDOWS, Event, Snapshot, params_for, score_paper
+from paperwire.trending.formula import WINDOWS, Event, Snapshot, params_for, score_paper
 
 SEED = 7
 # In-app activity: "lab" is a few hundred active readers (~2 in-app events per paper in its first days),

@@ -39,12 +39,12 @@ from pathlib import Path
 import numpy as np
 
 from paperwire.config import Settings
+from paperwire.core.records import PaperRecord
 from paperwire.db import papers
 from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
 from paperwire.db.schema import paper_embeddings
 from paperwire.ingest import jsonl
-from paperwire.ingest.records import PaperRecord
 from paperwire.search import SearchService
 from paperwire.search.embedder import OnnxMiniLM
 from paperwire.search.fusion import reciprocal_rank_fusion

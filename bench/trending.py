@@ -35,11 +35,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from ingest import CORPUS, SHARED, postgres_database
+from paperwire.core.records import Page, PaperRecord
 from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
 from paperwire.ingest import jsonl
 from paperwire.ingest.pipeline import ingest
-from paperwire.ingest.records import Page, PaperRecord
 from replay import LOADS, SEED, Synthetic, analyze, day_files, store_signals
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,18 +122,18 @@ def compare(name: str, url: str, now: datetime, baseline: Path, rounds: int) -> 
 def write_cost(url: str, rounds: int = 50) -> None:
     from sqlalchemy import select
 
-    from paperwire import trending
     from paperwire.db.schema import papers
+    from paperwire.trending import reactions
 
     db = Database(url)
     with db.read() as conn:
         ids = list(conn.execute(select(papers.c.id).limit(rounds)).scalars())
     started = time.perf_counter()
     for n, paper_id in enumerate(ids):
-        trending.record_reaction(db, user_id=f"bench-writer-{n}", paper_id=paper_id, kind="upvote", on=True)
+        reactions.record_reaction(db, user_id=f"bench-writer-{n}", paper_id=paper_id, kind="upvote", on=True)
     per_vote = (time.perf_counter() - started) / len(ids)
     for n, paper_id in enumerate(ids):
-        trending.record_reaction(db, user_id=f"bench-writer-{n}", paper_id=paper_id, kind="upvote", on=False)
+        reactions.record_reaction(db, user_id=f"bench-writer-{n}", paper_id=paper_id, kind="upvote", on=False)
     print(f"  an upvote written with its count kept: {per_vote * 1000:.1f} ms")
 
 

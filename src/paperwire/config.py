@@ -7,12 +7,32 @@ nothing reads the environment behind the caller's back, so tests can build their
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from paperwire.core import signals
 
-class Settings(BaseSettings):
+
+def _weight_settings() -> dict[str, Any]:
+    return {
+        kind.weight_setting: (
+            float,
+            Field(default=kind.default_weight, description=f"Trending weight of {kind.weighs} (per ln(1+count))."),
+        )
+        for kind in signals.KINDS
+    }
+
+
+if TYPE_CHECKING:
+    _SignalWeights = BaseSettings
+else:
+    # One weight setting per signal kind, made from the table: a new kind brings its setting with it.
+    _SignalWeights = create_model("_SignalWeights", __base__=BaseSettings, **_weight_settings())
+
+
+class Settings(_SignalWeights):
     model_config = SettingsConfigDict(env_prefix="PAPERWIRE_", extra="ignore")
 
     home: Path = Field(
@@ -61,7 +81,7 @@ class Settings(BaseSettings):
     )
     ingest_batch_size: int = Field(default=500, description="Records written per database transaction.")
 
-    # --- web ------------------------------------------------------------------------------------------
+    # --- web --------------------------------------------------------------------------------------------
     secret_key: str = Field(
         default="dev-insecure-secret-change-me",
         description="Signs sessions, CSRF tokens and every link in mail. Set a long random value in "
@@ -125,7 +145,7 @@ class Settings(BaseSettings):
         default=None, description="Shared secret for the bounce/complaint webhook (POST /hooks/bounce); unset = off."
     )
 
-    # --- scheduler ------------------------------------------------------------------------------------
+    # --- scheduler --------------------------------------------------------------------------------------
     harvest_sources: str = Field(
         default="",
         description="What the scheduler harvests daily, comma-separated: oai:SET (e.g. oai:cs), rss:CATS "
@@ -136,7 +156,7 @@ class Settings(BaseSettings):
     )
     scheduler_tick_seconds: float = Field(default=60.0, description="How often the scheduler looks for due work.")
 
-    # --- search (the search issue adds its settings here) --------------------------------------------------
+    # --- search -----------------------------------------------------------------------------------------
     search_embedder: str = Field(
         default="minilm-l6-int8",
         description="Embedding model for semantic search (minilm-l6-int8: all-MiniLM-L6-v2, int8 ONNX). "
@@ -164,7 +184,7 @@ class Settings(BaseSettings):
         default=100, description="Hits taken from each of the keyword and semantic lists before fusion."
     )
 
-    # --- trending (the trending issue adds its settings here) ----------------------------------------------
+    # --- trending ---------------------------------------------------------------------------------------
     trending_half_life_day: float = Field(
         default=12.0, description="Half-life (hours) of a signal in the day window of trending."
     )
@@ -174,28 +194,7 @@ class Settings(BaseSettings):
     trending_half_life_month: float = Field(
         default=240.0, description="Half-life (hours) of a signal in the month window of trending."
     )
-    trending_weight_hf_upvotes: float = Field(
-        default=1.0, description="Trending weight of Hugging Face daily-papers upvotes (per ln(1+count))."
-    )
-    trending_weight_hf_comments: float = Field(
-        default=0.5, description="Trending weight of Hugging Face daily-papers comments (per ln(1+count))."
-    )
-    trending_weight_github_stars: float = Field(
-        default=0.5, description="Trending weight of new GitHub stars of the paper's code (per ln(1+count))."
-    )
-    trending_weight_upvote: float = Field(
-        default=2.0, description="Trending weight of upvotes by signed-in users (per ln(1+count))."
-    )
-    trending_weight_save: float = Field(
-        default=2.0, description="Trending weight of saves by signed-in users (per ln(1+count))."
-    )
-    trending_weight_view: float = Field(
-        default=0.25,
-        description="Trending weight of paper-page views, one per visitor per day (per ln(1+count)).",
-    )
-    trending_weight_click: float = Field(
-        default=1.0, description="Trending weight of clicks from digest emails (per ln(1+count))."
-    )
+    # trending_weight_<kind>: one per signal kind, made from paperwire.core.signals (see _SignalWeights)
     trending_prior_weight: float = Field(
         default=1.0,
         description="Recency prior: points a paper gets on its announcement day, decaying with the window's "

@@ -5,11 +5,12 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from paperwire.core.clock import utcnow
+from paperwire.core.records import PaperRecord
 from paperwire.db.engine import Database, normalize_url
 from paperwire.db.migrate import head_revision, is_up_to_date, upgrade
 from paperwire.db.papers import count_papers, upsert_papers
-from paperwire.ingest.pipeline import utcnow
-from paperwire.ingest.records import PaperRecord, make_record
+from paperwire.ingest.normalize import make_record
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_db: Database) -> None:

@@ -4,11 +4,12 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from paperwire.core.records import PaperRecord, Version
 from paperwire.db import papers
 from paperwire.db.engine import Database
 from paperwire.db.schema import paper_versions
 from paperwire.db.schema import papers as papers_table
-from paperwire.ingest.records import PaperRecord, Version, make_record
+from paperwire.ingest.normalize import make_record
 
 NOW = datetime(2026, 11, 27, 12, 0)
 

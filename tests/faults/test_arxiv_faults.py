@@ -24,11 +24,11 @@ import pytest
 from sqlalchemy import select
 
 from paperwire.config import Settings
+from paperwire.core.records import PaperRecord
 from paperwire.db import harvest
 from paperwire.db.engine import Database
 from paperwire.db.schema import papers
 from paperwire.ingest.oai import parse_oai_page
-from paperwire.ingest.records import PaperRecord
 
 from replay_server import ReceivedRequest, ReplayServer, Reply
 

@@ -26,6 +26,7 @@ import pytest
 from sqlalchemy import update
 
 from paperwire.config import Settings
+from paperwire.core.clock import utcnow
 from paperwire.db import outbox
 from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
@@ -34,7 +35,6 @@ from paperwire.db.schema import outbox as outbox_table
 from paperwire.db.subscribers import Preferences
 from paperwire.faults import DELIVERY_POINTS
 from paperwire.ingest import service
-from paperwire.ingest.pipeline import utcnow
 from paperwire.mail.digest import due_on_day, plan_digests
 from paperwire.mail.sender import Sender
 from paperwire.search import SearchService

@@ -30,8 +30,10 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
+from paperwire.core.ids import split_arxiv_id
+from paperwire.core.records import PaperRecord, Parsed, RecordError, SourceError, Version
 from paperwire.ingest import arxiv_api, hf_daily, jsonl, kaggle, normalize, oai, rss, xmltools
-from paperwire.ingest.records import PaperRecord, Parsed, RecordError, SourceError, Version, make_record
+from paperwire.ingest.normalize import make_record
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -455,7 +457,7 @@ def test_normalisers_never_raise(text: str) -> None:
     assert parsed is None or (isinstance(parsed, datetime) and parsed.tzinfo is None)
     day = normalize.parse_date(text)
     assert day is None or isinstance(day, date)
-    paper_id, version = normalize.split_arxiv_id(text)
+    paper_id, version = split_arxiv_id(text)
     assert isinstance(paper_id, str)
     assert version is None or 0 <= version <= MAX_INT32
     assert_storable_text(normalize.clean_text(text), "clean_text")

@@ -16,11 +16,12 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from paperwire.config import Settings
+from paperwire.core.ids import is_arxiv_id
+from paperwire.core.records import PaperRecord
 from paperwire.db import papers
 from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
-from paperwire.ingest.normalize import is_arxiv_id
-from paperwire.ingest.records import PaperRecord, make_record
+from paperwire.ingest.normalize import make_record
 from paperwire.search import QueryError, SearchFilters, SearchService
 from paperwire.search.embedder import OnnxMiniLM
 from paperwire.search.query import MAX_QUERY_CHARS, ParsedQuery, parse_query

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 
+from paperwire.core.records import PaperRecord, SourceError
 from paperwire.ingest.arxiv_api import fetch_api_pages, parse_atom_feed, parse_atom_files
 from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.records import PaperRecord, SourceError
 
 from recordings import API_DIR, api_fixture, api_recording
 from replay_server import ReplayServer

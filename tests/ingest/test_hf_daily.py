@@ -16,9 +16,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from paperwire.config import Settings
+from paperwire.core.records import Page, PaperRecord, Parsed, RecordError, Signal, SourceError
 from paperwire.ingest.hf_daily import fetch_hf_daily, parse_hf_daily, read_hf_files
 from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.records import Page, PaperRecord, Parsed, RecordError, Signal, SourceError
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "hf_daily"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from paperwire.config import Settings
+from paperwire.core.records import SourceError
 from paperwire.ingest.http import PoliteClient, retry_after_seconds
-from paperwire.ingest.records import SourceError
 
 from replay_server import ReplayServer, Reply
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from paperwire.core.records import Page, PaperRecord, RecordError, SourceError
 from paperwire.ingest.jsonl import read_jsonl, record_from_row
-from paperwire.ingest.records import Page, PaperRecord, RecordError, SourceError
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "arxiv_daily"
 DAY = FIXTURES / "2026-06-25.jsonl"  # a whole day file: 26 lines, 26 papers

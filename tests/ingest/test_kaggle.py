@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from paperwire.core.records import Page, PaperRecord, RecordError, SourceError, Version
 from paperwire.ingest.kaggle import CategoryFilter, parse_kaggle_record, read_kaggle
-from paperwire.ingest.records import Page, PaperRecord, RecordError, SourceError, Version
 
 SNAPSHOT = Path(__file__).parent.parent / "fixtures" / "kaggle" / "arxiv-metadata-oai-snapshot.head100.json"
 CS_IDS = ["0704.0002", "0704.0046", "0704.0047", "0704.0050", "0704.0062", "0704.0090", "0704.0098"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from paperwire.core.records import PaperRecord, RecordError, SourceError, Version
 from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.oai import (
     OaiPage,
@@ -17,7 +18,6 @@ from paperwire.ingest.oai import (
     parse_oai_page,
     raise_for_oai_error,
 )
-from paperwire.ingest.records import PaperRecord, RecordError, SourceError, Version
 
 from recordings import OAI_CHAIN, OAI_DIR, SleepRecorder, oai_fixture
 from replay_server import ReplayServer, Reply

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
+from paperwire.core.records import PaperRecord, RecordError, SourceError
 from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.records import PaperRecord, RecordError, SourceError
 from paperwire.ingest.rss import fetch_rss, parse_rss, parse_rss_entries, parse_rss_files
 
 from recordings import RSS_DIR, rss_fixture

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from paperwire.ingest import taxonomy
+from paperwire.core import taxonomy
 
 from recordings import OAI_CHAIN, oai_fixture
 

@@ -80,9 +80,10 @@ def test_rerun_sends_nothing_twice_and_next_day_never_repeats_a_paper(world: Wor
     # Saturday and Sunday map to Thursday's listing (the newest on or before the day): no new digest.
     assert plan(world, LISTING_DAY + timedelta(days=2)) == 0
     # A new listing day arrives: the next digest has only papers not sent before.
+    from paperwire.core.clock import utcnow
+    from paperwire.core.records import PaperRecord
     from paperwire.db.papers import upsert_papers
-    from paperwire.ingest.pipeline import utcnow
-    from paperwire.ingest.records import PaperRecord, make_record
+    from paperwire.ingest.normalize import make_record
 
     fresh = [
         make_record(
@@ -201,7 +202,7 @@ def test_scheduler_tick_plans_and_sends_once(world: World, smtp_sink: SmtpSink) 
     scheduler.tick()  # the same hour again: nothing new to plan or send
     assert len(smtp_sink.to("ticker@example.org")) == 1
     # While another scheduler holds the planning lease, this one skips planning instead of doubling it.
-    from paperwire.ingest.pipeline import utcnow
+    from paperwire.core.clock import utcnow
 
     assert jobs.acquire(world.db, "digests:plan", owner="elsewhere", seconds=600, now=utcnow())  # leases: real time
     world.subscriber("late@example.org", hour=7)

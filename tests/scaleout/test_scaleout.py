@@ -19,6 +19,8 @@ import pytest
 
 import databases
 from paperwire.config import Settings
+from paperwire.core.clock import utcnow
+from paperwire.core.records import PaperRecord
 from paperwire.db import dev_mail, outbox
 from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
@@ -26,8 +28,7 @@ from paperwire.db.migrate import upgrade
 from paperwire.db.papers import upsert_papers
 from paperwire.db.subscribers import Preferences
 from paperwire.ingest import service
-from paperwire.ingest.pipeline import utcnow
-from paperwire.ingest.records import PaperRecord, make_record
+from paperwire.ingest.normalize import make_record
 from paperwire.mail.digest import due_on_day, plan_digests
 from paperwire.search import SearchService
 from smtp_sink import SmtpSink

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from paperwire.core.records import PaperRecord
 from paperwire.db import papers
 from paperwire.db.engine import Database
-from paperwire.ingest.records import PaperRecord, make_record
+from paperwire.ingest.normalize import make_record
 
 NOW = datetime(2026, 11, 27, 12, 0)
 

@@ -15,12 +15,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from paperwire.config import DEFAULT_SECRET, ConfigurationError, Settings, check_settings
+from paperwire.core.clock import utcnow
 from paperwire.db import subscribers as subs
 from paperwire.db import users
 from paperwire.db.engine import Database
 from paperwire.db.schema import outbox as outbox_table
 from paperwire.db.subscribers import Preferences
-from paperwire.ingest.pipeline import utcnow
 from paperwire.mail.links import CLICK
 from paperwire.web.security import RateLimiter, safe_next
 from paperwire.web.services import Services

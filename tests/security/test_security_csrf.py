@@ -16,11 +16,11 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
+from paperwire.core.clock import utcnow
 from paperwire.db import subscribers as subs
 from paperwire.db import users
 from paperwire.db.engine import Database
 from paperwire.db.subscribers import Preferences
-from paperwire.ingest.pipeline import utcnow
 from paperwire.mail.links import Links
 from paperwire.web.services import Services
 

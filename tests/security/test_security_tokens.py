@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from paperwire.core.clock import utcnow
 from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
 from paperwire.db.subscribers import Preferences
-from paperwire.ingest.pipeline import utcnow
 from paperwire.mail.links import CLICK, CONFIRM, MANAGE, MAX_AGE_SECONDS, UNSUBSCRIBE, Links
 from paperwire.web.services import Services
 

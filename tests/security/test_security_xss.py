@@ -19,13 +19,14 @@ from typer.testing import CliRunner
 
 from paperwire.cli import app as cli_app
 from paperwire.config import Settings
+from paperwire.core.clock import utcnow
+from paperwire.core.records import PaperRecord, Signal
 from paperwire.db import papers, users
 from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
 from paperwire.db.papers import upsert_papers
 from paperwire.db.subscribers import Preferences
-from paperwire.ingest.pipeline import utcnow
-from paperwire.ingest.records import PaperRecord, Signal, make_record
+from paperwire.ingest.normalize import make_record
 from paperwire.mail.links import MANAGE
 from paperwire.search import SearchService
 from paperwire.trending.refresh import refresh

@@ -10,12 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paperwire.config import Settings
+from paperwire.core.signals import EVENT_KINDS, FIRST_COUNTED, SNAPSHOT_KINDS
 from paperwire.trending.formula import (
-    EVENT_KINDS,
-    FIRST_COUNTED,
     KINDS,
     PRIOR,
-    SNAPSHOT_KINDS,
     Event,
     Increments,
     Params,

@@ -16,7 +16,8 @@ from paperwire.db import signals as signals_db
 from paperwire.db.engine import Database
 from paperwire.ingest import service
 from paperwire.ingest.github import GitHubClient, repo_of
-from paperwire.trending.stars import StarsReport, collect_stars
+from paperwire.ingest.github_stars import StarsReport, collect_stars
+from paperwire.trending import reactions
 
 from replay_server import ReceivedRequest, ReplayServer, Reply
 
@@ -154,7 +155,7 @@ def test_trending_papers_are_checked_even_when_old(
     db: Database, settings: Settings, replay_server: ReplayServer
 ) -> None:
     add_papers(db, paper("2601.00001", date(2026, 1, 5), code=["https://github.com/google-research/envharness"]))
-    trending.record_reaction(db, user_id="ann", paper_id="2601.00001", kind="upvote", on=True, now=NOW)
+    reactions.record_reaction(db, user_id="ann", paper_id="2601.00001", kind="upvote", on=True, now=NOW)
     replay_server.route(github_answer)
     assert run(db, settings, replay_server)[0].planned == 0  # old and not trending yet
     trending.refresh(db, settings, now=NOW)

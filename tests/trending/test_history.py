@@ -9,6 +9,7 @@ from trending_data import add_papers, add_signal, paper
 
 from paperwire import trending
 from paperwire.db.engine import Database
+from paperwire.trending import reactions
 from paperwire.trending.history import daily_buckets
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -20,7 +21,7 @@ def test_history_holds_each_days_increments(db: Database) -> None:
     add_signal(db, "2603.00001", "github_stars", 130, datetime(2026, 3, 2), source="github")
     add_signal(db, "2603.00001", "github_stars", 125, datetime(2026, 3, 3), source="github")  # a drop
     add_signal(db, "2603.00001", "hf_upvotes", 12, datetime(2026, 3, 3))
-    trending.record_view(db, paper_id="2603.00001", visitor="v1", now=datetime(2026, 3, 3, 8))
+    reactions.record_view(db, paper_id="2603.00001", visitor="v1", now=datetime(2026, 3, 3, 8))
     add_signal(db, "2603.00001", "hf_upvotes", 50, datetime(2026, 3, 9))  # after `now`: not shown
     history = trending.signal_history(db, "2603.00001", days=4, now=datetime(2026, 3, 4, 12))
     assert history == [

@@ -10,9 +10,10 @@ from trending_data import add_papers, add_signal, paper
 
 from paperwire import trending
 from paperwire.config import Settings
+from paperwire.core.records import Signal
 from paperwire.db import signals as signals_db
 from paperwire.db.engine import Database
-from paperwire.ingest.records import Signal
+from paperwire.trending import reactions
 from paperwire.trending.explain import describe, explain
 
 JULY_1 = date(2026, 7, 1)
@@ -78,7 +79,7 @@ def test_a_vote_on_an_old_library_counts_now(db: Database, settings: Settings) -
     now = datetime(2026, 12, 2, 9, 30)
     trending.refresh(db, settings, now=now)
     before = {i.id: i for i in trending.trending(db, settings, window="day", limit=10)}
-    trending.record_reaction(db, user_id="7", paper_id="2607.00005", kind="upvote", on=True, now=now)
+    reactions.record_reaction(db, user_id="7", paper_id="2607.00005", kind="upvote", on=True, now=now)
     report = trending.refresh(db, settings, now=now)  # the same minute: the new vote changes the inputs
     assert not report.skipped
     after = {i.id: i for i in trending.trending(db, settings, window="day", limit=10)}
@@ -90,11 +91,11 @@ def test_a_vote_on_an_old_library_counts_now(db: Database, settings: Settings) -
 def test_one_visitors_views_never_lift_a_paper_above_a_vote(db: Database, settings: Settings) -> None:
     day = date(2026, 7, 1)
     add_papers(db, paper("2607.00010", day), paper("2607.00011", day))
-    trending.record_reaction(
+    reactions.record_reaction(
         db, user_id="1", paper_id="2607.00010", kind="upvote", on=True, now=datetime(2026, 7, 1, 9)
     )
     for n in range(18):  # one visitor, every day for weeks (a view counts once per visitor and day)
-        trending.record_view(db, paper_id="2607.00011", visitor="me", now=datetime(2026, 7, 1) - timedelta(days=n))
+        reactions.record_view(db, paper_id="2607.00011", visitor="me", now=datetime(2026, 7, 1) - timedelta(days=n))
     for window in ("day", "week", "month"):
         ranked = _ids(db, settings, window, datetime(2026, 7, 1, 12))
         assert ranked.index("2607.00010") < ranked.index("2607.00011"), window
@@ -109,12 +110,12 @@ def _random_writes(db: Database, rng: random.Random) -> None:
         at = start + timedelta(minutes=rng.randrange(3 * 24 * 60))
         action = rng.randrange(5)
         if action == 0:
-            trending.record_view(db, paper_id=paper_id, visitor=actor, now=at)
+            reactions.record_view(db, paper_id=paper_id, visitor=actor, now=at)
         elif action == 1:
-            trending.record_click(db, paper_id=paper_id, subscriber=actor, now=at)
+            reactions.record_click(db, paper_id=paper_id, subscriber=actor, now=at)
         elif action in (2, 3):
             kind = rng.choice(["upvote", "save"])
-            trending.record_reaction(db, user_id=actor, paper_id=paper_id, kind=kind, on=action == 2, now=at)
+            reactions.record_reaction(db, user_id=actor, paper_id=paper_id, kind=kind, on=action == 2, now=at)
         else:  # a bulk write (an import, the benchmark): several events in one call
             batch = [
                 (rng.choice(ids), Signal("view", 1.0, at.replace(hour=0, minute=0), "app", f"b{rng.randrange(4)}"))
@@ -141,10 +142,10 @@ def test_counts_kept_on_write_equal_a_full_recount(db: Database) -> None:
 def test_counts_follow_a_take_back(db: Database) -> None:
     add_papers(db, paper("2607.00001", JULY_1))
     at = datetime(2026, 7, 1, 10, 5)
-    trending.record_reaction(db, user_id="u", paper_id="2607.00001", kind="upvote", on=True, now=at)
+    reactions.record_reaction(db, user_id="u", paper_id="2607.00001", kind="upvote", on=True, now=at)
     with db.read() as conn:
         assert {(p, k, n) for p, k, _, n in signals_db.stored_counts(conn)[0]} == {("2607.00001", "upvote", 1)}
-    trending.record_reaction(db, user_id="u", paper_id="2607.00001", kind="upvote", on=False, now=at)
+    reactions.record_reaction(db, user_id="u", paper_id="2607.00001", kind="upvote", on=False, now=at)
     with db.read() as conn:
         assert signals_db.stored_counts(conn)[0] == set()
 

@@ -15,6 +15,7 @@ from paperwire.config import Settings
 from paperwire.db.engine import Database
 from paperwire.db.schema import trending_scores
 from paperwire.ingest import service
+from paperwire.trending import reactions
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 HF_DAY = datetime(2026, 8, 21)
@@ -83,9 +84,9 @@ def test_one_user_upvoting_and_saving_counts_less_than_two_users(db: Database, s
     add_papers(db, paper("2603.00001", D1), paper("2603.00002", D1))
     now = datetime(2026, 3, 2)
     for kind in ("upvote", "save"):
-        trending.record_reaction(db, user_id="mallory", paper_id="2603.00001", kind=kind, on=True, now=now)
-    trending.record_reaction(db, user_id="ann", paper_id="2603.00002", kind="upvote", on=True, now=now)
-    trending.record_reaction(db, user_id="bob", paper_id="2603.00002", kind="save", on=True, now=now)
+        reactions.record_reaction(db, user_id="mallory", paper_id="2603.00001", kind=kind, on=True, now=now)
+    reactions.record_reaction(db, user_id="ann", paper_id="2603.00002", kind="upvote", on=True, now=now)
+    reactions.record_reaction(db, user_id="bob", paper_id="2603.00002", kind="save", on=True, now=now)
     items = trending.trending(db, settings, window="day", now=now)
     assert ids(items) == ["2603.00002", "2603.00001"]
     # mallory's mass 2.0 + 2.0 is capped at max(20% of 4.0, one fresh upvote = 2.0): halved
@@ -96,8 +97,8 @@ def test_one_user_upvoting_and_saving_counts_less_than_two_users(db: Database, s
 def test_views_count_once_per_visitor_and_day(db: Database, settings: Settings) -> None:
     add_papers(db, paper("2603.00001", D1))
     for hour in (1, 5, 23):
-        trending.record_view(db, paper_id="2603.00001", visitor="v1", now=datetime(2026, 3, 2, hour))
-    trending.record_view(db, paper_id="2603.00001", visitor="v2", now=datetime(2026, 3, 2, 9))
+        reactions.record_view(db, paper_id="2603.00001", visitor="v1", now=datetime(2026, 3, 2, hour))
+    reactions.record_view(db, paper_id="2603.00001", visitor="v2", now=datetime(2026, 3, 2, 9))
     items = trending.trending(db, settings, window="day", now=datetime(2026, 3, 2))
     assert items[0].why == {"view": 2.0}
 
@@ -109,11 +110,11 @@ def test_refresh_is_idempotent_and_incremental(db: Database, settings: Settings)
     again = trending.refresh(db, settings, now=HF_DAY)
     assert (first.skipped, again.skipped, first.papers["day"]) == (False, True, 17)
     assert stored(db) == before
-    trending.record_reaction(db, user_id="ann", paper_id="2608.20202", kind="upvote", on=True, now=HF_DAY)
+    reactions.record_reaction(db, user_id="ann", paper_id="2608.20202", kind="upvote", on=True, now=HF_DAY)
     assert not trending.refresh(db, settings, now=HF_DAY).skipped  # a new signal: recomputed
     changed = {(w, p): s for w, p, s in stored(db)}
     assert changed[("day", "2608.20202")] > {(w, p): s for w, p, s in before}[("day", "2608.20202")]
-    trending.record_reaction(db, user_id="ann", paper_id="2608.20202", kind="upvote", on=False, now=HF_DAY)
+    reactions.record_reaction(db, user_id="ann", paper_id="2608.20202", kind="upvote", on=False, now=HF_DAY)
     assert not trending.refresh(db, settings, now=HF_DAY).skipped  # an un-vote too
     assert stored(db) == before
     assert trending.refresh(db, settings, now=HF_DAY + timedelta(hours=1)).skipped is False  # time moved on
@@ -124,7 +125,7 @@ def test_stored_scores_equal_scores_computed_on_the_fly(db: Database, settings: 
     now = datetime(2026, 6, 26, 6)
     for n, paper_id in enumerate(["2606.25042", "2606.25101", "2606.25351"]):
         for visitor in range(n + 1):
-            trending.record_view(db, paper_id=paper_id, visitor=f"v{visitor}", now=now)
+            reactions.record_view(db, paper_id=paper_id, visitor=f"v{visitor}", now=now)
     queries = [("day", None), ("week", "cs.LG"), ("month", "cs.*"), ("day", "cs"), ("day", "math.PR")]
     on_the_fly = [trending.trending(db, settings, window=w, category=c, now=now, limit=50) for w, c in queries]
     trending.refresh(db, settings, now=now)

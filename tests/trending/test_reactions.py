@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from trending_data import add_papers, paper
 
-from paperwire import trending
+from paperwire.core.records import Signal
 from paperwire.db import signals as signals_db
 from paperwire.db.engine import Database
-from paperwire.ingest.records import Signal
+from paperwire.trending import reactions
 
 NOW = datetime(2026, 3, 2, 10, 30)
 
@@ -23,7 +23,7 @@ def two_papers(db: Database) -> Database:
 
 
 def react(db: Database, user: str, paper_id: str, kind: str, on: bool = True) -> int:
-    return trending.record_reaction(db, user_id=user, paper_id=paper_id, kind=kind, on=on, now=NOW)
+    return reactions.record_reaction(db, user_id=user, paper_id=paper_id, kind=kind, on=on, now=NOW)
 
 
 def test_one_upvote_per_user_and_paper_and_undo(two_papers: Database) -> None:
@@ -48,32 +48,34 @@ def test_counts_and_what_a_user_gave(two_papers: Database) -> None:
     react(db, "ann", "2603.00001", "save")
     react(db, "bob", "2603.00001", "upvote")
     react(db, "bob", "2603.00002", "save")
-    assert trending.reaction_counts(db, ["2603.00001", "2603.00002", "nope"]) == {
+    assert reactions.reaction_counts(db, ["2603.00001", "2603.00002", "nope"]) == {
         "2603.00001": {"upvote": 2, "save": 1},
         "2603.00002": {"upvote": 0, "save": 1},
         "nope": {"upvote": 0, "save": 0},
     }
-    assert trending.user_reactions(db, "ann", ["2603.00001", "2603.00002"]) == {"2603.00001": {"upvote", "save"}}
-    assert trending.user_papers(db, "bob", "upvote") == ["2603.00001"]
-    assert [p["id"] for p in trending.saved_papers(db, "bob")] == ["2603.00002"]
-    assert trending.saved_papers(db, "bob")[0]["saved_at"] == NOW
+    assert reactions.user_reactions(db, "ann", ["2603.00001", "2603.00002"]) == {"2603.00001": {"upvote", "save"}}
+    assert reactions.user_papers(db, "bob", "upvote") == ["2603.00001"]
+    assert [p["id"] for p in reactions.saved_papers(db, "bob")] == ["2603.00002"]
+    assert reactions.saved_papers(db, "bob")[0]["saved_at"] == NOW
 
 
 def test_saved_papers_newest_first(two_papers: Database) -> None:
-    trending.record_reaction(
+    reactions.record_reaction(
         two_papers, user_id="ann", paper_id="2603.00002", kind="save", on=True, now=datetime(2026, 3, 1)
     )
     react(two_papers, "ann", "2603.00001", "save")
-    assert [p["id"] for p in trending.saved_papers(two_papers, "ann")] == ["2603.00001", "2603.00002"]
+    assert [p["id"] for p in reactions.saved_papers(two_papers, "ann")] == ["2603.00001", "2603.00002"]
 
 
 def test_views_and_clicks_count_once_per_day(two_papers: Database) -> None:
     db = two_papers
-    views = [trending.record_view(db, paper_id="2603.00001", visitor="v1", now=datetime(2026, 3, 2, h)) for h in (1, 9)]
+    views = [
+        reactions.record_view(db, paper_id="2603.00001", visitor="v1", now=datetime(2026, 3, 2, h)) for h in (1, 9)
+    ]
     assert views == [True, False]
-    assert trending.record_view(db, paper_id="2603.00001", visitor="v1", now=datetime(2026, 3, 3, 1))
-    assert trending.record_click(db, paper_id="2603.00001", subscriber="s1", now=NOW)
-    assert not trending.record_click(db, paper_id="2603.00001", subscriber="s1", now=NOW)
+    assert reactions.record_view(db, paper_id="2603.00001", visitor="v1", now=datetime(2026, 3, 3, 1))
+    assert reactions.record_click(db, paper_id="2603.00001", subscriber="s1", now=NOW)
+    assert not reactions.record_click(db, paper_id="2603.00001", subscriber="s1", now=NOW)
     assert (signals_db.count_signals(db, kind="view"), signals_db.count_signals(db, kind="click")) == (2, 1)
 
 
@@ -83,7 +85,7 @@ def test_bad_input_is_refused(two_papers: Database) -> None:
     with pytest.raises(LookupError, match="no paper"):
         react(two_papers, "ann", "9999.99999", "upvote")
     with pytest.raises(ValueError, match="visitor must not be empty"):
-        trending.record_view(two_papers, paper_id="2603.00001", visitor="")
+        reactions.record_view(two_papers, paper_id="2603.00001", visitor="")
 
 
 def _fields(signal: Signal) -> dict[str, object]:

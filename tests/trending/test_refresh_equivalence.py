@@ -9,19 +9,11 @@ import pytest
 from trending_data import add_papers, paper
 
 from paperwire.config import Settings
+from paperwire.core.records import Signal
+from paperwire.core.signals import EVENT_KINDS, SNAPSHOT_KINDS
 from paperwire.db import signals as signals_db
 from paperwire.db.engine import Database
-from paperwire.ingest.records import Signal
-from paperwire.trending.formula import (
-    EVENT_KINDS,
-    KINDS,
-    SNAPSHOT_KINDS,
-    WINDOWS,
-    Event,
-    Snapshot,
-    params_for,
-    score_paper,
-)
+from paperwire.trending.formula import KINDS, WINDOWS, Event, Snapshot, params_for, score_paper
 from paperwire.trending.refresh import compute
 
 NOW = datetime(2026, 3, 31, 18)

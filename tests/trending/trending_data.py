@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from paperwire.core.records import Page, PaperRecord, Signal
 from paperwire.db import signals as signals_db
 from paperwire.db.engine import Database
+from paperwire.ingest.normalize import make_record
 from paperwire.ingest.pipeline import store_page
-from paperwire.ingest.records import Page, PaperRecord, Signal, make_record
 
 
 def paper(paper_id: str, day: date, *, categories: str = "cs.LG", code: Iterable[str] = ()) -> PaperRecord:

@@ -4,8 +4,10 @@ from datetime import date, datetime
 
 import pytest
 
+from paperwire.core.ids import split_arxiv_id
+from paperwire.core.records import PaperRecord, RecordError
 from paperwire.ingest import normalize
-from paperwire.ingest.records import PaperRecord, RecordError, make_record
+from paperwire.ingest.normalize import make_record
 
 
 @pytest.mark.parametrize(
@@ -24,7 +26,7 @@ from paperwire.ingest.records import PaperRecord, RecordError, make_record
     ],
 )
 def test_split_arxiv_id(raw: str, expected: tuple[str, int | None]) -> None:
-    assert normalize.split_arxiv_id(raw) == expected
+    assert split_arxiv_id(raw) == expected
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 
 from paperwire.cli import app as cli_app
 from paperwire.config import Settings
+from paperwire.core.clock import utcnow
 from paperwire.db import subscribers as subs
 from paperwire.db import users
 from paperwire.db.engine import Database
 from paperwire.db.subscribers import Preferences
-from paperwire.ingest.pipeline import utcnow
 from paperwire.logs import JsonFormatter
 
 from site_helpers import csrf_of, sign_in

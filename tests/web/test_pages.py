@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from paperwire.core.clock import utcnow
+from paperwire.core.records import PaperRecord
 from paperwire.db.engine import Database
 from paperwire.db.papers import upsert_papers
-from paperwire.ingest.pipeline import utcnow
-from paperwire.ingest.records import PaperRecord, make_record
+from paperwire.ingest.normalize import make_record
 
 
 def test_trending_page_lists_papers_with_cards_and_feeds(client: TestClient) -> None:

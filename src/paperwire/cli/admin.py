@@ -10,8 +10,8 @@ import typer
 from sqlalchemy.engine import make_url
 
 from paperwire.cli.common import CliError, clean_errors, email_argument, err, open_database, settings
+from paperwire.core.clock import utcnow
 from paperwire.db import users
-from paperwire.ingest.pipeline import utcnow
 
 admin_app = typer.Typer(help="Administrators of the site.")
 

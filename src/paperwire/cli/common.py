@@ -17,10 +17,10 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from paperwire.config import ConfigurationError, Settings, load_settings
+from paperwire.core.records import Page, SourceError
 from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
 from paperwire.ingest.pipeline import IngestReport, PageResult
-from paperwire.ingest.records import Page, SourceError
 
 err = Console(stderr=True)
 P = ParamSpec("P")

@@ -22,11 +22,11 @@ from paperwire.cli.common import (
     run_ingest,
     settings,
 )
+from paperwire.core.records import Page
 from paperwire.db import harvest
 from paperwire.ingest import service
 from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.pipeline import IngestReport, PageResult
-from paperwire.ingest.records import Page
 
 app = typer.Typer(help="Harvest papers from a source (live, or recorded files given as arguments).")
 

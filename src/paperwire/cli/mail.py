@@ -24,11 +24,11 @@ from paperwire.cli.common import (
     settings,
 )
 from paperwire.config import Settings
+from paperwire.core.clock import utcnow
 from paperwire.db import outbox
 from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
 from paperwire.db.subscribers import Preferences
-from paperwire.ingest.pipeline import utcnow
 from paperwire.jobs import pipeline
 from paperwire.mail.compose import compose_digest
 from paperwire.mail.digest import CandidateSets, choose, digest_context

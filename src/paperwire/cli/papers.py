@@ -17,9 +17,9 @@ from paperwire.cli.common import (
     run_ingest,
     settings,
 )
+from paperwire.core.ids import split_arxiv_id
 from paperwire.db import papers
 from paperwire.ingest import service
-from paperwire.ingest.normalize import split_arxiv_id
 
 app = typer.Typer(help="Look at stored papers.")
 

@@ -11,9 +11,9 @@ from rich.console import Console
 from paperwire import trending as lib
 from paperwire.cli.common import CliError, JsonOpt, clean_errors, err, open_database, print_json, settings
 from paperwire.ingest.github import GitHubClient
+from paperwire.ingest.github_stars import collect_stars
 from paperwire.ingest.normalize import parse_datetime
 from paperwire.trending.explain import describe
-from paperwire.trending.stars import collect_stars
 
 app = typer.Typer(help="What is trending, and why.", invoke_without_command=True)
 signals_app = typer.Typer(help="Collect external signals (GitHub stars).")

@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
+from paperwire.core.records import PaperRecord
 from paperwire.db.engine import Database
 from paperwire.db.schema import counters, paper_versions, papers
 from paperwire.db.upsert import insert_ignore
-from paperwire.ingest.records import PaperRecord
 
 # Fields copied from a record into the papers row (the rest are bookkeeping or merged specially).
 _PLAIN_FIELDS = (

@@ -17,12 +17,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from paperwire.core.signals import APP_SOURCE, CLICK, DIGEST_SOURCE, REACTION_KINDS, SAVE, VIEW
 from paperwire.db.engine import Database
-from paperwire.db.schema import APP_SOURCE, REACTION_KINDS, papers, signals
+from paperwire.db.schema import papers, signals
 from paperwire.db.signals import recount_event
-
-DIGEST_SOURCE = "digest"
-VIEW, CLICK = "view", "click"
 
 
 def record_reaction(db: Database, *, user_id: str, paper_id: str, kind: str, on: bool, now: datetime) -> int:
@@ -90,7 +88,7 @@ def saved_papers(db: Database, user_id: str) -> list[dict[str, Any]]:
     query = (
         select(papers, signals.c.at.label("saved_at"))
         .join(signals, signals.c.paper_id == papers.c.id)
-        .where(_is_reaction(), signals.c.kind == "save", signals.c.actor == user_id, papers.c.deleted.is_(False))
+        .where(_is_reaction(), signals.c.kind == SAVE, signals.c.actor == user_id, papers.c.deleted.is_(False))
         .order_by(signals.c.at.desc(), papers.c.id)
     )
     with db.read() as conn:

@@ -26,6 +26,8 @@ from sqlalchemy import (
     text,
 )
 
+from paperwire.core.signals import APP_SOURCE, REACTION_KINDS
+
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL wants a BIGINT identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -152,9 +154,7 @@ dev_mail = Table(
 # Upvotes and saves are signals too (source "app", actor = the user), at most one per user, paper and kind:
 # the database enforces it, so two racing clicks cannot count twice. Views and digest clicks are deduplicated
 # per visitor (subscriber) and day by ``uq_signals_observation`` (their ``at`` is the day at 00:00).
-REACTION_KINDS = ("upvote", "save")
-APP_SOURCE = "app"
-_reaction_rows = f"source = '{APP_SOURCE}' AND kind IN ('upvote', 'save')"
+_reaction_rows = f"source = '{APP_SOURCE}' AND kind IN ({', '.join(repr(k) for k in REACTION_KINDS)})"
 Index(
     "uq_signals_reaction",
     signals.c.paper_id,

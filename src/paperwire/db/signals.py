@@ -16,13 +16,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Float, cast, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from paperwire.core.records import Signal
+from paperwire.core.signals import EVENT_KINDS
 from paperwire.db.engine import Database
 from paperwire.db.schema import signal_counts, signal_pairs, signals
 from paperwire.db.upsert import insert_ignore
-from paperwire.ingest.records import Signal
 
-# The in-app kinds (one event each); the other kinds are cumulative snapshots (HF upvotes, stars, ...).
-EVENT_KINDS = ("upvote", "save", "view", "click")
 _CHUNK = 400
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, delete, func, or_, select, update
 
+from paperwire.core.signals import EVENT_KINDS
 from paperwire.db.schema import papers, signal_counts, signal_pairs, signals, trending_scores, trending_state
-from paperwire.db.signals import EVENT_KINDS, epoch_seconds
+from paperwire.db.signals import epoch_seconds
 from paperwire.db.upsert import insert_ignore
 
 STATE_NAME = "scores"

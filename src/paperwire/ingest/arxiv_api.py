@@ -14,8 +14,9 @@ from typing import NoReturn
 
 import httpx
 
+from paperwire.core.records import Page, Parsed, SourceError
 from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.records import Page, Parsed, SourceError, make_record
+from paperwire.ingest.normalize import make_record
 from paperwire.ingest.xmltools import (
     all_texts,
     child_text,

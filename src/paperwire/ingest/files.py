@@ -18,7 +18,7 @@ from collections.abc import Generator, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
-from paperwire.ingest.records import Page, PaperRecord, Parsed, RecordError, SourceError
+from paperwire.core.records import Page, PaperRecord, Parsed, RecordError, SourceError
 
 GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"

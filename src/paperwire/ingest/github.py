@@ -1,6 +1,6 @@
 """GitHub: the star count of a paper's code repository, ``GET {api}/repos/{owner}/{repo}``.
 
-HTTP and parsing only (the job that picks repositories and stores signals is ``paperwire.trending.stars``).
+HTTP and parsing only (the job that picks repositories and stores signals is ``paperwire.ingest.github_stars``).
 GitHub's REST API allows 60 requests an hour without a token and 5,000 with one. When the allowance is
 spent it answers 403 (or 429) with ``X-RateLimit-Remaining: 0`` and ``X-RateLimit-Reset`` (epoch seconds),
 or, for its secondary limits, with ``Retry-After``; ``fetch_repo`` turns either into a ``RateLimited``

@@ -31,6 +31,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, time
 from pathlib import Path
 
+from paperwire.core.records import Page, PaperRecord, Parsed, RecordError, Signal, SourceError
+from paperwire.core.signals import GITHUB_STARS, HF_COMMENTS, HF_SOURCE, HF_UPVOTES
 from paperwire.ingest import normalize
 from paperwire.ingest.files import (
     GZIP_MAGIC,
@@ -41,20 +43,10 @@ from paperwire.ingest.files import (
     with_place,
 )
 from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.records import (
-    Page,
-    PaperRecord,
-    Parsed,
-    RecordError,
-    Signal,
-    SourceError,
-    make_record,
-)
+from paperwire.ingest.normalize import make_record
 
-SOURCE = "hf"
-UPVOTES = "hf_upvotes"
-COMMENTS = "hf_comments"
-GITHUB_STARS = "github_stars"
+SOURCE = HF_SOURCE
+UPVOTES, COMMENTS = HF_UPVOTES, HF_COMMENTS
 PAGE_SIZE = 100  # papers asked for per request (``limit``); a longer day is paged with ``p``
 MAX_PAGES = 50  # a guard against an endless loop, far above any real day
 

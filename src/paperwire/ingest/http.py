@@ -15,7 +15,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from paperwire.config import Settings
-from paperwire.ingest.records import SourceError
+from paperwire.core.records import SourceError
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 

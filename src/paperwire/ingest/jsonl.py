@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
+from paperwire.core.records import Page, PaperRecord, Parsed, RecordError, SourceError
 from paperwire.ingest import normalize
 from paperwire.ingest.files import (
     LineReader,
@@ -44,7 +45,7 @@ from paperwire.ingest.files import (
     sniff,
     with_place,
 )
-from paperwire.ingest.records import Page, PaperRecord, Parsed, RecordError, SourceError, make_record
+from paperwire.ingest.normalize import make_record
 
 SOURCE_JSONL = "jsonl"
 SOURCE_CSV = "csv"

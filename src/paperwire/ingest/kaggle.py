@@ -24,6 +24,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from paperwire.core.ids import parse_version
+from paperwire.core.records import Page, Parsed, RecordError, SourceError, Version
 from paperwire.ingest import normalize
 from paperwire.ingest.files import (
     LineReader,
@@ -33,7 +35,7 @@ from paperwire.ingest.files import (
     paginate,
     with_place,
 )
-from paperwire.ingest.records import Page, Parsed, RecordError, SourceError, Version, make_record
+from paperwire.ingest.normalize import make_record
 
 SOURCE = "kaggle"
 DEFAULT_BATCH_SIZE = 500
@@ -208,7 +210,7 @@ def parse_versions(value: object) -> list[Version]:
             continue
         label = json_text(entry.get("version")) or ""
         # parse_version, not int(): "v²" passes str.isdigit() but not int(), and "v" + 5000 digits neither
-        number = normalize.parse_version(label.strip().lower().removeprefix("v"))
+        number = parse_version(label.strip().lower().removeprefix("v"))
         if number is not None:
             created = json_text(entry.get("created"))
             versions.append(Version(number, normalize.parse_datetime(created)))

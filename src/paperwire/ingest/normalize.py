@@ -1,4 +1,6 @@
-"""Pure normalisation shared by every source: ids, text, authors, categories, dates and code links."""
+"""Pure normalisation shared by every source: text, authors, categories, dates, code links, and `make_record`
+(which builds a `PaperRecord` from any source's raw fields). arXiv ids are in `paperwire.core.ids`.
+"""
 
 from __future__ import annotations
 
@@ -9,50 +11,9 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
-# --- arXiv identifiers -----------------------------------------------------------------------------------
-
-_NEW_ID = re.compile(r"(\d{4}\.\d{4,5})(?:v(\d+))?", re.ASCII)
-_OLD_ID = re.compile(r"([a-z][a-z.\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?", re.ASCII | re.IGNORECASE)
-_ID_PREFIXES = re.compile(
-    r"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|oai:arxiv\.org:|arxiv:)", re.IGNORECASE
-)
-
-
-def split_arxiv_id(raw: str) -> tuple[str, int | None]:
-    """``'http://arxiv.org/abs/2104.12255v1'`` -> ``('2104.12255', 1)``; non-arXiv ids pass through.
-
-    Old-style ids keep their archive (``hep-th/9901001``); a subject class (``math.GT/0309136``) is
-    dropped because arXiv treats ``math/0309136`` as the same paper.
-    """
-    text = raw.strip()
-    stripped = _ID_PREFIXES.sub("", text)
-    if stripped.endswith(".pdf"):
-        stripped = stripped[:-4]
-    if m := _NEW_ID.fullmatch(stripped):
-        return m.group(1), parse_version(m.group(2))
-    if m := _OLD_ID.fullmatch(stripped):
-        archive, number = m.group(1).split("/")
-        return f"{archive.split('.')[0].lower()}/{number}", parse_version(m.group(2))
-    return text, None
-
-
-MAX_VERSION = 9999  # arXiv papers have a handful of versions; anything longer is garbage, not a version
-
-
-def parse_version(digits: str | None) -> int | None:
-    """``'3'`` -> ``3``; a missing, zero or absurd version (``v0``, ``v99999999999``) -> ``None``.
-
-    Bounded so that a 5000-digit "version" neither trips ``int()``'s digit limit nor overflows a column.
-    """
-    if not digits or len(digits) > len(str(MAX_VERSION)) or not (digits.isascii() and digits.isdigit()):
-        return None
-    number = int(digits)
-    return number if 1 <= number <= MAX_VERSION else None
-
-
-def is_arxiv_id(paper_id: str) -> bool:
-    return bool(_NEW_ID.fullmatch(paper_id) or _OLD_ID.fullmatch(paper_id))
-
+from paperwire.core.ids import MAX_VERSION, split_arxiv_id
+from paperwire.core.records import PaperRecord, Parsed, RecordError, Signal, Version
+from paperwire.core.text import safe_text
 
 # --- text ------------------------------------------------------------------------------------------------
 
@@ -64,9 +25,6 @@ _HTML_TAG = re.compile(
     re.IGNORECASE,
 )
 _WHITESPACE = re.compile(r"\s+")
-# Characters no database column should hold: NUL and the other C0/DEL controls that are not whitespace
-# (PostgreSQL refuses NUL outright) and lone surrogates (from JSON "\ud800" escapes; not encodable as UTF-8).
-_UNSAFE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f\ud800-\udfff]")
 # Split on inline/display math so text escapes are only undone outside it.
 _MATH = re.compile(r"(\$\$.+?\$\$|(?<!\\)\$.+?(?<!\\)\$)", re.DOTALL)
 _TEXT_ESCAPES = re.compile(r"\\([&%_#$])")
@@ -122,13 +80,6 @@ def _unescape_outside_math(text: str) -> str:
     return "".join(
         part if i % 2 else latex_accents_to_unicode(_TEXT_ESCAPES.sub(r"\1", part)) for i, part in enumerate(parts)
     )
-
-
-def safe_text(text: str) -> str:
-    """``text`` without NUL/control characters and with lone surrogates replaced by U+FFFD."""
-    if not _UNSAFE.search(text):  # the usual case: one scan, no copy
-        return text
-    return _UNSAFE.sub(lambda m: "\ufffd" if m.group() >= "\ud800" else "", text)
 
 
 def clean_text(text: str | None) -> str:
@@ -294,3 +245,100 @@ def extract_code_links(*texts: str) -> list[str]:
             link = f"https://{host.lower()}/{owner}/{repo}"
             links.setdefault(link.lower(), link)
     return list(links.values())
+
+
+# --- records ---------------------------------------------------------------------------------------------
+
+MAX_ID_CHARS = 64  # papers.id is String(64); arXiv ids are at most 16 characters
+MAX_SIZE_CHARS = 32  # paper_versions.size is String(32)
+
+
+def _usable_versions(versions: Iterable[Version]) -> tuple[Version, ...]:
+    """Versions sorted by number; impossible numbers (0, negative, absurdly large) are dropped, and a size
+    that does not fit its column (32 characters) is forgotten."""
+    usable = []
+    for v in versions:
+        if not 1 <= v.number <= MAX_VERSION:
+            continue
+        size = clean_text(v.size) or None
+        if size is not None and len(size) > MAX_SIZE_CHARS:
+            size = None
+        usable.append(v if size == v.size else Version(v.number, v.submitted, size))
+    return tuple(sorted(usable, key=lambda v: v.number))
+
+
+def make_record(
+    *,
+    raw_id: str,
+    title: str | None,
+    abstract: str | None,
+    source: str,
+    authors: Iterable[str] | str | None = None,
+    categories: Iterable[str] | str | None = None,
+    primary_category: str | None = None,
+    version: int | None = None,
+    submitted: datetime | date | str | None = None,
+    updated: datetime | date | str | None = None,
+    announced: date | str | None = None,
+    doi: str | None = None,
+    journal_ref: str | None = None,
+    comments: str | None = None,
+    license: str | None = None,
+    code_links: Iterable[str] = (),
+    versions: Iterable[Version] = (),
+    ai_summary: str | None = None,
+    ai_keywords: Iterable[str] = (),
+    deleted: bool = False,
+    signals: Iterable[Signal] = (),
+) -> Parsed:
+    """Normalise raw fields from any source into a ``PaperRecord`` (or a ``RecordError`` saying why not).
+
+    The id may carry a version (``2401.00001v2``), an ``arXiv:`` prefix or be an arxiv.org URL; the version
+    it carries is used when ``version`` is not given.
+    """
+    paper_id, id_version = split_arxiv_id(raw_id or "")
+    if not paper_id:
+        return RecordError(raw_id or None, "missing id")
+    if len(paper_id) > MAX_ID_CHARS or safe_text(paper_id) != paper_id:
+        shown = safe_text(paper_id)[:MAX_ID_CHARS] or None
+        return RecordError(shown, f"not a usable id (control characters, or more than {MAX_ID_CHARS} characters)")
+    versions = _usable_versions(versions)
+    if version is not None and not 1 <= version <= MAX_VERSION:
+        version = None
+    version = version or id_version or (versions[-1].number if versions else None)
+    clean_title = clean_text(title)
+    clean_abstract = clean_text(abstract)
+    if not deleted and not clean_title:
+        return RecordError(paper_id, "missing title")
+    clean_comments = clean_text(comments) or None
+    author_list = parse_authors(authors)
+    category_list = parse_categories(categories, primary=primary_category)
+    submitted_at = parse_datetime(submitted)
+    updated_at = parse_datetime(updated)
+    if versions and versions[0].submitted:
+        submitted_at = submitted_at or versions[0].submitted
+        updated_at = updated_at or versions[-1].submitted
+    # The source's own code field is the most trustworthy, so it comes first.
+    links = extract_code_links(*code_links, clean_abstract, clean_comments or "")
+    return PaperRecord(
+        id=paper_id,
+        title=clean_title,
+        abstract=clean_abstract,
+        source=source,
+        authors=tuple(author_list),
+        categories=tuple(category_list),
+        version=version,
+        submitted=submitted_at,
+        updated=updated_at,
+        announced=parse_date(announced),
+        doi=clean_text(doi) or None,
+        journal_ref=clean_text(journal_ref) or None,
+        comments=clean_comments,
+        license=clean_text(license) or None,
+        code_links=tuple(links),
+        versions=versions,
+        ai_summary=clean_text(ai_summary) or None,
+        ai_keywords=tuple(k for k in (clean_text(k) for k in ai_keywords) if k),
+        deleted=deleted,
+        signals=tuple(signals),
+    )

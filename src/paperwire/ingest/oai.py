@@ -19,9 +19,12 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from paperwire.ingest import normalize, taxonomy
+from paperwire.core import taxonomy
+from paperwire.core.ids import split_arxiv_id
+from paperwire.core.records import Page, Parsed, RecordError, SourceError, Version
+from paperwire.ingest import normalize
 from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.records import Page, Parsed, RecordError, SourceError, Version, make_record
+from paperwire.ingest.normalize import make_record
 from paperwire.ingest.xmltools import (
     all_texts,
     child_text,
@@ -154,7 +157,7 @@ def _parse_record(record: ET.Element, source: str) -> tuple[Parsed, str | None]:
 
 
 def _short_id(header_id: str) -> str | None:
-    return normalize.split_arxiv_id(header_id)[0] or None
+    return split_arxiv_id(header_id)[0] or None
 
 
 def _parse_arxiv(meta: ET.Element, header_id: str, source: str) -> Parsed:
@@ -255,7 +258,7 @@ def _subjects_to_categories(subjects: list[str]) -> list[str]:
     for subject in taxonomy.unmapped_subjects(subjects):
         if subject not in _reported_subjects:  # once per process: a taxonomy gap, not a per-record problem
             _reported_subjects.add(subject)
-            logger.warning("unknown arXiv subject %r: add it to paperwire.ingest.taxonomy", subject)
+            logger.warning("unknown arXiv subject %r: add it to paperwire.core.taxonomy", subject)
     return codes
 
 

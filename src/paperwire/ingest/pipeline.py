@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from paperwire.core.clock import utcnow
+from paperwire.core.records import Page, PaperRecord, RecordError, SourceError
 from paperwire.db import harvest, papers, signals
 from paperwire.db.engine import Database
-from paperwire.ingest.records import Page, PaperRecord, RecordError, SourceError
 
 PageCallback = Callable[[Page, "PageResult"], None]
 
@@ -51,10 +52,6 @@ class IngestReport:
             "errors": [{"id": e.id, "reason": e.reason} for e in self.errors],
             "complete": self.complete,
         }
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def store_page(

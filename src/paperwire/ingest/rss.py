@@ -19,9 +19,10 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from paperwire.ingest import taxonomy
+from paperwire.core import taxonomy
+from paperwire.core.records import Page, Parsed, SourceError
 from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.records import Page, Parsed, SourceError, make_record
+from paperwire.ingest.normalize import make_record
 from paperwire.ingest.xmltools import (
     all_texts,
     child_text,

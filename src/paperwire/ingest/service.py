@@ -10,12 +10,12 @@ from datetime import date
 from pathlib import Path
 
 from paperwire.config import Settings
+from paperwire.core.records import Page, SourceError
 from paperwire.db import harvest
 from paperwire.db.engine import Database
 from paperwire.ingest import arxiv_api, hf_daily, jsonl, kaggle, oai, rss
 from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.pipeline import IngestReport, PageCallback, ingest
-from paperwire.ingest.records import Page, SourceError
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample"
 SAMPLE_EMBEDDINGS = SAMPLE_DIR / "embeddings.npz"

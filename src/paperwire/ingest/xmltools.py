@@ -9,7 +9,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from paperwire.ingest.records import Page, SourceError
+from paperwire.core.records import Page, SourceError
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _HTML_START = re.compile(rb"^\s*(?:<!doctype\s+html|<html)", re.IGNORECASE)

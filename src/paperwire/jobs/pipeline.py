@@ -17,14 +17,16 @@ from typing import Any, TypeVar
 
 from paperwire import trending
 from paperwire.config import Settings
+from paperwire.core.clock import utcnow
 from paperwire.db import jobs, users
 from paperwire.db.engine import Database
 from paperwire.ingest import service
 from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.pipeline import IngestReport, utcnow
+from paperwire.ingest.pipeline import IngestReport
 from paperwire.mail.digest import PlanReport, due_at, due_on_day, plan_digests
 from paperwire.mail.sender import Sender, SendReport
 from paperwire.search import IndexWriteError, SearchService
+from paperwire.trending import reactions
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -110,7 +112,7 @@ def saved_papers_of(db: Database) -> Callable[[str], Sequence[tuple[str, str]]]:
         user_id = user_ids.get(email)
         if user_id is None:
             return []
-        return [(paper["id"], paper["title"]) for paper in trending.saved_papers(db, str(user_id))[:5]]
+        return [(paper["id"], paper["title"]) for paper in reactions.saved_papers(db, str(user_id))[:5]]
 
     return lookup
 

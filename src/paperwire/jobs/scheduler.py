@@ -17,9 +17,9 @@ from datetime import datetime
 
 from paperwire import trending
 from paperwire.config import Settings
+from paperwire.core.clock import utcnow
 from paperwire.db import jobs
 from paperwire.db.engine import Database
-from paperwire.ingest.pipeline import utcnow
 from paperwire.jobs import pipeline
 from paperwire.jobs.pipeline import JobBusy
 from paperwire.mail.sender import Sender

@@ -22,12 +22,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from paperwire.config import Settings
+from paperwire.core.clock import utcnow
 from paperwire.db import outbox
 from paperwire.db import subscribers as subs
 from paperwire.db.engine import Database
 from paperwire.db.outbox import OutboxRow
 from paperwire.faults import crash_point
-from paperwire.ingest.pipeline import utcnow
 from paperwire.mail.compose import Outgoing, compose_confirmation, compose_digest
 from paperwire.mail.digest import PaperCache, digest_context
 from paperwire.mail.dkim import sign_if_configured

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 
-from paperwire import trending
 from paperwire.config import Settings
 from paperwire.db import outbox
 from paperwire.db import subscribers as subs
@@ -20,6 +19,7 @@ from paperwire.db.outbox import PlannedMessage
 from paperwire.db.subscribers import Preferences, Subscriber
 from paperwire.mail.links import CLICK, CONFIRM, FEWER, MANAGE, MAX_AGE_SECONDS, UNSUBSCRIBE
 from paperwire.tokens import TokenError, TokenSigner
+from paperwire.trending import reactions
 
 MAX_INTERESTS = 20
 MAX_INTEREST_LENGTH = 200
@@ -122,7 +122,7 @@ def click(db: Database, signer: TokenSigner, token: str, *, now: datetime) -> st
     target = read_link(db, signer, CLICK, token)
     if target.paper_id is None:
         raise TokenError("this link is not valid")
-    trending.record_click(db, paper_id=target.paper_id, subscriber=str(target.subscriber.id), now=now)
+    reactions.record_click(db, paper_id=target.paper_id, subscriber=str(target.subscriber.id), now=now)
     return target.paper_id
 
 

@@ -12,7 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from paperwire.ingest.normalize import is_arxiv_id, safe_text, split_arxiv_id
+from paperwire.core.ids import is_arxiv_id, split_arxiv_id
+from paperwire.core.text import safe_text
 
 MAX_QUERY_CHARS = 1000
 _PHRASE = re.compile(r'"([^"]*)"')

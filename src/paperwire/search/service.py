@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from paperwire.config import Settings
+from paperwire.core.ids import split_arxiv_id
 from paperwire.db import embeddings as store
 from paperwire.db.engine import Database
-from paperwire.ingest.normalize import split_arxiv_id
 from paperwire.search.embedder import Embedder, Vectors, load_embedder, paper_text
 from paperwire.search.filters import SearchFilters, category_prefixes, filing_day
 from paperwire.search.fusion import Fused, pin_first, reciprocal_rank_fusion

@@ -2,25 +2,18 @@
 
 The score decays every signal (``why`` and ``points`` in the API keep those amounts); sentences never show a
 decayed mass. They count what happened in the window's span: ``"12 upvotes here · 163 on Hugging Face ·
-+40 GitHub stars this week"``.
++40 GitHub stars this week"``. The words of each kind come from the table in ``paperwire.core.signals``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from paperwire.core.signals import BY_NAME, EVENT_KINDS, SNAPSHOT_KINDS
 from paperwire.trending.formula import PRIOR
 
-# (kind, one, many): "{n} {one|many}"; in-app signals first, then Hugging Face, then GitHub.
-PHRASES = (
-    ("upvote", "upvote here", "upvotes here"),
-    ("save", "save", "saves"),
-    ("click", "digest click", "digest clicks"),
-    ("view", "view", "views"),
-    ("hf_upvotes", "on Hugging Face", "on Hugging Face"),
-    ("hf_comments", "comment on Hugging Face", "comments on Hugging Face"),
-    ("github_stars", "GitHub star", "GitHub stars"),
-)
+# This site's own readers first, then Hugging Face, then GitHub.
+ORDER: tuple[str, ...] = EVENT_KINDS + SNAPSHOT_KINDS
 SPAN_WORDS = {"day": "today", "week": "this week", "month": "this month"}
 NOTHING = "no votes or stars yet"
 
@@ -32,7 +25,7 @@ def describe(counts: Mapping[str, float], window: str | None = None) -> str:
     ``counts`` are whole events (for Hugging Face and GitHub: how much the count rose); fractions are rounded.
     Without a window, no span is named (a sparkline's own period, a paper's totals).
     """
-    phrases = [_phrase(kind, one, many, counts[kind]) for kind, one, many in PHRASES if round(counts.get(kind, 0)) > 0]
+    phrases = [_phrase(kind, counts[kind]) for kind in ORDER if round(counts.get(kind, 0)) > 0]
     if not phrases:
         return NOTHING
     span = f" {SPAN_WORDS[window]}" if window in SPAN_WORDS else ""
@@ -42,7 +35,7 @@ def describe(counts: Mapping[str, float], window: str | None = None) -> str:
 def explain(counts: Mapping[str, float], why: Mapping[str, float], window: str) -> str:
     """A list item's reason: its counts in the window's span, or, when it still scores on older signals
     (decaying, within six half-lives), that it does."""
-    if any(round(counts.get(kind, 0)) > 0 for kind, _, _ in PHRASES):
+    if any(round(counts.get(kind, 0)) > 0 for kind in ORDER):
         return describe(counts, window)
     if any(value > 0 for kind, value in why.items() if kind != PRIOR):
         return f"earlier signals, fading: nothing new {SPAN_WORDS.get(window, 'lately')}"
@@ -55,7 +48,8 @@ def describe_points(points: Mapping[str, float]) -> str:
     return " · ".join(f"{'recency' if name == PRIOR else name} +{value:.2f}" for name, value in ordered)
 
 
-def _phrase(kind: str, one: str, many: str, amount: float) -> str:
+def _phrase(kind: str, amount: float) -> str:
+    signal = BY_NAME[kind]
+    one, many = signal.counted if signal.counted[0] else (signal.one, signal.many)
     n = round(amount)
-    sign = "+" if kind == "github_stars" else ""
-    return f"{sign}{n:,} {one if n == 1 else many}"
+    return f"{signal.counted_sign}{n:,} {one if n == 1 else many}"

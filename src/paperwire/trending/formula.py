@@ -38,18 +38,15 @@ import numpy as np
 import numpy.typing as npt
 
 from paperwire.config import Settings
+from paperwire.core import signals
+from paperwire.core.signals import EVENT_KINDS, FIRST_COUNTED, SNAPSHOT_KINDS
 
 Window = Literal["day", "week", "month"]
 WINDOWS: tuple[Window, ...] = ("day", "week", "month")
 
-SNAPSHOT_KINDS = ("hf_upvotes", "hf_comments", "github_stars")
-EVENT_KINDS = ("upvote", "save", "view", "click")
+# The kinds and their shape, labels, caps and default weights: ``paperwire.core.signals`` (snapshots first).
 KINDS = SNAPSHOT_KINDS + EVENT_KINDS
 PRIOR = "recency_prior"
-
-# A repository's first star count is mostly history (a new paper's code may live in a famous repository):
-# at most this much of it counts; every later rise counts in full.
-FIRST_COUNTED = {"github_stars": 50.0}
 
 # Increments older than this many half-lives weigh less than 1/64 and are left out, which bounds the work.
 HORIZON_HALF_LIVES = 6.0
@@ -90,7 +87,7 @@ def params_for(settings: Settings, window: Window) -> Params:
     }
     return Params(
         half_life_hours=half_lives[window],
-        weights={kind: float(getattr(settings, f"trending_weight_{kind}")) for kind in KINDS},
+        weights={kind.name: float(getattr(settings, kind.weight_setting)) for kind in signals.KINDS},
         prior_weight=settings.trending_prior_weight,
         credibility=settings.trending_credibility,
         actor_cap_share=settings.trending_actor_cap_share,

@@ -11,18 +11,19 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from paperwire.core.clock import to_minute, utcnow
+from paperwire.core.signals import EVENT_KINDS, SNAPSHOT_KINDS
 from paperwire.db.engine import Database
 from paperwire.db.papers import get_paper
 from paperwire.db.signals import signals_for
-from paperwire.trending.formula import EVENT_KINDS, SNAPSHOT_KINDS, running_rises
-from paperwire.trending.refresh import utcnow
+from paperwire.trending.formula import running_rises
 
 DailyHistory = list[tuple[date, dict[str, float]]]
 
 
 def signal_history(db: Database, paper_id: str, days: int = 30, now: datetime | None = None) -> DailyHistory:
     """The last ``days`` days up to ``now``, oldest first; every day is present (a quiet day is empty)."""
-    now = now or utcnow()
+    now = now or to_minute(utcnow())
     rows = [row for row in signals_for(db, paper_id) if row["at"] <= now]  # type: ignore[operator]
     return daily_buckets(rows, last_day=now.date(), days=days)
 

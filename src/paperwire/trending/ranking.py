@@ -13,12 +13,13 @@ from datetime import date, datetime
 from typing import Any
 
 from paperwire.config import Settings
+from paperwire.core.clock import to_minute, utcnow
 from paperwire.db import papers as papers_db
 from paperwire.db import trending as store
 from paperwire.db.engine import Database
 from paperwire.trending.explain import explain
 from paperwire.trending.formula import WINDOWS, Window, parts
-from paperwire.trending.refresh import Scored, category_text, clock_for, compute, utcnow
+from paperwire.trending.refresh import Scored, category_text, clock_for, compute
 
 _CATEGORY = re.compile(r"^[A-Za-z][A-Za-z0-9.-]*?(\.\*)?$")
 
@@ -64,7 +65,7 @@ def trending(
         if state is not None and (now is None or now == state.as_of):
             rows = store.ranked(conn, checked, patterns, limit=limit, offset=offset)
             return [_item(row, checked) for row in rows]
-    scored = compute(db, settings, now or utcnow())
+    scored = compute(db, settings, now or to_minute(utcnow()))
     return _rank_in_memory(db, scored, checked, category, limit=limit, offset=offset)
 
 
@@ -75,7 +76,7 @@ def as_of(db: Database, settings: Settings, now: datetime | None = None) -> date
         state = store.read_state(conn)
         if state is not None and (now is None or now == state.as_of):
             return state.library_day
-        return clock_for(conn, settings, now or utcnow()).library_day
+        return clock_for(conn, settings, now or to_minute(utcnow())).library_day
 
 
 def as_of_note(day: date | None) -> str | None:
@@ -100,7 +101,7 @@ def scores(
             return store.score_map(conn, checked)
     if settings is None:
         return {}
-    scored = compute(db, settings, now or utcnow())
+    scored = compute(db, settings, now or to_minute(utcnow()))
     values = scored.windows[checked].score
     return {scored.papers[i].id: float(values[i]) for i in scored.order[checked]}
 

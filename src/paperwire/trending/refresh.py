@@ -19,12 +19,12 @@ import numpy as np
 from sqlalchemy import Connection
 
 from paperwire.config import Settings
+from paperwire.core.clock import to_minute, utcnow
+from paperwire.core.signals import FIRST_COUNTED, SNAPSHOT_KINDS
 from paperwire.db import trending as store
 from paperwire.db.engine import Database
 from paperwire.trending.formula import (
-    FIRST_COUNTED,
     KINDS,
-    SNAPSHOT_KINDS,
     SPAN_HOURS,
     WINDOWS,
     Floats,
@@ -92,11 +92,6 @@ class RefreshReport:
         }
 
 
-def utcnow() -> datetime:
-    """Now, naive UTC, to the minute: reruns within a minute see the same ``now`` (and do nothing)."""
-    return datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
-
-
 def category_text(categories: list[str]) -> str:
     """``' cs.lg cs.ai '``: lower case, space-delimited, so a LIKE finds whole names and prefixes."""
     return " " + " ".join(c.lower() for c in categories) + " "
@@ -105,7 +100,7 @@ def category_text(categories: list[str]) -> str:
 def refresh(db: Database, settings: Settings, now: datetime | None = None) -> RefreshReport:
     """Recompute and store the scores of every window at ``now``; a no-op when no input changed."""
     started = time.perf_counter()
-    now = now or utcnow()
+    now = now or to_minute(utcnow())  # to the minute: reruns within a minute see the same now (and do nothing)
     with db.read() as conn:
         state = store.read_state(conn)
         unchanged = state is not None and state.fingerprint == fingerprint(conn, settings, now)
@@ -114,7 +109,7 @@ def refresh(db: Database, settings: Settings, now: datetime | None = None) -> Re
     scored = compute(db, settings, now)
     rows = [row for window in WINDOWS for row in scored.rows(window)]
     with db.write() as conn:
-        state = store.State(now, scored.fingerprint, utcnow(), scored.clock.library_day)
+        state = store.State(now, scored.fingerprint, to_minute(utcnow()), scored.clock.library_day)
         store.replace_scores(conn, rows, state)
     return RefreshReport(
         now,

@@ -13,19 +13,11 @@ from html import escape
 
 from markupsafe import Markup
 
-from paperwire.trending.explain import PHRASES, describe
+from paperwire.core.signals import BY_NAME
+from paperwire.trending.explain import ORDER, describe
 
 WIDTH, HEIGHT, PAD, LABEL = 320, 64, 4, 12
-KIND_ORDER = [kind for kind, _, _ in PHRASES]
-KIND_NAMES = {
-    "upvote": "upvotes here",
-    "save": "saves",
-    "click": "digest clicks",
-    "view": "views",
-    "hf_upvotes": "Hugging Face upvotes",
-    "hf_comments": "Hugging Face comments",
-    "github_stars": "new GitHub stars",
-}
+KIND_ORDER = ORDER
 History = Sequence[tuple[date, dict[str, float]]]
 
 
@@ -78,7 +70,7 @@ def _lines(history: History, width: int, height: int) -> str:
         series = [values.get(kind, 0.0) for _, values in history]
         top = max(series)
         points = " ".join(f"{_x(i, n, width):.1f},{_y(v, top, height):.1f}" for i, v in enumerate(series))
-        name = escape(KIND_NAMES.get(kind, kind))
+        name = escape(BY_NAME[kind].many if kind in BY_NAME else kind)
         if n == 1:
             x, y = points.split(",")
             out.append(f'<circle class="kind-{kind}" cx="{x}" cy="{y}" r="2.5"><title>{name}</title></circle>')

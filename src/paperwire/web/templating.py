@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import escape
 from starlette.responses import HTMLResponse
 
-from paperwire.ingest.taxonomy import category_name
+from paperwire.core.taxonomy import category_name
 from paperwire.web.security import csrf_token
 
 HERE = Path(__file__).parent

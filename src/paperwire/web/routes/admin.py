@@ -8,11 +8,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from paperwire.core.clock import utcnow
 from paperwire.db import admin as admin_queries
 from paperwire.db import harvest, outbox
 from paperwire.db import subscribers as subs
 from paperwire.db.users import User
-from paperwire.ingest.pipeline import utcnow
 from paperwire.web.charts import bar_chart, line_chart
 from paperwire.web.deps import CsrfChecked, CurrentUser, ServicesDep
 from paperwire.web.templating import render

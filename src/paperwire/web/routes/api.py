@@ -19,7 +19,10 @@ from paperwire import trending
 from paperwire.db import papers
 from paperwire.search import QueryError, SearchFilters
 from paperwire.search.query import MAX_QUERY_CHARS
+from paperwire.trending import Window, reactions
+from paperwire.web import usecases
 from paperwire.web.deps import CsrfChecked, CurrentUser, ServicesDep
+from paperwire.web.services import Services
 
 
 class PaperIdConvertor(PathConvertor):
@@ -36,7 +39,6 @@ register_url_convertor("paper_id", PaperIdConvertor())
 
 router = APIRouter(prefix="/api", tags=["api"])
 
-Window = Literal["day", "week", "month"]
 Kind = Literal["upvote", "save"]
 
 
@@ -231,13 +233,13 @@ def remove_reaction(services: ServicesDep, user: CurrentUser, paper_id: str, kin
     return _react(services, user.id, paper_id, kind, on=False)
 
 
-def _react(services: Any, user_id: int, paper_id: str, kind: str, *, on: bool) -> ReactionOut:
-    if not services.votes_by_user.allow(str(user_id)):
-        raise HTTPException(status_code=429, detail="too many votes in a minute; try again shortly")
-    if papers.get_paper(services.db, paper_id) is None:
-        raise HTTPException(status_code=404, detail=f"no paper {paper_id}")
-    count = trending.record_reaction(services.db, user_id=str(user_id), paper_id=paper_id, kind=kind, on=on)
-    services.cache.clear()
+def _react(services: Services, user_id: int, paper_id: str, kind: str, *, on: bool) -> ReactionOut:
+    try:
+        _, count = usecases.react(services, user_id=str(user_id), paper_id=paper_id, kind=kind, on=on)
+    except usecases.TooManyVotes:
+        raise HTTPException(status_code=429, detail="too many votes in a minute; try again shortly") from None
+    except usecases.NoSuchPaper:
+        raise HTTPException(status_code=404, detail=f"no paper {paper_id}") from None
     return ReactionOut(id=paper_id, kind=kind, on=on, count=count)
 
 
@@ -270,10 +272,8 @@ def search(
 ) -> Response:
     """Hybrid search (keyword + meaning, fused); exact ids and titles come first."""
     filters = SearchFilters(categories=[category] if category else [], since=since, until=until, has_code=has_code)
-    scores = trending.scores(services.db, "week") if sort == "trending" else None
     try:
-        with services.metrics.search_latency.time():
-            results = services.search.search(q, filters, limit=limit, offset=offset, sort=sort, sort_scores=scores)
+        results = usecases.search(services, q, filters, limit=limit, offset=offset, sort=sort)
     except QueryError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     payload = SearchOut(
@@ -299,15 +299,7 @@ def trending_list(
     """What is trending now, with the signal parts behind each score (``why``)."""
     category = category or None  # ?category= (empty) is no filter, as on the trending page
     try:
-        items = services.cache.get(
-            ("api-trending", window, category, limit, offset),
-            lambda: [
-                i.as_dict()
-                for i in trending.trending(
-                    services.db, services.settings, window=window, category=category, limit=limit, offset=offset
-                )
-            ],
-        )
+        items = usecases.trending_items(services, window=window, category=category, limit=limit, offset=offset)
     except trending.TrendingError as exc:  # a category that cannot be one: a clear 400, not a server error
         raise HTTPException(status_code=400, detail=str(exc)) from None
     out = [
@@ -317,12 +309,12 @@ def trending_list(
         )
         for item in items
     ]
-    day = services.cache.get("trending-as-of", lambda: trending.as_of(services.db, services.settings))
+    day, note = usecases.trending_as_of(services)
     listed = TrendingOut(
         window=window,
         category=category,
         as_of=day,
-        as_of_note=trending.as_of_note(day),
+        as_of_note=note,
         limit=limit,
         offset=offset,
         items=out,
@@ -333,7 +325,7 @@ def trending_list(
 @router.get("/me", response_model=MeOut, responses={401: {"model": ErrorOut}})
 def me(services: ServicesDep, user: CurrentUser) -> Response:
     """The signed-in user's votes and saves."""
-    saved = [p["id"] for p in trending.saved_papers(services.db, str(user.id))]
-    upvoted = trending.user_papers(services.db, str(user.id), "upvote")
+    saved = [p["id"] for p in reactions.saved_papers(services.db, str(user.id))]
+    upvoted = reactions.user_papers(services.db, str(user.id), "upvote")
     body = json.dumps(MeOut(email=user.email, upvoted=upvoted, saved=saved).model_dump())
     return Response(body, media_type="application/json", headers={"Cache-Control": "private, no-store"})

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from paperwire.core.clock import utcnow
 from paperwire.db import users
-from paperwire.ingest.pipeline import utcnow
 from paperwire.mail.compose import compose_signin
 from paperwire.mail.subscriptions import InvalidSubscription, normalise_email
 from paperwire.mail.transport import MailError

@@ -10,9 +10,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from paperwire import trending
 from paperwire.search import QueryError, SearchFilters
+from paperwire.trending import Window
 from paperwire.trending.ranking import TrendingError
+from paperwire.web import usecases
 from paperwire.web.deps import ServicesDep
 from paperwire.web.services import Services
 from paperwire.web.templating import templates
@@ -66,19 +67,16 @@ def trending_feed(
     request: Request,
     services: ServicesDep,
     fmt: Format,
-    window: Literal["day", "week", "month"] = "day",
+    window: Window = "day",
     category: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
     try:
-        found = trending.trending(
-            services.db, services.settings, window=window, category=category or None, limit=FEED_SIZE
-        )
+        items = usecases.trending_items(services, window=window, category=category, limit=FEED_SIZE)
     except TrendingError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
-    items = [i.as_dict() for i in found]
     query = urlencode({k: v for k, v in {"window": window, "category": category}.items() if v})
     title = f"paperwire: trending this {window}" + (f" in {category}" if category else "")
-    note = trending.as_of_note(trending.as_of(services.db, services.settings))
+    _, note = usecases.trending_as_of(services)
     title += f" ({note[0].lower()}{note[1:]})" if note else ""
     return render_feed(request, services, fmt, title=title, self_query=query, html_url=f"/?{query}", items=items)
 
@@ -93,7 +91,7 @@ def search_feed(
 ) -> Response:
     filters = SearchFilters(categories=[category] if category else [])
     try:
-        results = services.search.search(q, filters, limit=FEED_SIZE, sort="date")
+        results = usecases.search(services, q, filters, limit=FEED_SIZE, sort="date")
     except QueryError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     query = urlencode({k: v for k, v in {"q": q, "category": category}.items() if v})

@@ -10,11 +10,13 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from paperwire import trending
+from paperwire.core.ids import split_arxiv_id
 from paperwire.db import harvest, papers
 from paperwire.db.users import User
-from paperwire.ingest.normalize import split_arxiv_id
 from paperwire.search import QueryError, SearchFilters
+from paperwire.trending import Window, reactions
 from paperwire.trending.ranking import TrendingError
+from paperwire.web import usecases
 from paperwire.web.deps import CsrfChecked, CurrentUser, OptionalUser, ServicesDep
 from paperwire.web.security import safe_next
 from paperwire.web.services import Services
@@ -23,7 +25,6 @@ from paperwire.web.templating import STATIC, render
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
-Window = Literal["day", "week", "month"]
 Sort = Literal["relevance", "date", "trending"]
 REACTIONS = ("upvote", "save")
 
@@ -31,9 +32,9 @@ REACTIONS = ("upvote", "save")
 def with_reactions(services: Services, user: User | None, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each card gets its vote/save counts and whether the signed-in user has voted/saved it."""
     ids = [item["id"] for item in items]
-    counts = trending.reaction_counts(services.db, ids)
+    counts = reactions.reaction_counts(services.db, ids)
     numbers = trending.paper_numbers(services.db, ids)
-    mine = trending.user_reactions(services.db, str(user.id), ids) if user else {}
+    mine = reactions.user_reactions(services.db, str(user.id), ids) if user else {}
     for item in items:
         item["counts"] = counts.get(item["id"], {})
         item["numbers"] = numbers.get(item["id"], {})
@@ -57,19 +58,8 @@ def trending_page(
     category = category or None
     offset = (page - 1) * PAGE_SIZE
 
-    def compute() -> list[dict[str, Any]]:
-        items = trending.trending(
-            services.db,
-            services.settings,
-            window=window,
-            category=category,
-            limit=PAGE_SIZE + 1,
-            offset=offset,
-        )
-        return [item.as_dict() for item in items]
-
     try:
-        cached = services.cache.get(("trending", window, category, page), compute)
+        cached = usecases.trending_items(services, window=window, category=category, limit=PAGE_SIZE + 1, offset=offset)
     except TrendingError as exc:  # a category that cannot be one: a clear 400, not a server error
         raise HTTPException(status_code=400, detail=str(exc)) from None
     items = with_reactions(services, user, [dict(item) for item in cached[:PAGE_SIZE]])
@@ -84,9 +74,7 @@ def trending_page(
             "has_next": len(cached) > PAGE_SIZE,
             "categories": category_options(services),
             "feed_query": f"window={window}" + (f"&category={category}" if category else ""),
-            "as_of_note": trending.as_of_note(
-                services.cache.get("trending-as-of", lambda: trending.as_of(services.db, services.settings))
-            ),
+            "as_of_note": usecases.trending_as_of(services)[1],
         },
     )
 
@@ -124,12 +112,8 @@ def search_page(
         until=until,
         has_code=True if has_code else None,
     )
-    scores = trending.scores(services.db, "week") if sort == "trending" else None
     try:
-        with services.metrics.search_latency.time():
-            results = services.search.search(
-                q, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, sort=sort, sort_scores=scores
-            )
+        results = usecases.search(services, q, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, sort=sort)
     except QueryError as exc:
         context["error"] = str(exc)
         return render(request, "search.html", context, status_code=400)
@@ -158,7 +142,7 @@ def paper_page(request: Request, services: ServicesDep, user: OptionalUser, pape
     if paper is None or paper["deleted"]:
         raise HTTPException(status_code=404, detail=f"There is no paper {paper_id} here (yet).")
     # A view is analytics, not a change a user asked for; it is deduplicated per visitor per day.
-    trending.record_view(services.db, paper_id=canonical, visitor=visitor_id(request))
+    reactions.record_view(services.db, paper_id=canonical, visitor=visitor_id(request))
     history = trending.life_history(services.db, canonical)
     try:
         similar = [hit.as_dict() for hit in services.search.similar(canonical, limit=6)]
@@ -188,19 +172,18 @@ def react_form(
     """Vote or save without JavaScript: toggles, then goes back to the page the form was on."""
     if kind not in REACTIONS:
         raise HTTPException(status_code=404, detail="Unknown action.")
-    if not services.votes_by_user.allow(str(user.id)):
-        raise HTTPException(status_code=429, detail="Too many votes in a minute; try again shortly.")
-    if papers.get_paper(services.db, paper_id) is None:
-        raise HTTPException(status_code=404, detail=f"There is no paper {paper_id} here.")
-    mine = trending.user_reactions(services.db, str(user.id), [paper_id]).get(paper_id, set())
-    trending.record_reaction(services.db, user_id=str(user.id), paper_id=paper_id, kind=kind, on=kind not in mine)
-    services.cache.clear()
+    try:
+        usecases.react(services, user_id=str(user.id), paper_id=paper_id, kind=kind, on=None)
+    except usecases.TooManyVotes:
+        raise HTTPException(status_code=429, detail="Too many votes in a minute; try again shortly.") from None
+    except usecases.NoSuchPaper:
+        raise HTTPException(status_code=404, detail=f"There is no paper {paper_id} here.") from None
     return RedirectResponse(safe_next(next_url), status_code=303)
 
 
 @router.get("/library", response_class=HTMLResponse)
 def library_page(request: Request, services: ServicesDep, user: CurrentUser) -> HTMLResponse:
-    saved = [dict(paper) for paper in trending.saved_papers(services.db, str(user.id))]
+    saved = [dict(paper) for paper in reactions.saved_papers(services.db, str(user.id))]
     return render(request, "library.html", {"items": with_reactions(services, user, saved)})
 
 

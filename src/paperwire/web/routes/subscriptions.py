@@ -13,9 +13,9 @@ from fastapi import APIRouter, Form, Header, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from paperwire.core.clock import utcnow
 from paperwire.db import subscribers as subs
 from paperwire.db.subscribers import Preferences, Subscriber
-from paperwire.ingest.pipeline import utcnow
 from paperwire.mail import subscriptions
 from paperwire.mail.links import CLICK, CONFIRM, FEWER, MANAGE, MAX_AGE_SECONDS, UNSUBSCRIBE
 from paperwire.mail.subscriptions import InvalidSubscription, clean_list, normalise_email

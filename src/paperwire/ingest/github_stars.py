@@ -1,4 +1,4 @@
-"""``paperwire signals github``: the GitHub stars of recent and trending papers' code, as a time series.
+"""The GitHub-stars collector (``paperwire signals github``): stars of recent and trending papers' code.
 
 Which repositories: the first GitHub link of each paper announced in the last ``github_recent_days`` days or
 in the week's trending top ``github_trending_top`` (the first link is the paper's own code; later ones are
@@ -18,15 +18,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from paperwire.config import Settings
+from paperwire.core.clock import to_day, utcnow
+from paperwire.core.records import Signal, SourceError
+from paperwire.core.signals import GITHUB_SOURCE, GITHUB_STARS
 from paperwire.db import signals as signals_db
 from paperwire.db import trending as store
 from paperwire.db.engine import Database
 from paperwire.ingest import github
 from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.records import Signal, SourceError
-from paperwire.trending.refresh import utcnow
 
-KIND, SOURCE = "github_stars", "github"
+KIND, SOURCE = GITHUB_STARS, GITHUB_SOURCE
 _STORE_EVERY = 50  # repositories per transaction: a stop loses at most this much work (none: it is stored)
 
 Repo = tuple[str, str]
@@ -66,7 +67,7 @@ def collect_stars(
     on_repo: Callable[[str], None] | None = None,
 ) -> StarsReport:
     """Ask GitHub for the star counts of the chosen repositories and store them (see the module docstring)."""
-    day = (now or utcnow()).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = to_day(now or utcnow())
     report = StarsReport(day)
     due, report.already_today = plan(db, settings, day)
     batch = due[: settings.github_max_repos]
