@@ -211,6 +211,11 @@ class Settings(_SignalWeights):
         "visitor may contribute (never less than one event of the heaviest kind they gave: an upvoter "
         "one upvote's worth, a visitor who only looked one view's).",
     )
+    hf_complete_categories: bool = Field(
+        default=True,
+        description="After fetching a Hugging Face day, ask the arXiv API for the categories of its papers "
+        "(Hugging Face has none); `paperwire papers complete-categories` backfills older ones.",
+    )
     trending_refresh_seconds: float = Field(
         default=15.0,
         gt=0,
