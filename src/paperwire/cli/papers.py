@@ -60,7 +60,8 @@ def papers_show(paper_id: Annotated[str, typer.Argument(metavar="ID")], as_json:
         return
     out = Console()
     out.print(f"[bold]{paper['title']}[/]", highlight=False)
-    out.print(f"{paper['id']}v{paper['version'] or '?'} · {', '.join(paper['categories'])}", highlight=False)
+    facts = [f"{paper['id']}v{paper['version'] or '?'}", ", ".join(paper["categories"]) or "no category yet"]
+    out.print(" · ".join(facts), highlight=False)
     out.print(", ".join(paper["authors"]), highlight=False)
     out.print(f"submitted {paper['submitted_at'] or '-'} · updated {paper['updated_at'] or '-'}", highlight=False)
     for label in ("doi", "journal_ref", "comments", "license"):

@@ -184,4 +184,5 @@ def _print_hits(hits: list[SearchHit]) -> None:
         )
         day = hit.announced_on or (hit.submitted_at.date() if hit.submitted_at else "")
         out.print(f"{number:>2}. [bold]{escape(hit.title)}[/]", highlight=False)
-        out.print(f"    {hit.id} · {', '.join(hit.categories[:3])} · {day} · {why}", highlight=False)
+        facts = [hit.id, ", ".join(hit.categories[:3]), day, why]  # no "·  ·" where a paper has no category
+        out.print("    " + " · ".join(str(fact) for fact in facts if fact), highlight=False)
