@@ -188,7 +188,7 @@ def ingest_hf_daily(
 @app.command("sample")
 @clean_errors
 def ingest_sample(as_json: JsonOpt = False) -> None:
-    """The bundled sample (a few hundred real papers and one Hugging Face day)."""
+    """The bundled sample (a few hundred real papers and three Hugging Face days)."""
     config = settings()
     db = open_database(config)
     run_ingest(

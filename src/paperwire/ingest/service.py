@@ -204,7 +204,7 @@ def complete_hf_categories(db: Database, settings: Settings, ids: Sequence[str])
 def load_sample(
     db: Database, settings: Settings, *, on_page: PageCallback | None = None, with_embeddings: bool = True
 ) -> IngestReport:
-    """The bundled real sample (a few hundred papers and one Hugging Face day): a live site offline.
+    """The bundled real sample (a few hundred papers and three Hugging Face days): a live site offline.
 
     Its embeddings ship precomputed (``scripts/build_sample_embeddings.py``), so the first search index
     builds in seconds; any paper whose stored text differs is simply embedded again by the index.
