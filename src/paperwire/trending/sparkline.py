@@ -98,7 +98,8 @@ def _labels(history: History, width: int, height: int) -> str:
         anchor = "start" if x < width / 3 else "end" if x > 2 * width / 3 else "middle"
         text = f"busiest {_short(peak_day)}: {peak:,.0f}"
         out.append(f'<circle class="peak" cx="{x:.1f}" cy="{PAD}" r="2" fill="currentColor"/>')
-        out.append(f'<text class="peak" x="{x:.1f}" y="{PAD + 9}" text-anchor="{anchor}">{escape(text)}</text>')
+        tx = x - 6 if anchor == "end" else x + 6 if anchor == "start" else x  # beside the mark, not on it
+        out.append(f'<text class="peak" x="{tx:.1f}" y="{PAD + 9}" text-anchor="{anchor}">{escape(text)}</text>')
     return "".join(out)
 
 
