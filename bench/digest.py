@@ -278,7 +278,7 @@ def main() -> int:
         if args.postgres:
             sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
             os.environ.setdefault("PAPERWIRE_TEST_POSTGRES_URL", args.postgres)
-            import databases
+            from testkit import databases
 
             with tempfile.TemporaryDirectory() as tmp, databases.postgres_schema() as url:
                 bench_backend("postgres", url, Path(tmp), args, sink_url, counter)

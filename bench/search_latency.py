@@ -359,7 +359,7 @@ def main() -> None:
             import os
 
             os.environ.setdefault("PAPERWIRE_TEST_POSTGRES_URL", args.postgres)
-            import databases
+            from testkit import databases
 
             with databases.postgres_schema() as url:
                 results.append(run_size(args.size, args, url))

@@ -14,13 +14,12 @@ from pathlib import Path
 
 import pytest
 
-import databases
 from paperwire.config import Settings
 from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
-from smtp_sink import SmtpSink
-
-from replay_server import ReplayServer
+from testkit import databases
+from testkit.replay_server import ReplayServer
+from testkit.smtp_sink import SmtpSink
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_URL = os.environ.get("PAPERWIRE_TEST_POSTGRES_URL")

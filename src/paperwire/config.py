@@ -148,8 +148,14 @@ class Settings(_SignalWeights):
     # --- scheduler --------------------------------------------------------------------------------------
     harvest_sources: str = Field(
         default="",
-        description="What the scheduler harvests daily, comma-separated: oai:SET (e.g. oai:cs), rss:CATS "
-        "(e.g. rss:cs.LG+cs.CL), hf-daily. Empty = no live harvest (offline installs).",
+        description="What the scheduler harvests daily, comma-separated: registered live sources and their "
+        "argument, e.g. oai:cs, rss:cs.LG+cs.CL, hf-daily (all: docs/operations.md). Empty = no live harvest "
+        "(offline installs).",
+    )
+    signal_collectors: str = Field(
+        default="",
+        description="Signal collectors the scheduler runs daily after the harvest hour, comma-separated: github "
+        "(GitHub stars of papers' code). Empty = none (offline installs).",
     )
     harvest_hour: int = Field(
         default=2, description="UTC hour after which the daily harvest runs (arXiv lists ~00:00)."

@@ -19,8 +19,7 @@ from paperwire.cli import app
 from paperwire.config import Settings
 from paperwire.db.engine import Database
 from paperwire.db.schema import harvest_state, papers
-
-from replay_server import ReceivedRequest, ReplayServer, Reply
+from testkit.replay_server import ReceivedRequest, ReplayServer, Reply
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 CHAIN = [FIXTURES / "oai" / f"ListRecords_data_{n}.xml.gz" for n in range(3)]

@@ -29,8 +29,7 @@ from paperwire.db import harvest
 from paperwire.db.engine import Database
 from paperwire.db.schema import papers
 from paperwire.ingest.oai import parse_oai_page
-
-from replay_server import ReceivedRequest, ReplayServer, Reply
+from testkit.replay_server import ReceivedRequest, ReplayServer, Reply
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "oai"
 CHAIN = [gzip.decompress((FIXTURES / f"ListRecords_data_{n}.xml.gz").read_bytes()) for n in range(3)]

@@ -34,8 +34,7 @@ from paperwire.db.migrate import upgrade
 from paperwire.db.schema import papers
 from paperwire.ingest import service
 from paperwire.search import SearchService
-
-from live_site import LiveSite, prepare_sample, sign_in
+from testkit.live_site import LiveSite, prepare_sample, sign_in
 
 SAMPLE = sorted(service.SAMPLE_DIR.glob("*.jsonl"))
 FIXTURES = Path(__file__).parents[1] / "fixtures"

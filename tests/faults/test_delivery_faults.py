@@ -38,9 +38,8 @@ from paperwire.ingest import service
 from paperwire.mail.digest import due_on_day, plan_digests
 from paperwire.mail.sender import Sender
 from paperwire.search import SearchService
-from smtp_sink import SmtpSink
-
-from flaky_smtp import CuttingProxy, DropMidData
+from testkit.flaky_smtp import CuttingProxy, DropMidData
+from testkit.smtp_sink import SmtpSink
 
 DAY_FILE = Path(__file__).parents[1] / "fixtures" / "arxiv_daily" / "head50" / "2026-05-14.jsonl"
 LISTING_DAY = date(2026, 5, 14)

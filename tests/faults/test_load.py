@@ -22,8 +22,7 @@ from sqlalchemy import select
 
 from paperwire.db import papers as paper_store
 from paperwire.db.schema import papers
-
-from live_site import LiveSite, prepare_sample
+from testkit.live_site import LiveSite, prepare_sample
 
 SECONDS = float(os.environ.get("PAPERWIRE_LOAD_SECONDS", "60"))
 CLIENTS = int(os.environ.get("PAPERWIRE_LOAD_CLIENTS", "50"))

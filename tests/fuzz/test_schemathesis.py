@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live_site import LiveSite
+from testkit.live_site import LiveSite
 
 CHECKS = ["not_a_server_error", "response_schema_conformance"]
 EXAMPLES_PER_OPERATION = 60

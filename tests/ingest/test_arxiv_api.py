@@ -10,9 +10,8 @@ import pytest
 from paperwire.core.records import PaperRecord, SourceError
 from paperwire.ingest.arxiv_api import fetch_api_pages, parse_atom_feed, parse_atom_files
 from paperwire.ingest.http import PoliteClient
-
-from recordings import API_DIR, api_fixture, api_recording
-from replay_server import ReplayServer
+from testkit.recordings import API_DIR, api_fixture, api_recording
+from testkit.replay_server import ReplayServer
 
 SEARCH_PAGES = [
     "q_testing_s0_m10_bc5a6c384fe9.json",

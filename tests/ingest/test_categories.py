@@ -19,9 +19,8 @@ from paperwire.ingest import service
 from paperwire.ingest.categories import HARVEST_KEY, complete_categories
 from paperwire.ingest.normalize import make_record
 from paperwire.ingest.pipeline import store_page
-
-from recordings import FIXTURES, api_fixture, api_recording
-from replay_server import ReplayServer, Reply
+from testkit.recordings import FIXTURES, api_fixture, api_recording
+from testkit.replay_server import ReplayServer, Reply
 
 ATOM = {"Content-Type": "application/atom+xml"}
 CS_IT = Reply(200, api_fixture("id_1707.08567_s0_m100_6a1afebfc6a3.xml"), ATOM)  # 1707.08567: cs.IT

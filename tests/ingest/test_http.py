@@ -10,8 +10,7 @@ import pytest
 from paperwire.config import Settings
 from paperwire.core.records import SourceError
 from paperwire.ingest.http import PoliteClient, retry_after_seconds
-
-from replay_server import ReplayServer, Reply
+from testkit.replay_server import ReplayServer, Reply
 
 
 class RecordingSleep:

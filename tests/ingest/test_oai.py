@@ -18,9 +18,8 @@ from paperwire.ingest.oai import (
     parse_oai_page,
     raise_for_oai_error,
 )
-
-from recordings import OAI_CHAIN, OAI_DIR, SleepRecorder, oai_fixture
-from replay_server import ReplayServer, Reply
+from testkit.recordings import OAI_CHAIN, OAI_DIR, SleepRecorder, oai_fixture
+from testkit.replay_server import ReplayServer, Reply
 
 ARXIV_FORMAT_PAGE = "nock-fixtures_b0fef78_oaipmh-listrecords---should-list-identifiers-from-arxiv__1_http200.xml"
 XML = {"Content-Type": "text/xml; charset=utf-8"}

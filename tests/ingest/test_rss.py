@@ -10,9 +10,8 @@ import pytest
 from paperwire.core.records import PaperRecord, RecordError, SourceError
 from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.rss import fetch_rss, parse_rss, parse_rss_entries, parse_rss_files
-
-from recordings import RSS_DIR, rss_fixture
-from replay_server import ReplayServer, Reply
+from testkit.recordings import RSS_DIR, rss_fixture
+from testkit.replay_server import ReplayServer, Reply
 
 RSS_HEADERS = {"Content-Type": "application/rss+xml"}
 

@@ -7,8 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from paperwire.core import taxonomy
-
-from recordings import OAI_CHAIN, oai_fixture
+from testkit.recordings import OAI_CHAIN, oai_fixture
 
 DC_SUBJECT = "{http://purl.org/dc/elements/1.1/}subject"
 

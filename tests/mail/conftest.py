@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mail_world import DAY_FILE, World, world_settings
 
-import databases
 from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
 from paperwire.ingest import service
 from paperwire.search import SearchService
-from smtp_sink import SmtpSink
+from testkit import databases
+from testkit.mail_world import DAY_FILE, World, world_settings
+from testkit.smtp_sink import SmtpSink
 
 
 @pytest.fixture(scope="session")

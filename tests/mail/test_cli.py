@@ -12,12 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-from mail_world import World
 from typer.testing import CliRunner
 
 from paperwire.cli import app
 from paperwire.db import outbox
-from smtp_sink import SmtpSink
+from testkit.mail_world import World
+from testkit.smtp_sink import SmtpSink
 
 
 @pytest.fixture

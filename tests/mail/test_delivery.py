@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from mail_world import LISTING_DAY, NOW, World
 
 from paperwire.db import outbox
 from paperwire.db import subscribers as subs
@@ -16,7 +15,8 @@ from paperwire.jobs import pipeline
 from paperwire.mail.digest import due_on_day, plan_digests
 from paperwire.mail.sender import Sender
 from paperwire.web.app import create_app
-from smtp_sink import SmtpSink
+from testkit.mail_world import LISTING_DAY, NOW, World
+from testkit.smtp_sink import SmtpSink
 
 
 def send_all(world: World) -> None:

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import dkim
 import pytest
-from mail_world import LISTING_DAY, NOW, World
 from test_compose import context, settings
 
 from paperwire.mail.compose import compose_digest
 from paperwire.mail.digest import due_on_day, plan_digests
 from paperwire.mail.dkim import sign_if_configured
 from paperwire.mail.sender import Sender
-from smtp_sink import SmtpSink
+from testkit.mail_world import LISTING_DAY, NOW, World
+from testkit.smtp_sink import SmtpSink
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,13 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from mail_world import NOW, World
 
 from paperwire.db import outbox
 from paperwire.db import subscribers as subs
 from paperwire.mail.sender import Sender
 from paperwire.web.app import create_app
-from smtp_sink import SmtpSink
+from testkit.mail_world import NOW, World
+from testkit.smtp_sink import SmtpSink
 
 
 @pytest.fixture
@@ -182,9 +182,8 @@ def test_bounce_webhook_and_hard_bounce_limit(world: World, client: TestClient) 
 
 def test_unsubscribe_cancels_planned_but_unsent_digests(world: World) -> None:
     subscriber = world.subscriber("leaving@example.org")
-    from mail_world import LISTING_DAY
-
     from paperwire.mail.digest import due_on_day, plan_digests
+    from testkit.mail_world import LISTING_DAY
 
     plan_digests(world.db, world.settings, world.search, due=due_on_day(world.db, LISTING_DAY), now=NOW)
     subs.unsubscribe(world.db, subscriber.id, now=NOW)

@@ -17,7 +17,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-import databases
 from paperwire.config import Settings
 from paperwire.core.clock import utcnow
 from paperwire.core.records import PaperRecord
@@ -31,9 +30,9 @@ from paperwire.ingest import service
 from paperwire.ingest.normalize import make_record
 from paperwire.mail.digest import due_on_day, plan_digests
 from paperwire.search import SearchService
-from smtp_sink import SmtpSink
-
-from live_site import LiveSite
+from testkit import databases
+from testkit.live_site import LiveSite
+from testkit.smtp_sink import SmtpSink
 
 # These start real processes against PostgreSQL; they run in the PostgreSQL pass of the suite.
 pytestmark = pytest.mark.skipif(

@@ -11,8 +11,7 @@ from paperwire.config import Settings
 from paperwire.db.engine import Database
 from paperwire.search import SearchService
 from paperwire.search.embedder import OnnxMiniLM
-
-from search_fixtures import PAPERS, paper, store
+from testkit.search_fixtures import PAPERS, paper, store
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from paperwire.cli import app
-
-from search_fixtures import PAPERS
+from testkit.search_fixtures import PAPERS
 
 
 def cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:

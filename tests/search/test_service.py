@@ -12,8 +12,7 @@ from paperwire.db import embeddings
 from paperwire.db.engine import Database
 from paperwire.search import QueryError, SearchFilters, SearchService
 from paperwire.search.embedder import OnnxMiniLM, Vectors, paper_text
-
-from search_fixtures import PAPERS, paper, store
+from testkit.search_fixtures import PAPERS, paper, store
 
 
 def indexed_vector(service: SearchService, paper_id: str) -> Vectors:

@@ -9,15 +9,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-import databases
 from paperwire.config import Settings
 from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
 from paperwire.ingest import service
 from paperwire.web.app import create_app
 from paperwire.web.services import Services
-
-from site_helpers import reset_rate_limits
+from testkit import databases
+from testkit.site_helpers import reset_rate_limits
 
 
 @pytest.fixture(scope="session")

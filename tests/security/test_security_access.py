@@ -24,9 +24,8 @@ from paperwire.db.subscribers import Preferences
 from paperwire.mail.links import CLICK
 from paperwire.web.security import RateLimiter, safe_next
 from paperwire.web.services import Services
-
-from security_site import changed_tables, snapshot, strip_tokens
-from site_helpers import csrf_of, sign_in
+from testkit.security_site import changed_tables, snapshot, strip_tokens
+from testkit.site_helpers import csrf_of, sign_in
 
 # --- no user enumeration -----------------------------------------------------------------------------------
 

@@ -23,9 +23,8 @@ from paperwire.db.engine import Database
 from paperwire.db.subscribers import Preferences
 from paperwire.mail.links import Links
 from paperwire.web.services import Services
-
-from security_site import changed_tables, snapshot
-from site_helpers import csrf_of, sign_in
+from testkit.security_site import changed_tables, snapshot
+from testkit.site_helpers import csrf_of, sign_in
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 PAPER = "2606.27377"

@@ -18,8 +18,7 @@ from paperwire.db.engine import Database
 from paperwire.db.subscribers import Preferences
 from paperwire.mail.links import CLICK, CONFIRM, MANAGE, MAX_AGE_SECONDS, UNSUBSCRIBE, Links
 from paperwire.web.services import Services
-
-from site_helpers import CSRF_FIELD, csrf_of, latest_signin_path
+from testkit.site_helpers import CSRF_FIELD, csrf_of, latest_signin_path
 
 DAY = 86400
 

@@ -31,8 +31,7 @@ from paperwire.mail.links import MANAGE
 from paperwire.search import SearchService
 from paperwire.trending.refresh import refresh
 from paperwire.web.services import Services
-
-from site_helpers import csrf_of, sign_in
+from testkit.site_helpers import csrf_of, sign_in
 
 EVIL_ID = "2607.66666"
 WORD = "zorblaxian"  # a word no real abstract has, so searches find exactly this paper

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from trending_data import add_papers, paper
 
 from paperwire import trending
 from paperwire.config import Settings
@@ -18,8 +17,8 @@ from paperwire.ingest import service
 from paperwire.ingest.github import GitHubClient, repo_of
 from paperwire.ingest.github_stars import StarsReport, collect_stars
 from paperwire.trending import reactions
-
-from replay_server import ReceivedRequest, ReplayServer, Reply
+from testkit.replay_server import ReceivedRequest, ReplayServer, Reply
+from testkit.trending_data import add_papers, paper
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 GITHUB = Path(__file__).parent / "fixtures/github"

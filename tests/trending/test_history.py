@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from xml.etree import ElementTree
 
-from trending_data import add_papers, add_signal, paper
-
 from paperwire import trending
 from paperwire.db.engine import Database
 from paperwire.trending import reactions
 from paperwire.trending.history import daily_buckets
+from testkit.trending_data import add_papers, add_signal, paper
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -6,7 +6,6 @@ import random
 from datetime import date, datetime, timedelta
 
 import pytest
-from trending_data import add_papers, add_signal, paper
 
 from paperwire import trending
 from paperwire.config import Settings
@@ -15,6 +14,7 @@ from paperwire.db import signals as signals_db
 from paperwire.db.engine import Database
 from paperwire.trending import reactions
 from paperwire.trending.explain import describe, explain
+from testkit.trending_data import add_papers, add_signal, paper
 
 JULY_1 = date(2026, 7, 1)
 

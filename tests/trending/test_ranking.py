@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from trending_data import add_papers, add_signal, paper, withdrawn
 
 from paperwire import trending
 from paperwire.config import Settings
@@ -16,6 +15,7 @@ from paperwire.db.engine import Database
 from paperwire.db.schema import trending_scores
 from paperwire.ingest import service
 from paperwire.trending import reactions
+from testkit.trending_data import add_papers, add_signal, paper, withdrawn
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 HF_DAY = datetime(2026, 8, 21)

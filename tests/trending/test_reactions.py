@@ -6,12 +6,12 @@ from datetime import date, datetime
 
 import pytest
 from sqlalchemy.exc import IntegrityError
-from trending_data import add_papers, paper
 
 from paperwire.core.records import Signal
 from paperwire.db import signals as signals_db
 from paperwire.db.engine import Database
 from paperwire.trending import reactions
+from testkit.trending_data import add_papers, paper
 
 NOW = datetime(2026, 3, 2, 10, 30)
 

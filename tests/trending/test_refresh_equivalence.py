@@ -6,7 +6,6 @@ import random
 from datetime import date, datetime, timedelta
 
 import pytest
-from trending_data import add_papers, paper
 
 from paperwire.config import Settings
 from paperwire.core.records import Signal
@@ -15,6 +14,7 @@ from paperwire.db import signals as signals_db
 from paperwire.db.engine import Database
 from paperwire.trending.formula import KINDS, WINDOWS, Event, Snapshot, params_for, score_paper
 from paperwire.trending.refresh import compute
+from testkit.trending_data import add_papers, paper
 
 NOW = datetime(2026, 3, 31, 18)
 

@@ -9,8 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from paperwire.cli import app
-
-from replay_server import ReplayServer, Reply
+from testkit.replay_server import ReplayServer, Reply
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 

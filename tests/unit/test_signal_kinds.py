@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
 from paperwire.config import Settings
 from paperwire.core import signals
 from paperwire.trending.explain import describe
 from paperwire.trending.formula import KINDS, params_for
+from paperwire.web.routes.api import Kind
 
 
 @pytest.mark.parametrize("kind", signals.KINDS, ids=lambda k: k.name)
@@ -29,6 +32,10 @@ def test_every_kind_is_scored_and_described(kind: signals.SignalKind) -> None:
     assert all(kind.counted)
     assert describe({kind.name: 1}) == f"{kind.counted_sign}1 {kind.counted[0]}"
     assert describe({kind.name: 3}) == f"{kind.counted_sign}3 {kind.counted[1]}"
+
+
+def test_the_api_takes_exactly_the_reaction_kinds() -> None:
+    assert get_args(Kind) == signals.REACTION_KINDS
 
 
 def test_snapshots_come_first_and_names_are_unique() -> None:

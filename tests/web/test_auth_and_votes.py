@@ -9,8 +9,7 @@ from fastapi.testclient import TestClient
 from paperwire.db import dev_mail
 from paperwire.db.engine import Database
 from paperwire.web.security import safe_next
-
-from site_helpers import csrf_of, latest_link, sign_in
+from testkit.site_helpers import csrf_of, latest_link, sign_in
 
 
 def test_magic_link_signs_in_once(client: TestClient, site_db: Database) -> None:

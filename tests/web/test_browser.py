@@ -16,9 +16,8 @@ import pytest
 import uvicorn
 
 from paperwire.db.engine import Database
-from smtp_sink import free_port
-
-from site_helpers import latest_link
+from testkit.site_helpers import latest_link
+from testkit.smtp_sink import free_port
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")

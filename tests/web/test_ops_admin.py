@@ -18,8 +18,7 @@ from paperwire.db import users
 from paperwire.db.engine import Database
 from paperwire.db.subscribers import Preferences
 from paperwire.logs import JsonFormatter
-
-from site_helpers import csrf_of, sign_in
+from testkit.site_helpers import csrf_of, sign_in
 
 
 def test_readyz_reports_database_and_index(client: TestClient) -> None:

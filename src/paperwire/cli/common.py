@@ -20,6 +20,7 @@ from paperwire.config import ConfigurationError, Settings, load_settings
 from paperwire.core.records import Page, SourceError
 from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
+from paperwire.ingest import sources
 from paperwire.ingest.pipeline import IngestReport, PageResult
 
 err = Console(stderr=True)
@@ -56,7 +57,10 @@ def _fail(message: str) -> NoReturn:
 
 
 def settings() -> Settings:
-    return load_settings()
+    """The settings from the environment; a source or collector name that is not registered is an error here."""
+    config = load_settings()
+    sources.check_settings(config)
+    return config
 
 
 def open_database(config: Settings) -> Database:

@@ -1,4 +1,8 @@
-"""``paperwire ingest <source>``: harvest papers from a source, live or from recorded files."""
+"""``paperwire ingest <source>``: harvest papers from a source, live or from recorded files.
+
+Every source in the registry (``paperwire.ingest.sources``) is a command here: the arXiv ones and Hugging Face
+have their own options below; any other registered source gets the plain command made at the end.
+"""
 
 from __future__ import annotations
 
@@ -22,16 +26,18 @@ from paperwire.cli.common import (
     run_ingest,
     settings,
 )
+from paperwire.core.clock import utcnow
 from paperwire.core.records import Page
 from paperwire.db import harvest
 from paperwire.ingest import service
 from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.pipeline import IngestReport, PageResult
+from paperwire.ingest.sources import SOURCES, HarvestRun, PaperSource
 
 app = typer.Typer(help="Harvest papers from a source (live, or recorded files given as arguments).")
 
 
-@app.command("oai")
+@app.command("oai", help=SOURCES["oai"].help)
 @clean_errors
 def ingest_oai(
     files: FilesArg = None,
@@ -43,7 +49,6 @@ def ingest_oai(
     restart: Annotated[bool, typer.Option("--restart", help="Ignore saved state; start the range over.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """arXiv OAI-PMH ListRecords (resumable: a rerun continues where a crash stopped)."""
     if prefix not in {"arXiv", "arXivRaw", "oai_dc"}:
         raise CliError(f"unknown metadata prefix {prefix!r}: use arXiv, arXivRaw or oai_dc")
     config = settings()
@@ -76,7 +81,7 @@ def ingest_oai(
     run_ingest("oai-pmh", as_json, harvest_live, refresh=(db, config))
 
 
-@app.command("arxiv-api")
+@app.command("arxiv-api", help=SOURCES["arxiv-api"].help)
 @clean_errors
 def ingest_arxiv_api(
     files: FilesArg = None,
@@ -86,7 +91,6 @@ def ingest_arxiv_api(
     url: UrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """arXiv API (Atom): by id list or a search query, paged, at most one request every 3 s."""
     config = settings()
     db = open_database(config)
     run_ingest(
@@ -106,14 +110,13 @@ def ingest_arxiv_api(
     )
 
 
-@app.command("rss")
+@app.command("rss", help=SOURCES["rss"].help)
 @clean_errors
 def ingest_rss(
     targets: Annotated[list[str], typer.Argument(help="Categories (cs.LG ...) or recorded feed files.")],
     url: UrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """arXiv RSS new-submission feeds (rss.arxiv.org RSS 2.0, and the old RSS 1.0 format)."""
     config = settings()
     db = open_database(config)
     paths = [Path(t) for t in targets if Path(t).suffix in {".xml", ".rss", ".rdf"} or Path(t).exists()]
@@ -128,14 +131,13 @@ def ingest_rss(
     )
 
 
-@app.command("kaggle")
+@app.command("kaggle", help=SOURCES["kaggle"].help)
 @clean_errors
 def ingest_kaggle(
     file: Annotated[Path, typer.Argument(help="arxiv-metadata-oai-snapshot.json (or .gz), streamed.")],
     category: Annotated[list[str] | None, typer.Option("--category", help="Keep only C or a prefix (cs.*).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The Kaggle arXiv metadata snapshot (JSON lines), streamed with flat memory."""
     config = settings()
     db = open_database(config)
     run_ingest(
@@ -146,14 +148,13 @@ def ingest_kaggle(
     )
 
 
-@app.command("jsonl")
+@app.command("jsonl", help=SOURCES["jsonl"].help)
 @clean_errors
 def ingest_jsonl(
     files: Annotated[list[Path], typer.Argument(help="JSONL or CSV files (.gz accepted).")],
     date_: Annotated[str | None, typer.Option("--date", help="Announcement date for undated records.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Plain JSONL / CSV: id, title, abstract (or summary), optional authors, categories, dates, code."""
     config = settings()
     announced = parse_day(date_) if date_ else None
     db = open_database(config)
@@ -165,7 +166,7 @@ def ingest_jsonl(
     )
 
 
-@app.command("hf-daily")
+@app.command("hf-daily", help=SOURCES["hf-daily"].help)
 @clean_errors
 def ingest_hf_daily(
     files: FilesArg = None,
@@ -173,7 +174,6 @@ def ingest_hf_daily(
     url: UrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Hugging Face daily papers: papers plus upvotes, GitHub stars and AI summaries."""
     config = settings()
     day = parse_day(date_) if date_ else None
     db = open_database(config)
@@ -213,3 +213,37 @@ def ingest_status(as_json: JsonOpt = False) -> None:
             f"last datestamp {s.last_datestamp or '-'}" + (f", error: {s.error}" if s.error else ""),
             highlight=False,
         )
+
+
+def add_plain_command(group: typer.Typer, source: PaperSource) -> None:
+    """``paperwire ingest <name> [FILES] [--arg A] [--date D]``: recorded files, else the live harvest."""
+
+    def command(
+        files: FilesArg = None,
+        argument: Annotated[str, typer.Option("--arg", help="The live harvest's argument.")] = "",
+        date_: Annotated[str | None, typer.Option("--date", help="The day to harvest (YYYY-MM-DD).")] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        config = settings()
+        db = open_database(config)
+        if files and source.read_files:
+            read = source.read_files
+            run_ingest(source.name, as_json, lambda on_page: read(db, config, files, on_page), refresh=(db, config))
+            return
+        if source.harvest is None:
+            raise CliError(f"{source.name} reads recorded files only: give one or more files")
+        live = source.harvest
+        day = parse_day(date_) if date_ else utcnow().date()
+        run_ingest(
+            source.name,
+            as_json,
+            lambda on_page: live(db, config, HarvestRun(argument, day, on_page)),
+            refresh=(db, config),
+        )
+
+    group.command(source.name, help=source.help)(clean_errors(command))
+
+
+for _source in SOURCES.values():
+    if _source.name not in {c.name for c in app.registered_commands}:
+        add_plain_command(app, _source)

@@ -423,17 +423,19 @@ def bounces_record(
 
 @clean_errors
 def daily(date_: DateOpt = None, as_json: JsonOpt = False) -> None:
-    """The whole daily pipeline for cron/systemd: harvest → index → trending → plan → send."""
+    """The whole daily pipeline for cron/systemd: harvest → signals → index → trending → plan → send."""
     config = settings()
     db = open_database(config)
     search = SearchService(config, db)
     day = _day(date_)
     harvested = pipeline.guarded(db, f"harvest:{day.isoformat()}", lambda: pipeline.harvest(db, config, day=day))
+    collected = pipeline.guarded(db, f"signals:{day.isoformat()}", lambda: pipeline.collect_signals(db, config))
     refreshed = pipeline.after_ingest(db, config, search)
     planned = pipeline.plan(db, config, search, day=day)
     sent = Sender(db, config).run(until_empty=True)
     result = {
         "harvested": [r.as_dict() for r in harvested],
+        "signals": collected,
         "refreshed": dataclasses.asdict(refreshed),
         "plan": planned.as_dict(),
         "send": sent.as_dict(),

@@ -56,21 +56,23 @@ def papers_show(paper_id: Annotated[str, typer.Argument(metavar="ID")], as_json:
     if paper is None:
         raise CliError(f"no paper {paper_id!r} in the database")
     if as_json:
-        print_json(paper)
+        print_json(paper.as_dict())
         return
     out = Console()
-    out.print(f"[bold]{paper['title']}[/]", highlight=False)
-    facts = [f"{paper['id']}v{paper['version'] or '?'}", ", ".join(paper["categories"]) or "no category yet"]
+    out.print(f"[bold]{paper.title}[/]", highlight=False)
+    facts = [f"{paper.id}v{paper.version or '?'}", ", ".join(paper.categories) or "no category yet"]
     out.print(" · ".join(facts), highlight=False)
-    out.print(", ".join(paper["authors"]), highlight=False)
-    out.print(f"submitted {paper['submitted_at'] or '-'} · updated {paper['updated_at'] or '-'}", highlight=False)
-    for label in ("doi", "journal_ref", "comments", "license"):
-        if paper[label]:
-            out.print(f"{label}: {paper[label]}", highlight=False)
-    if paper["code_links"]:
-        out.print("code: " + " ".join(paper["code_links"]), highlight=False)
+    out.print(", ".join(paper.authors), highlight=False)
+    out.print(f"submitted {paper.submitted_at or '-'} · updated {paper.updated_at or '-'}", highlight=False)
+    for label, value in (("doi", paper.doi), ("journal_ref", paper.journal_ref), ("comments", paper.comments)):
+        if value:
+            out.print(f"{label}: {value}", highlight=False)
+    if paper.license:
+        out.print(f"license: {paper.license}", highlight=False)
+    if paper.code_links:
+        out.print("code: " + " ".join(paper.code_links), highlight=False)
     out.print()
-    out.print(paper["abstract"], highlight=False)
+    out.print(paper.abstract, highlight=False)
 
 
 @app.command("complete-categories")

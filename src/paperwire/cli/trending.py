@@ -10,13 +10,14 @@ from rich.console import Console
 
 from paperwire import trending as lib
 from paperwire.cli.common import CliError, JsonOpt, clean_errors, err, open_database, print_json, settings
+from paperwire.ingest.collectors import COLLECTORS, SignalCollector
 from paperwire.ingest.github import GitHubClient
 from paperwire.ingest.github_stars import collect_stars
 from paperwire.ingest.normalize import parse_datetime
 from paperwire.trending.explain import describe
 
 app = typer.Typer(help="What is trending, and why.", invoke_without_command=True)
-signals_app = typer.Typer(help="Collect external signals (GitHub stars).")
+signals_app = typer.Typer(help="Collect external signals (the registered collectors: GitHub stars).")
 
 NowOpt = Annotated[
     str | None,
@@ -111,10 +112,9 @@ def history(
             print(f"{day.isoformat()}  {describe(values)}")
 
 
-@signals_app.command("github")
+@signals_app.command("github", help=COLLECTORS["github"].help)
 @clean_errors
 def signals_github(now: NowOpt = None, as_json: JsonOpt = False) -> None:
-    """Record today's GitHub star counts of recent and trending papers' code (resumes after a rate limit)."""
     config = settings()
     db = open_database(config)
     waits = lambda seconds, why: err.print(f"[yellow]waiting {seconds:.0f}s:[/] {why}")  # noqa: E731
@@ -134,3 +134,22 @@ def signals_github(now: NowOpt = None, as_json: JsonOpt = False) -> None:
         )
     if report.stopped:
         err.print(f"[yellow]stopped early:[/] {report.stopped}; run again later to continue", highlight=False)
+
+
+def _plain_collector_command(collector: SignalCollector) -> None:
+    """``paperwire signals <name>`` for a registered collector without its own command: run it, print its report."""
+
+    def command(now: NowOpt = None, as_json: JsonOpt = False) -> None:
+        config = settings()
+        report = collector.collect(open_database(config), config, parse_now(now))
+        if as_json:
+            print_json(report)
+        else:
+            err.print(f"[green]done:[/] {collector.name}: " + ", ".join(f"{k} {v}" for k, v in report.items()))
+
+    signals_app.command(collector.name, help=collector.help)(clean_errors(command))
+
+
+for _collector in COLLECTORS.values():
+    if _collector.name not in {c.name for c in signals_app.registered_commands}:
+        _plain_collector_command(_collector)

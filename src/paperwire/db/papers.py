@@ -10,8 +10,8 @@ Merging rule (why: several sources describe the same paper with different comple
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -47,6 +47,75 @@ _ROW_FIELDS = (
     "deleted",
 )
 _SQLITE_MAX_PARAMS = 900  # per IN (...) list; SQLite builds before 3.32 allow only 999
+
+
+@dataclass(frozen=True, slots=True)
+class PaperVersion:
+    version: int
+    submitted_at: datetime | None
+    size: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Paper(Mapping[str, Any]):
+    """A stored paper as its readers get it: the ``papers`` row, typed (and its versions, when asked for).
+
+    It is also a read-only mapping with the row's old dict shape (``paper["title"]``, ``dict(paper)``, lists for
+    the list columns, ``versions`` as dicts), so templates and JSON output read it like the row it was.
+    """
+
+    id: str
+    version: int | None
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]  # primary first
+    primary_category: str | None
+    submitted_at: datetime | None  # first version
+    updated_at: datetime | None  # latest version
+    announced_on: date | None
+    doi: str | None
+    journal_ref: str | None
+    comments: str | None
+    license: str | None
+    code_links: tuple[str, ...]
+    ai_summary: str | None
+    ai_keywords: tuple[str, ...]
+    source: str
+    deleted: bool
+    seq: int
+    first_seen_at: datetime
+    changed_at: datetime
+    versions: tuple[PaperVersion, ...] = ()
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any], versions: Iterable[PaperVersion] = ()) -> Paper:
+        values = {name: row[name] for name in _ROW_COLUMNS}
+        for name in _LIST_COLUMNS:
+            values[name] = tuple(values[name] or ())
+        return cls(**values, versions=tuple(versions))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: self[name] for name in _KEYS}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in _KEYS:
+            raise KeyError(key)
+        value = getattr(self, key)
+        if key == "versions":
+            return [asdict(v) for v in value]
+        return list(value) if key in _LIST_COLUMNS else value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_KEYS)
+
+    def __len__(self) -> int:
+        return len(_KEYS)
+
+
+_KEYS = tuple(f.name for f in fields(Paper))
+_ROW_COLUMNS = tuple(name for name in _KEYS if name != "versions")
+_LIST_COLUMNS = frozenset({"authors", "categories", "code_links", "ai_keywords"})
 
 
 @dataclass(slots=True)
@@ -246,7 +315,7 @@ def count_papers(db: Database, *, include_deleted: bool = False) -> int:
         return int(conn.execute(query).scalar_one())
 
 
-def get_paper(db: Database, paper_id: str) -> dict[str, Any] | None:
+def get_paper(db: Database, paper_id: str) -> Paper | None:
     """The stored paper with its versions, or ``None``."""
     with db.read() as conn:
         row = conn.execute(select(papers).where(papers.c.id == paper_id)).mappings().first()
@@ -256,11 +325,11 @@ def get_paper(db: Database, paper_id: str) -> dict[str, Any] | None:
             select(paper_versions.c.version, paper_versions.c.submitted_at, paper_versions.c.size)
             .where(paper_versions.c.paper_id == paper_id)
             .order_by(paper_versions.c.version)
-        ).mappings()
-        return {**row, "versions": [dict(v) for v in versions]}
+        )
+        return Paper.from_row(row, (PaperVersion(*v) for v in versions))
 
 
-def latest_papers(db: Database, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+def latest_papers(db: Database, *, limit: int = 50, offset: int = 0) -> list[Paper]:
     """Newest first by announcement (then submission) date; deleted papers left out."""
     query = (
         select(papers)
@@ -274,7 +343,7 @@ def latest_papers(db: Database, *, limit: int = 50, offset: int = 0) -> list[dic
         .offset(offset)
     )
     with db.read() as conn:
-        return [dict(row) for row in conn.execute(query).mappings()]
+        return [Paper.from_row(row) for row in conn.execute(query).mappings()]
 
 
 def top_categories(db: Database, *, limit: int = 12) -> list[tuple[str, int]]:
@@ -299,7 +368,7 @@ def papers_by_ids(db: Database, ids: Sequence[str]) -> dict[str, dict[str, Any]]
     return found
 
 
-def papers_announced_on(db: Database, day: date, *, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+def papers_announced_on(db: Database, day: date, *, limit: int = 100, offset: int = 0) -> list[Paper]:
     query = (
         select(papers)
         .where(papers.c.deleted.is_(False), papers.c.announced_on == day)
@@ -308,7 +377,7 @@ def papers_announced_on(db: Database, day: date, *, limit: int = 100, offset: in
         .offset(offset)
     )
     with db.read() as conn:
-        return [dict(row) for row in conn.execute(query).mappings()]
+        return [Paper.from_row(row) for row in conn.execute(query).mappings()]
 
 
 def authors_announced_between(db: Database, since: date, until: date) -> list[tuple[str, list[str]]]:

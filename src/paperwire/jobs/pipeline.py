@@ -1,4 +1,4 @@
-"""The daily pipeline as idempotent jobs: harvest → index → trending → digests → send.
+"""The daily pipeline as idempotent jobs: harvest → signals → index → trending → digests → send.
 
 The scheduler (``paperwire run``) calls these on its clock; cron/systemd users call the same jobs through
 the CLI (``paperwire daily``, ``paperwire digest send``, ``paperwire worker send``). Each job runs under
@@ -20,8 +20,7 @@ from paperwire.config import Settings
 from paperwire.core.clock import utcnow
 from paperwire.db import jobs, users
 from paperwire.db.engine import Database
-from paperwire.ingest import service
-from paperwire.ingest.http import PoliteClient
+from paperwire.ingest import collectors, sources
 from paperwire.ingest.pipeline import IngestReport
 from paperwire.mail.digest import PlanReport, due_at, due_on_day, plan_digests
 from paperwire.mail.sender import Sender, SendReport
@@ -53,32 +52,29 @@ def guarded(db: Database, name: str, work: Callable[[], T], *, lease_seconds: fl
 # --- harvest ---------------------------------------------------------------------------------------------
 
 
-def parse_sources(spec: str) -> list[tuple[str, str]]:
-    """``"oai:cs, rss:cs.LG+cs.CL, hf-daily"`` -> ``[("oai", "cs"), ("rss", "cs.LG+cs.CL"), ("hf-daily", "")]``."""
-    sources = []
-    for part in spec.split(","):
-        kind, _, argument = part.strip().partition(":")
-        if kind:
-            if kind not in {"oai", "rss", "hf-daily"}:
-                raise ValueError(f"unknown harvest source {part.strip()!r} in PAPERWIRE_HARVEST_SOURCES")
-            sources.append((kind, argument.strip()))
-    return sources
-
-
 def harvest(db: Database, settings: Settings, *, day: date) -> list[IngestReport]:
-    """Every configured source, one after another (a failing source is logged; the others still run)."""
+    """Every source in ``PAPERWIRE_HARVEST_SOURCES``, one after another (a failing source is logged; the
+    others still run). The sources are the registry's (``paperwire.ingest.sources``)."""
     reports = []
-    for kind, argument in parse_sources(settings.harvest_sources):
+    for source, argument in sources.harvest_plan(settings.harvest_sources):
+        assert source.harvest is not None  # harvest_plan admits only live sources
         try:
-            if kind == "oai":
-                with PoliteClient(settings) as client:
-                    reports.append(service.harvest_oai(db, settings, client, set_=argument or None))
-            elif kind == "rss":
-                reports.append(service.ingest_rss(db, settings, categories=argument.split("+")))
-            else:
-                reports.append(service.ingest_hf_daily(db, settings, day=day))
+            reports.append(source.harvest(db, settings, sources.HarvestRun(argument, day)))
         except Exception:
-            log.exception("harvest of %s:%s failed", kind, argument)
+            log.exception("harvest of %s:%s failed", source.name, argument)
+    return reports
+
+
+def collect_signals(db: Database, settings: Settings, *, now: datetime | None = None) -> dict[str, Any]:
+    """Every collector in ``PAPERWIRE_SIGNAL_COLLECTORS`` (``paperwire.ingest.collectors``): its report by
+    name, or ``{"error": ...}`` for one that failed (the others still run). Idempotent per day."""
+    reports: dict[str, Any] = {}
+    for collector in collectors.enabled(settings):
+        try:
+            reports[collector.name] = collector.collect(db, settings, now)
+        except Exception as exc:
+            log.exception("signal collector %s failed", collector.name)
+            reports[collector.name] = {"error": str(exc)}
     return reports
 
 

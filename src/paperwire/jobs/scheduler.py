@@ -2,7 +2,8 @@
 
 Every ``PAPERWIRE_TRENDING_REFRESH_SECONDS`` (15 s): refresh trending, so in-app signals show within it.
 Every tick (a minute by default): once a day after ``PAPERWIRE_HARVEST_HOUR`` (UTC) harvest the configured
-sources, then catch the index up and refresh trending; plan digests for subscribers whose local delivery
+sources, then catch the index up and refresh trending, and run the configured signal collectors (then refresh
+trending again); plan digests for subscribers whose local delivery
 hour has come; deliver whatever the outbox holds (confirmation mails go out within a tick). Every job is
 idempotent and runs under a database lease, so a second scheduler (another machine, a cron job) is safe.
 """
@@ -73,7 +74,13 @@ class Scheduler:
     def tick(self) -> None:
         """One round of due work; each step's failure is logged and the others still run."""
         now = self.clock()
-        for name, step in (("harvest", self._harvest), ("digests", self._digests), ("send", self._send)):
+        steps = (
+            ("harvest", self._harvest),
+            ("signals", self._signals),
+            ("digests", self._digests),
+            ("send", self._send),
+        )
+        for name, step in steps:
             self._step(name, step, now)
 
     def _step(self, name: str, step: Callable[[datetime], None], now: datetime) -> None:
@@ -94,6 +101,19 @@ class Scheduler:
         def work() -> None:
             pipeline.harvest(self.db, self.settings, day=now.date())
             pipeline.after_ingest(self.db, self.settings, self.search)
+
+        pipeline.guarded(self.db, name, work)
+
+    def _signals(self, now: datetime) -> None:
+        if not self.settings.signal_collectors or now.hour < self.settings.harvest_hour:
+            return
+        name = f"signals:{now.date().isoformat()}"
+        if jobs.last_finished(self.db, name):
+            return  # today's collection is done
+
+        def work() -> None:
+            pipeline.collect_signals(self.db, self.settings, now=now)
+            trending.refresh(self.db, self.settings)
 
         pipeline.guarded(self.db, name, work)
 

@@ -20,6 +20,7 @@ from starlette.types import Scope
 from paperwire import __version__
 from paperwire.config import DEFAULT_SECRET, ConfigurationError, Settings, check_settings
 from paperwire.db.engine import Database
+from paperwire.ingest import sources
 from paperwire.jobs.scheduler import Scheduler
 from paperwire.search import SearchService
 from paperwire.web.metrics import MetricsMiddleware
@@ -68,6 +69,7 @@ def create_app(
 ) -> FastAPI:
     """The site. ``with_scheduler`` (``paperwire run``) also runs the daily jobs in this process."""
     check_settings(settings)
+    sources.check_settings(settings)
     database = db or Database(settings.resolved_database_url)
     services = Services.build(settings, database, search)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from starlette.convertors import PathConvertor, register_url_convertor
 
 from paperwire import trending
+from paperwire.core import signals
 from paperwire.db import papers
 from paperwire.search import QueryError, SearchFilters
 from paperwire.search.query import MAX_QUERY_CHARS
@@ -39,7 +41,7 @@ register_url_convertor("paper_id", PaperIdConvertor())
 
 router = APIRouter(prefix="/api", tags=["api"])
 
-Kind = Literal["upvote", "save"]
+Kind = Literal["upvote", "save"]  # paperwire.core.signals.REACTION_KINDS (a test holds them equal)
 
 
 class ErrorBody(BaseModel):
@@ -172,7 +174,7 @@ def paper_url(request: Request, paper_id: str) -> str:
     return str(request.url_for("paper_page", paper_id=paper_id))
 
 
-def paper_out(request: Request, row: dict[str, Any]) -> PaperOut:
+def paper_out(request: Request, row: Mapping[str, Any]) -> PaperOut:
     fields = {name: row[name] for name in PaperOut.model_fields if name in row}
     return PaperOut(**fields, url=paper_url(request, row["id"]))
 
@@ -247,7 +249,7 @@ def _react(services: Services, user_id: int, paper_id: str, kind: str, *, on: bo
 def get_paper(request: Request, services: ServicesDep, paper_id: str) -> Response:
     """One paper by arXiv id (no version) or the id its source gave it."""
     row = papers.get_paper(services.db, paper_id)
-    if row is None or row["deleted"]:
+    if row is None or row.deleted:
         raise HTTPException(status_code=404, detail=f"no paper {paper_id}")
     return cached_json(request, paper_out(request, row))
 
@@ -326,6 +328,6 @@ def trending_list(
 def me(services: ServicesDep, user: CurrentUser) -> Response:
     """The signed-in user's votes and saves."""
     saved = [p["id"] for p in reactions.saved_papers(services.db, str(user.id))]
-    upvoted = reactions.user_papers(services.db, str(user.id), "upvote")
+    upvoted = reactions.user_papers(services.db, str(user.id), signals.UPVOTE)
     body = json.dumps(MeOut(email=user.email, upvoted=upvoted, saved=saved).model_dump())
     return Response(body, media_type="application/json", headers={"Cache-Control": "private, no-store"})

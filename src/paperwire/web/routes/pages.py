@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from paperwire import trending
 from paperwire.core.ids import split_arxiv_id
+from paperwire.core.signals import REACTION_KINDS
 from paperwire.db import harvest, papers
 from paperwire.db.users import User
 from paperwire.search import QueryError, SearchFilters
@@ -26,7 +27,6 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
 Sort = Literal["relevance", "date", "trending"]
-REACTIONS = ("upvote", "save")
 
 
 def with_reactions(services: Services, user: User | None, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -139,7 +139,7 @@ def paper_page(request: Request, services: ServicesDep, user: OptionalUser, pape
     if canonical != paper_id:  # /papers/2401.00001v2 and arxiv.org URLs land on the paper's one address
         return RedirectResponse(f"/papers/{canonical}", status_code=301)
     paper = papers.get_paper(services.db, canonical)
-    if paper is None or paper["deleted"]:
+    if paper is None or paper.deleted:
         raise HTTPException(status_code=404, detail=f"There is no paper {paper_id} here (yet).")
     # A view is analytics, not a change a user asked for; it is deduplicated per visitor per day.
     reactions.record_view(services.db, paper_id=canonical, visitor=visitor_id(request))
@@ -170,7 +170,7 @@ def react_form(
     next_url: Annotated[str, Form(alias="next")] = "/",
 ) -> Response:
     """Vote or save without JavaScript: toggles, then goes back to the page the form was on."""
-    if kind not in REACTIONS:
+    if kind not in REACTION_KINDS:
         raise HTTPException(status_code=404, detail="Unknown action.")
     try:
         usecases.react(services, user_id=str(user.id), paper_id=paper_id, kind=kind, on=None)

@@ -23,7 +23,7 @@ from paperwire.db.migrate import upgrade
 from paperwire.ingest import service
 from paperwire.jobs import pipeline
 from paperwire.search import SearchService
-from smtp_sink import free_port
+from testkit.smtp_sink import free_port
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 SIGNIN_LINK = re.compile(r"(http://[^\s\"<>]+/signin/confirm\?token=[\w.\-%=]+)")

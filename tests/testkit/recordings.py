@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 from paperwire.ingest.xmltools import read_bytes
-
-from replay_server import Reply
+from testkit.replay_server import Reply
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 OAI_DIR = FIXTURES / "oai"
