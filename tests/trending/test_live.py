@@ -198,3 +198,21 @@ def test_paper_numbers_are_the_highest_counts_seen(db: Database) -> None:
     assert trending.paper_numbers(db, ["2607.00001", "2607.00002"]) == {
         "2607.00001": {"hf_upvotes": 52, "github_stars": 310}
     }
+
+
+def test_the_scheduler_refreshes_trending_between_harvests(db: Database, settings: Settings) -> None:
+    """No harvest, no `trending refresh` typed: the scheduler's trending step picks up a new vote."""
+    from paperwire.core.clock import frozen
+    from paperwire.jobs.scheduler import Scheduler
+    from paperwire.search import SearchService
+
+    add_papers(db, paper("2607.00001", JULY_1), paper("2607.00002", JULY_1))
+    scheduler = Scheduler(db, settings, SearchService(settings, db))
+    with frozen(datetime(2026, 7, 1, 10, 0, 30)):
+        scheduler._trending(datetime(2026, 7, 1, 10, 0, 30))
+        reactions.record_reaction(db, user_id="u1", paper_id="2607.00002", kind="upvote", on=True)
+        scheduler._trending(datetime(2026, 7, 1, 10, 0, 45))  # the next step, 15 s later, same minute
+    [top, *_] = trending.trending(db, settings, window="day")
+    assert top.id == "2607.00002"
+    assert top.counts == {"upvote": 1}
+    assert settings.trending_refresh_seconds <= 60
