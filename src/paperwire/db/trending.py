@@ -73,10 +73,11 @@ def candidates(
     since: datetime,
     now: datetime,
     snapshot_kinds: Sequence[str],
-    also: set[str],
+    events_since: float,
+    events_until: float,
 ) -> list[Candidate]:
-    """Live papers announced in ``[first_day, last_day]``, with a snapshot in ``(since, now]``, or in ``also``
-    (those with in-app events, found in the counts)."""
+    """Live papers announced in ``[first_day, last_day]``, with a snapshot in ``(since, now]``, or with an
+    in-app event in ``(events_since, events_until]`` (epoch seconds, found in the counts)."""
     recent_signal = select(signals.c.paper_id).where(
         signals.c.kind.in_(list(snapshot_kinds)), signals.c.at > since, signals.c.at <= now
     )
@@ -90,9 +91,14 @@ def candidates(
     # Two queries, not one with `OR id IN (...)`: PostgreSQL, once it has statistics, runs that subquery once
     # per paper (minutes at 100k papers) instead of as a semi-join.
     found: dict[str, Candidate] = {}
-    queries = [columns.where(or_(announced_in, submitted_in)), columns.where(papers.c.id.in_(recent_signal))]
-    wanted = sorted(also)
-    queries += [columns.where(papers.c.id.in_(wanted[i : i + _IN_CHUNK])) for i in range(0, len(wanted), _IN_CHUNK)]
+    recent_event = select(signal_counts.c.paper_id).where(
+        signal_counts.c.t > events_since, signal_counts.c.t <= events_until + _EPOCH_SLACK
+    )
+    queries = [
+        columns.where(or_(announced_in, submitted_in)),
+        columns.where(papers.c.id.in_(recent_signal)),
+        columns.where(papers.c.id.in_(recent_event)),
+    ]
     for query in queries:
         for paper_id, announced, submitted in conn.execute(query):
             day = announced or (submitted.date() if submitted else None)

@@ -167,8 +167,9 @@ def compute(db: Database, settings: Settings, now: datetime) -> Scored:
         since = as_of - timedelta(hours=longest)
         reference = store.reference_day(conn, as_of.date()) or as_of.date()
         first_day = reference - timedelta(days=math.ceil(longest / 24))  # the prior's horizon
-        with_events = store.event_papers(conn, now_epoch - longest * 3600, now_epoch)
-        papers = store.candidates(conn, first_day, as_of.date(), since, as_of, SNAPSHOT_KINDS, with_events)
+        papers = store.candidates(
+            conn, first_day, as_of.date(), since, as_of, SNAPSHOT_KINDS, now_epoch - longest * 3600, now_epoch
+        )
         index = {paper.id: i for i, paper in enumerate(papers)}
         snapshots = store.snapshot_rows(conn, SNAPSHOT_KINDS, since, as_of)
         floors = store.snapshot_floors(conn, SNAPSHOT_KINDS, since, as_of)
