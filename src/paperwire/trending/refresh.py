@@ -103,10 +103,11 @@ def refresh(db: Database, settings: Settings, now: datetime | None = None) -> Re
     now = now or to_minute(utcnow())  # to the minute: reruns within a minute see the same now (and do nothing)
     with db.read() as conn:
         state = store.read_state(conn)
-        unchanged = state is not None and state.fingerprint == fingerprint(conn, settings, now)
+        digest = fingerprint(conn, settings, now)
+        unchanged = state is not None and state.fingerprint == digest
     if unchanged:
         return RefreshReport(now, skipped=True, seconds=time.perf_counter() - started)
-    scored = compute(db, settings, now)
+    scored = compute(db, settings, now, digest=digest)
     rows = [row for window in WINDOWS for row in scored.rows(window)]
     with db.write() as conn:
         state = store.State(now, scored.fingerprint, to_minute(utcnow()), scored.clock.library_day)
@@ -155,13 +156,13 @@ def clock_for(conn: Connection, settings: Settings, now: datetime) -> Clock:
     return Clock(now, as_of, newest)
 
 
-def compute(db: Database, settings: Settings, now: datetime) -> Scored:
+def compute(db: Database, settings: Settings, now: datetime, *, digest: str | None = None) -> Scored:
     """Score every candidate paper in every window at ``now`` (reads only)."""
     params = {w: params_for(settings, w) for w in WINDOWS}
     longest = max(p.horizon_hours for p in params.values())
     now_epoch = _epoch(now)
     with db.read() as conn:
-        digest = fingerprint(conn, settings, now)
+        digest = digest or fingerprint(conn, settings, now)  # counting the signals is not free: once a refresh
         clock = clock_for(conn, settings, now)
         as_of = clock.as_of
         since = as_of - timedelta(hours=longest)
