@@ -94,10 +94,12 @@ def candidates(
     recent_event = select(signal_counts.c.paper_id).where(
         signal_counts.c.t > events_since, signal_counts.c.t <= events_until + _EPOCH_SLACK
     )
+    in_horizon = or_(announced_in, submitted_in)
+    outside = ~func.coalesce(in_horizon, False)  # only the papers the first query did not find: fewer rows
     queries = [
-        columns.where(or_(announced_in, submitted_in)),
-        columns.where(papers.c.id.in_(recent_signal)),
-        columns.where(papers.c.id.in_(recent_event)),
+        columns.where(in_horizon),
+        columns.where(outside, papers.c.id.in_(recent_signal)),
+        columns.where(outside, papers.c.id.in_(recent_event)),
     ]
     for query in queries:
         for paper_id, announced, submitted in conn.execute(query):
