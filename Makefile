@@ -13,7 +13,9 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-## run: create the venv, initialise the SQLite database, load the bundled sample, serve on :8000
+## run: create the venv, initialise the SQLite database in ./var, load the bundled sample, serve on :8000
+## (PAPERWIRE_PORT=8001 make run for another port; PAPERWIRE_HOME=... make run for another data folder)
+run: export PAPERWIRE_HOME ?= $(CURDIR)/var
 run: install
 	$(BIN)/paperwire run
 

@@ -27,7 +27,9 @@ POSTGRES_URL = os.environ.get("PAPERWIRE_TEST_POSTGRES_URL")
 
 @pytest.fixture(autouse=True)
 def isolated_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The configured backend, empty, for this test only (through ``PAPERWIRE_DATABASE_URL``)."""
+    """The configured backend, empty, for this test only (through ``PAPERWIRE_DATABASE_URL``). The default
+    home is the test's own folder too: no test may touch the user's data folder (the real default)."""
+    monkeypatch.setenv("PAPERWIRE_HOME", str(tmp_path / "home"))
     with databases.fresh_database_url(tmp_path) as url:
         if databases.BACKEND == "postgres":
             monkeypatch.setenv("PAPERWIRE_DATABASE_URL", url)

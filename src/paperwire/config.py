@@ -9,10 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from paperwire.core import signals
+
+
+def default_home() -> Path:
+    """The user's data folder (platformdirs), so the database does not follow the current folder."""
+    return Path(user_data_dir("paperwire", appauthor=False))
 
 
 def _weight_settings() -> dict[str, Any]:
@@ -36,8 +42,10 @@ class Settings(_SignalWeights):
     model_config = SettingsConfigDict(env_prefix="PAPERWIRE_", extra="ignore")
 
     home: Path = Field(
-        default=Path("./var"),
-        description="Directory for the SQLite database and derived indexes (search, caches).",
+        default_factory=default_home,
+        description="Directory for the SQLite database and derived indexes (search, caches); default the "
+        "user's data folder (~/.local/share/paperwire on Linux), whatever the current folder. `make run` "
+        "uses ./var.",
     )
     database_url: str | None = Field(
         default=None,
@@ -80,6 +88,12 @@ class Settings(_SignalWeights):
         description="User-Agent sent to sources.",
     )
     ingest_batch_size: int = Field(default=500, description="Records written per database transaction.")
+    harvest_backfill_days: int = Field(
+        default=7,
+        ge=0,
+        description="A first OAI-PMH harvest (no checkpoint yet, no --from) starts this many days before "
+        "today, not at the beginning of arXiv; `paperwire ingest oai --from` goes further back.",
+    )
 
     # --- web --------------------------------------------------------------------------------------------
     secret_key: str = Field(

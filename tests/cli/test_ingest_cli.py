@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from paperwire.cli import app
 from paperwire.config import Settings
+from paperwire.core import clock
 from paperwire.db.engine import Database
 from paperwire.db.schema import harvest_state, papers
 from testkit.replay_server import ReceivedRequest, ReplayServer, Reply
@@ -33,7 +35,9 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def env(home: Path) -> dict[str, str]:
-    return {"PAPERWIRE_HOME": str(home), "PAPERWIRE_OAI_PAGE_PAUSE": "0", "PAPERWIRE_HTTP_RETRIES": "2"}
+    environment = {"PAPERWIRE_HOME": str(home), "PAPERWIRE_OAI_PAGE_PAUSE": "0", "PAPERWIRE_HTTP_RETRIES": "2"}
+    assert cli(environment, "init")[0] == 0  # only init (and run) create a database
+    return environment
 
 
 def cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
@@ -147,6 +151,40 @@ def test_complete_harvest_reruns_incrementally_from_last_datestamp(
         "metadataPrefix": "oai_dc",
         "from": "2023-03-07",
     }
+
+
+TODAY = datetime(2026, 12, 2, 1, 30)  # the clock, frozen: tests/unit/test_clock.py
+
+
+@pytest.mark.parametrize(("backfill", "start"), [(None, "2026-11-25"), ("30", "2026-11-02"), ("0", "2026-12-02")])
+def test_first_harvest_starts_a_backfill_window_before_today(
+    env: dict[str, str], replay_server: ReplayServer, backfill: str | None, start: str
+) -> None:
+    replay_server.route(oai_router())
+    env = {**env, "PAPERWIRE_HARVEST_BACKFILL_DAYS": backfill} if backfill else env
+    with clock.frozen(TODAY):
+        assert cli(env, "ingest", "oai", "--url", replay_server.url("/oai"), "--set", "cs")[0] == 0
+    first = replay_server.requests[0].params
+    assert first == {"verb": "ListRecords", "metadataPrefix": "arXiv", "set": "cs", "from": start}  # never all of cs
+    assert "from" not in replay_server.requests[1].params  # the rest of the chain goes by resumption token
+
+
+def test_from_still_reaches_further_back_than_the_window(env: dict[str, str], replay_server: ReplayServer) -> None:
+    replay_server.route(oai_router())
+    url = replay_server.url("/oai")
+    with clock.frozen(TODAY):
+        assert cli(env, "ingest", "oai", "--url", url, "--prefix", "oai_dc", "--from", "2020-01-01")[0] == 0
+    assert replay_server.requests[0].params["from"] == "2020-01-01"
+
+
+def test_restart_without_from_uses_the_window_too(env: dict[str, str], replay_server: ReplayServer) -> None:
+    replay_server.route(oai_router())
+    url = replay_server.url("/oai")
+    with clock.frozen(TODAY):
+        assert cli(env, "ingest", "oai", "--url", url, "--from", "2020-01-01")[0] == 0
+        replay_server.requests.clear()
+        assert cli(env, "ingest", "oai", "--url", url, "--restart")[0] == 0
+    assert replay_server.requests[0].params["from"] == "2026-11-25"
 
 
 def test_503_retry_after_is_waited_out(env: dict[str, str], replay_server: ReplayServer) -> None:

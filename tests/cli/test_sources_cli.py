@@ -28,7 +28,9 @@ def show(env: dict[str, str], paper_id: str) -> dict[str, Any]:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {"PAPERWIRE_HOME": str(tmp_path / "home")}
+    environment = {"PAPERWIRE_HOME": str(tmp_path / "home")}
+    assert run(environment, "init")[0] == 0  # only init (and run) create a database
+    return environment
 
 
 def test_kaggle(env: dict[str, str]) -> None:

@@ -27,6 +27,7 @@ from paperwire.config import Settings
 from paperwire.core.records import PaperRecord
 from paperwire.db import harvest
 from paperwire.db.engine import Database
+from paperwire.db.migrate import upgrade
 from paperwire.db.schema import papers
 from paperwire.ingest.oai import parse_oai_page
 from testkit.replay_server import ReceivedRequest, ReplayServer, Reply
@@ -89,7 +90,14 @@ class FlakyArxiv:
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
+    """A home with an empty database, as `paperwire init` leaves it (only init and run create one)."""
+    home = tmp_path / "home"
+    db = database(home)
+    try:
+        upgrade(db)
+    finally:
+        db.dispose()
+    return home
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,47 @@ def test_every_collector_is_a_command_and_documented(collector: collectors.Signa
     assert set(collector.kinds) <= set(signals.NAMES)
     assert f"| `{collector.name}` |" in OPERATIONS
     assert collector.help in OPERATIONS
+
+
+def test_the_collectors_are_the_ones_the_signal_kinds_name() -> None:
+    named = {kind.collector.name for kind in signals.KINDS if kind.collector}
+    assert set(collectors.COLLECTORS) == named == {"github"}
+    github = collectors.COLLECTORS["github"]
+    assert github.kinds == (signals.GITHUB_STARS,)
+    assert github.help == signals.GITHUB.help
+
+    from paperwire.ingest import github_stars
+
+    assert github.function() is github_stars.collect  # the row's "module:function", imported when it runs
+
+
+def _hits(db: Database, settings: Settings, now: datetime | None) -> dict[str, Any]:
+    return {"now": now}
+
+
+def test_a_new_row_naming_a_collector_registers_it() -> None:
+    hits = signals.Collector("hits", f"{__name__}:_hits", "Count hits.")
+    rows = (
+        *signals.KINDS,
+        signals.SignalKind("hits", "snapshot", "hit", "hits", 1.0, "hits", collector=hits),
+        signals.SignalKind("misses", "snapshot", "miss", "misses", 1.0, "misses", collector=hits),
+    )
+    registry = collectors.from_kinds(rows)
+    assert list(registry) == ["github", "hits"]
+    assert registry["hits"].kinds == ("hits", "misses")
+    assert registry["hits"].collect(None, Settings(), datetime(2026, 3, 2)) == {"now": datetime(2026, 3, 2)}  # type: ignore[arg-type]
+    other = signals.Collector("hits", f"{__name__}:_fake_harvest", "Another.")
+    with pytest.raises(ValueError, match="two different collectors 'hits'"):
+        collectors.from_kinds((*rows, signals.SignalKind("x", "event", "x", "xs", 1.0, "x", collector=other)))
+
+
+def test_the_registries_import_no_source_or_collector() -> None:
+    code = (
+        "import sys; import paperwire.ingest.sources, paperwire.ingest.collectors; "
+        "print(sorted(m for m in sys.modules if m.startswith('paperwire.ingest.') or m == 'httpx'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['paperwire.ingest.collectors', 'paperwire.ingest.sources']"
 
 
 def test_harvest_plan_reads_the_registry() -> None:
@@ -135,6 +178,7 @@ def test_a_registered_source_without_its_own_command_gets_the_plain_one(
     add_plain_command(group, sources.PaperSource("fake", "A fake source.", read_files=read))
     add_plain_command(group, sources.PaperSource("other", "Another.", read_files=read))
     monkeypatch.setenv("PAPERWIRE_HOME", str(tmp_path))
+    assert CliRunner().invoke(app, ["init"]).exit_code == 0  # only init and run create a database
     (tmp_path / "2603.00007.txt").write_text("")
     result = CliRunner().invoke(group, ["fake", str(tmp_path / "2603.00007.txt"), "--json"])
     assert result.exit_code == 0, result.output

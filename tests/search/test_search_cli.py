@@ -20,7 +20,9 @@ def cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     # 128 tokens: the same model, faster to embed in tests.
-    return {"PAPERWIRE_HOME": str(tmp_path / "home"), "PAPERWIRE_SEARCH_MAX_TOKENS": "128"}
+    environment = {"PAPERWIRE_HOME": str(tmp_path / "home"), "PAPERWIRE_SEARCH_MAX_TOKENS": "128"}
+    assert cli(environment, "init")[0] == 0  # only init (and run) create a database
+    return environment
 
 
 @pytest.fixture

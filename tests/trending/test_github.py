@@ -13,7 +13,7 @@ from paperwire import trending
 from paperwire.config import Settings
 from paperwire.db import signals as signals_db
 from paperwire.db.engine import Database
-from paperwire.ingest import service
+from paperwire.ingest import collectors, service
 from paperwire.ingest.github import GitHubClient, repo_of
 from paperwire.ingest.github_stars import StarsReport, collect_stars
 from paperwire.trending import reactions
@@ -72,6 +72,17 @@ def test_records_todays_stars_and_notes_missing_repositories(
     assert request.headers["Accept"] == "application/vnd.github+json"
     assert request.headers["X-GitHub-Api-Version"] == "2022-11-28"
     assert "Authorization" not in request.headers
+
+
+def test_the_registered_collector_is_this_run(
+    hf_papers: Database, settings: Settings, replay_server: ReplayServer
+) -> None:
+    """What the scheduler runs (``PAPERWIRE_SIGNAL_COLLECTORS=github``): the row's collector, by its path."""
+    replay_server.route(github_answer)
+    config = settings.model_copy(update={"github_api_url": replay_server.url(), "http_retries": 1})
+    report = collectors.COLLECTORS["github"].collect(hf_papers, config, NOW)
+    assert (report["day"], report["planned"], report["recorded"], report["stopped"]) == ("2026-08-22", 12, 2, None)
+    assert stars_of(hf_papers, "2608.19880") == [(datetime(2026, 8, 22), 412.0)]
 
 
 def test_a_rerun_the_same_day_asks_only_what_it_did_not_get(

@@ -17,6 +17,7 @@ FIXTURES = Path(__file__).parents[1] / "fixtures"
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     environment = {"PAPERWIRE_HOME": str(tmp_path / "home")}
+    assert run(environment, "init")[0] == 0  # only init (and run) create a database
     code, _, err = run(environment, "ingest", "hf-daily", str(FIXTURES / "hf_daily/2026-08-21.json"))
     assert code == 0, err
     return environment

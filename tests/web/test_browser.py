@@ -137,3 +137,49 @@ def test_no_console_errors_or_blocked_resources(server: str, browser) -> None:  
         page.wait_for_load_state("networkidle")
     assert problems == []
     page.close()
+
+
+def test_api_docs_render_every_operation_offline(server: str, browser, app) -> None:  # type: ignore[no-untyped-def]
+    """/docs (linked from every page's footer) renders the app's OpenAPI 3.1 with the vendored Swagger UI 5:
+    every operation of the schema is listed, nothing is loaded from another host, and the CSP blocks nothing."""
+    spec = app.openapi()
+    assert spec["openapi"].startswith("3.1")
+    expected = sorted(
+        f"{method.upper()} {path}" for path, item in spec["paths"].items() for method in item if method != "parameters"
+    )
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("request", lambda r: None if r.url.startswith(server) else problems.append(f"off-site: {r.url}"))
+    page.goto(server + "/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    assert page.locator("text=Unable to render this definition").count() == 0
+    shown = page.eval_on_selector_all(
+        ".opblock-summary",
+        """nodes => nodes.map(n => n.querySelector('.opblock-summary-method').textContent.trim() + ' ' +
+                                 n.querySelector('.opblock-summary-path').getAttribute('data-path'))""",
+    )
+    assert sorted(shown) == expected
+    assert page.locator(".info .title").first.inner_text().startswith("paperwire")
+    assert problems == []
+    page.close()
+
+
+@pytest.mark.parametrize("path", ["/papers/2606.27377", "/docs"])  # (the search page focuses its search box)
+def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_content(server: str, browser, path: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server + path)
+    if path == "/docs":
+        page.wait_for_selector(".opblock", timeout=30_000)  # the content a keyboard user skips to
+    skip = page.locator("a.skip-link")
+    assert skip.bounding_box()["y"] < 0  # out of sight until a keyboard reaches it
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    box = skip.bounding_box()
+    assert box["y"] >= 0
+    assert box["height"] > 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")  # the next stop is inside the content, past the header's search box and nav
+    assert page.evaluate("document.getElementById('main').contains(document.activeElement)")
+    page.close()

@@ -1,4 +1,8 @@
-"""What every command module shares: clean errors, settings, the database, JSON output, progress bars."""
+"""What every command module shares: clean errors, settings, the database, JSON output, progress bars.
+
+Every command imports this module, so it imports only what every command needs (settings, the database
+handle); the ingest pipeline's types are for annotations only and progress bars are built when used.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +13,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from paperwire.config import ConfigurationError, Settings, load_settings
-from paperwire.core.records import Page, SourceError
-from paperwire.db.engine import Database
+from paperwire.core.records import SourceError
+from paperwire.db.engine import Database, MissingDatabase, display_url, require_existing, sqlite_file
 from paperwire.db.migrate import upgrade
 from paperwire.ingest import sources
-from paperwire.ingest.pipeline import IngestReport, PageResult
+
+if TYPE_CHECKING:
+    from paperwire.core.records import Page
+    from paperwire.ingest.pipeline import IngestReport, PageResult
 
 err = Console(stderr=True)
 P = ParamSpec("P")
@@ -39,7 +45,7 @@ def clean_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
-        except (CliError, SourceError, ConfigurationError) as exc:
+        except (CliError, SourceError, ConfigurationError, MissingDatabase) as exc:
             _fail(str(exc))
         except OperationalError as exc:
             _fail(f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}")
@@ -63,11 +69,25 @@ def settings() -> Settings:
     return config
 
 
-def open_database(config: Settings) -> Database:
-    """The configured database, migrated to the newest schema (cheap when already up to date)."""
+def open_database(config: Settings, *, create: bool = False) -> Database:
+    """The configured database, migrated to the newest schema (cheap when already up to date).
+
+    Only ``create`` (``init`` and ``run``) may make a new SQLite file; every other command refuses a
+    missing one with a message that says where it looked."""
+    if not create:
+        require_existing(config.resolved_database_url)
     db = Database(config.resolved_database_url)
     upgrade(db)
     return db
+
+
+def database_description(config: Settings) -> str:
+    """Which database the commands use, and whether a SQLite file is there yet."""
+    url = config.resolved_database_url
+    path = sqlite_file(url)
+    if path is None:
+        return display_url(url)
+    return f"{path.absolute()}" + ("" if path.exists() else " (not created yet: run `paperwire init`)")
 
 
 def print_json(data: Any) -> None:
@@ -90,6 +110,8 @@ def ingest_progress(description: str) -> Iterator[Callable[[Page, PageResult], N
     It appears with the first stored page, so a command that fails up front prints only its error, and it
     is transient: the summary line that follows says what was done.
     """
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,7 @@ from paperwire.cli.common import (
     JsonOpt,
     UrlOpt,
     clean_errors,
+    database_description,
     err,
     open_database,
     parse_day,
@@ -27,14 +28,18 @@ from paperwire.cli.common import (
     settings,
 )
 from paperwire.core.clock import utcnow
-from paperwire.core.records import Page
 from paperwire.db import harvest
-from paperwire.ingest import service
-from paperwire.ingest.http import PoliteClient
-from paperwire.ingest.pipeline import IngestReport, PageResult
 from paperwire.ingest.sources import SOURCES, HarvestRun, PaperSource
 
+if TYPE_CHECKING:
+    from paperwire.core.records import Page
+    from paperwire.ingest.pipeline import IngestReport, PageResult
+
 app = typer.Typer(help="Harvest papers from a source (live, or recorded files given as arguments).")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="ingest")
 
 
 @app.command("oai", help=SOURCES["oai"].help)
@@ -49,6 +54,9 @@ def ingest_oai(
     restart: Annotated[bool, typer.Option("--restart", help="Ignore saved state; start the range over.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
+    from paperwire.ingest import service
+    from paperwire.ingest.http import PoliteClient
+
     if prefix not in {"arXiv", "arXivRaw", "oai_dc"}:
         raise CliError(f"unknown metadata prefix {prefix!r}: use arXiv, arXivRaw or oai_dc")
     config = settings()
@@ -91,6 +99,8 @@ def ingest_arxiv_api(
     url: UrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
+    from paperwire.ingest import service
+
     config = settings()
     db = open_database(config)
     run_ingest(
@@ -117,6 +127,8 @@ def ingest_rss(
     url: UrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
+    from paperwire.ingest import service
+
     config = settings()
     db = open_database(config)
     paths = [Path(t) for t in targets if Path(t).suffix in {".xml", ".rss", ".rdf"} or Path(t).exists()]
@@ -138,6 +150,8 @@ def ingest_kaggle(
     category: Annotated[list[str] | None, typer.Option("--category", help="Keep only C or a prefix (cs.*).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
+    from paperwire.ingest import service
+
     config = settings()
     db = open_database(config)
     run_ingest(
@@ -155,6 +169,8 @@ def ingest_jsonl(
     date_: Annotated[str | None, typer.Option("--date", help="Announcement date for undated records.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
+    from paperwire.ingest import service
+
     config = settings()
     announced = parse_day(date_) if date_ else None
     db = open_database(config)
@@ -174,6 +190,8 @@ def ingest_hf_daily(
     url: UrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
+    from paperwire.ingest import service
+
     config = settings()
     day = parse_day(date_) if date_ else None
     db = open_database(config)
@@ -189,6 +207,8 @@ def ingest_hf_daily(
 @clean_errors
 def ingest_sample(as_json: JsonOpt = False) -> None:
     """The bundled sample (a few hundred real papers and three Hugging Face days)."""
+    from paperwire.ingest import service
+
     config = settings()
     db = open_database(config)
     run_ingest(
@@ -199,12 +219,14 @@ def ingest_sample(as_json: JsonOpt = False) -> None:
 @app.command("status")
 @clean_errors
 def ingest_status(as_json: JsonOpt = False) -> None:
-    """Where each resumable harvest stands."""
-    db = open_database(settings())
+    """Where each resumable harvest stands (and which database that is)."""
+    config = settings()
+    db = open_database(config)
     states = harvest.all_states(db)
     if as_json:
         print_json([dataclasses.asdict(s) for s in states])
         return
+    err.print(f"database: {database_description(config)}", highlight=False, soft_wrap=True)
     if not states:
         err.print("no harvests yet")
     for s in states:

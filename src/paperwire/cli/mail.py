@@ -1,4 +1,8 @@
-"""``paperwire subscribers ...``, ``digest ...``, ``worker send``, ``bounces record``, ``daily``."""
+"""``paperwire subscribers ...``, ``digest ...``, ``worker send``, ``bounces record``, ``daily``.
+
+The subscriber commands only read and write rows; the digest, sending and pipeline machinery (search index,
+templates, SMTP) is imported inside the commands that use it, so `subscribers list` starts at once.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import io
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,19 +27,15 @@ from paperwire.cli.common import (
     print_json,
     settings,
 )
-from paperwire.config import Settings
 from paperwire.core.clock import utcnow
 from paperwire.db import outbox
 from paperwire.db import subscribers as subs
-from paperwire.db.engine import Database
 from paperwire.db.subscribers import Preferences
-from paperwire.jobs import pipeline
-from paperwire.mail.compose import compose_digest
-from paperwire.mail.digest import CandidateSets, choose, digest_context
-from paperwire.mail.links import Links
-from paperwire.mail.sender import Sender
-from paperwire.mail.subscriptions import InvalidSubscription, check_preferences, clean_list, normalise_email
-from paperwire.search import SearchService
+
+if TYPE_CHECKING:
+    from paperwire.config import Settings
+    from paperwire.db.engine import Database
+    from paperwire.search import SearchService
 
 subscribers_app = typer.Typer(help="Manage digest subscribers (admin).")
 digest_app = typer.Typer(help="Plan, send and preview the digest mail.")
@@ -68,6 +68,8 @@ def subscribers_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add (or update) a subscriber. Without --confirmed they get a confirmation mail first."""
+    from paperwire.mail.subscriptions import InvalidSubscription, check_preferences, clean_list
+
     config = settings()
     db = open_database(config)
     try:
@@ -145,6 +147,8 @@ def subscribers_import(
     as_json: JsonOpt = False,
 ) -> None:
     """Import subscribers from CSV. Bad rows are reported with their line number and skipped."""
+    from paperwire.mail.subscriptions import InvalidSubscription
+
     if not file.is_file():
         raise CliError(f"no such file: {file}")
     config = settings()
@@ -177,6 +181,8 @@ def subscribers_import(
 
 
 def _import_row(db: Database, config: Settings, row: dict[str, str]) -> bool:
+    from paperwire.mail.subscriptions import InvalidSubscription, check_preferences, clean_list, normalise_email
+
     status = row.get("status") or "pending"
     if status not in {"confirmed", "pending"}:
         raise InvalidSubscription(f"status must be confirmed or pending, not {status!r}")
@@ -271,6 +277,8 @@ DateOpt = Annotated[str | None, typer.Option("--date", help="Plan for this day (
 def caught_up_search(config: Settings, db: Database) -> SearchService:
     """Topic matching needs the index to know every paper the database has (if the index cannot be written,
     a warning is logged and planning goes on with the index as last saved)."""
+    from paperwire.search import SearchService
+
     search = SearchService(config, db)
     search.catch_up_if_behind()
     return search
@@ -284,6 +292,8 @@ def _day(value: str | None) -> date:
 @clean_errors
 def digest_plan(date_: DateOpt = None, as_json: JsonOpt = False) -> None:
     """Write one outbox row per due subscriber and period; sends nothing. Idempotent."""
+    from paperwire.jobs import pipeline
+
     config = settings()
     db = open_database(config)
     search = caught_up_search(config, db)
@@ -303,6 +313,9 @@ def digest_plan(date_: DateOpt = None, as_json: JsonOpt = False) -> None:
 @clean_errors
 def digest_send(date_: DateOpt = None, as_json: JsonOpt = False) -> None:
     """Plan and deliver in one process (the usual daily command)."""
+    from paperwire.jobs import pipeline
+    from paperwire.mail.sender import Sender
+
     config = settings()
     db = open_database(config)
     search = caught_up_search(config, db)
@@ -326,6 +339,11 @@ def digest_preview(
     html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML part to this file.")] = None,
 ) -> None:
     """Render exactly what this subscriber would get (plans nothing, sends nothing)."""
+    from paperwire.jobs import pipeline
+    from paperwire.mail.compose import compose_digest
+    from paperwire.mail.digest import CandidateSets, choose, digest_context
+    from paperwire.mail.links import Links
+
     config = settings()
     db = open_database(config)
     subscriber = subs.find(db, email_argument(email))
@@ -381,6 +399,8 @@ def worker_send(
     as_json: JsonOpt = False,
 ) -> None:
     """Deliver planned mail from the outbox. Run several (here or on other machines) to go faster."""
+    from paperwire.mail.sender import Sender
+
     config = settings()
     if concurrency:
         config = config.model_copy(update={"mail_connections": concurrency})
@@ -424,6 +444,10 @@ def bounces_record(
 @clean_errors
 def daily(date_: DateOpt = None, as_json: JsonOpt = False) -> None:
     """The whole daily pipeline for cron/systemd: harvest → signals → index → trending → plan → send."""
+    from paperwire.jobs import pipeline
+    from paperwire.mail.sender import Sender
+    from paperwire.search import SearchService
+
     config = settings()
     db = open_database(config)
     search = SearchService(config, db)

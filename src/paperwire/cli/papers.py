@@ -19,13 +19,13 @@ from paperwire.cli.common import (
 )
 from paperwire.core.ids import split_arxiv_id
 from paperwire.db import papers
-from paperwire.ingest import service
 
 app = typer.Typer(help="Look at stored papers.")
 
 
 def register(root: typer.Typer) -> None:
     root.command()(init)
+    root.add_typer(app, name="papers")
 
 
 @clean_errors
@@ -34,9 +34,11 @@ def init(
 ) -> None:
     """Create (or migrate) the database; with --sample, load the bundled sample papers."""
     config = settings()
-    db = open_database(config)
+    db = open_database(config, create=True)
     err.print(f"database ready: {db.display_url}", highlight=False)
     if sample:
+        from paperwire.ingest import service
+
         run_ingest("sample", False, lambda on_page: service.load_sample(db, config, on_page=on_page))
 
 

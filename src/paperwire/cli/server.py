@@ -57,7 +57,8 @@ WorkersOpt = Annotated[int, typer.Option("--workers", min=1, max=32, help="Serve
 def serve(host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1) -> None:
     """Serve the web site and JSON API (no scheduler: run that once, in `paperwire run` or cron)."""
     config = settings()
-    open_database(config)
+    check_settings(config)  # the unsafe-settings message first, before any other complaint
+    open_database(config)  # refuses a missing SQLite file: `paperwire init` or `run` creates it
     _serve(config, host, port, workers=workers)
 
 
@@ -67,7 +68,7 @@ def run(host: HostOpt = None, port: PortOpt = None) -> None:
     scheduler (harvest, index, trending, digests, sending) in one process: what `make run` does."""
     config = settings()
     check_settings(config)  # before loading anything
-    db = open_database(config)
+    db = open_database(config, create=True)
     if papers.count_papers(db, include_deleted=True) == 0:
         run_ingest("sample", False, lambda on_page: service.load_sample(db, config, on_page=on_page))
         err.print("building the search index and trending scores for the sample…")

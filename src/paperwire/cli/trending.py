@@ -11,8 +11,6 @@ from rich.console import Console
 from paperwire import trending as lib
 from paperwire.cli.common import CliError, JsonOpt, clean_errors, err, open_database, print_json, settings
 from paperwire.ingest.collectors import COLLECTORS, SignalCollector
-from paperwire.ingest.github import GitHubClient
-from paperwire.ingest.github_stars import collect_stars
 from paperwire.ingest.normalize import parse_datetime
 from paperwire.trending.explain import describe
 
@@ -115,6 +113,10 @@ def history(
 @signals_app.command("github", help=COLLECTORS["github"].help)
 @clean_errors
 def signals_github(now: NowOpt = None, as_json: JsonOpt = False) -> None:
+    """Record today's GitHub star counts of recent and trending papers' code (resumes after a rate limit)."""
+    from paperwire.ingest.github import GitHubClient  # httpx: only this command talks to the internet
+    from paperwire.ingest.github_stars import collect_stars
+
     config = settings()
     db = open_database(config)
     waits = lambda seconds, why: err.print(f"[yellow]waiting {seconds:.0f}s:[/] {why}")  # noqa: E731

@@ -4,7 +4,9 @@ weight settings, the sources and collectors that observe them, the reactions sto
 A *snapshot* kind is a cumulative count observed now and then (Hugging Face upvotes, GitHub stars): trending
 counts how much each observation raises the running maximum. An *event* kind is one row per event (an
 upvote, a page view): each counts 1. Adding a kind is one row here (its weight setting
-``trending_weight_<name>`` and its words follow from it), plus whatever observes it.
+``trending_weight_<name>``, its words and its docs rows follow from it), plus whatever observes it: a paper
+source, the app, or a *collector* the row names (``paperwire.ingest.collectors`` registers every collector the
+rows name; the docs tables are made by ``scripts/gen_docs_tables.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,18 @@ CLICK = "click"
 
 
 @dataclass(frozen=True, slots=True)
+class Collector:
+    """A job that observes kinds outside paperwire: ``paperwire signals <name>``, and daily in the scheduler
+    when named in ``PAPERWIRE_SIGNAL_COLLECTORS``. Named here by path only (the vocabulary imports nothing):
+    ``entry`` is ``"module:function"``, a ``function(db, settings, now) -> dict`` (one idempotent run; its
+    report) imported only when the collector runs."""
+
+    name: str  # as in `paperwire signals <name>` and PAPERWIRE_SIGNAL_COLLECTORS
+    entry: str  # "paperwire.ingest.github_stars:collect"
+    help: str  # one line: the CLI's help and the docs
+
+
+@dataclass(frozen=True, slots=True)
 class SignalKind:
     name: str
     shape: Literal["snapshot", "event"]
@@ -30,6 +44,7 @@ class SignalKind:
     default_weight: float
     weighs: str  # what the weight setting's help says it weighs
     first_counted: float | None = None  # at most this much of a snapshot's first observation counts
+    collector: Collector | None = None  # the collector that observes it, if one does (kinds may share one)
     counted: tuple[str, str] = ("", "")  # whole counts in a sentence: "12 upvotes here", "163 on Hugging Face"
     counted_sign: str = ""  # before the number: "+40 GitHub stars" (a rise)
 
@@ -37,6 +52,12 @@ class SignalKind:
     def weight_setting(self) -> str:
         return f"trending_weight_{self.name}"
 
+
+GITHUB = Collector(
+    "github",
+    "paperwire.ingest.github_stars:collect",
+    "Record today's GitHub star counts of recent and trending papers' code (resumes after a rate limit).",
+)
 
 # Snapshots first, then events: the trending formula numbers kinds in this order.
 KINDS: tuple[SignalKind, ...] = (
@@ -48,7 +69,7 @@ KINDS: tuple[SignalKind, ...] = (
     # A repository's first star count is mostly history (a new paper's code may live in a famous
     # repository): at most 50 of it counts; every later rise counts in full.
     SignalKind(GITHUB_STARS, "snapshot", "new GitHub star", "new GitHub stars", 0.5,
-               "new GitHub stars of the paper's code", first_counted=50.0,
+               "new GitHub stars of the paper's code", first_counted=50.0, collector=GITHUB,
                counted=("GitHub star", "GitHub stars"), counted_sign="+"),
     SignalKind(UPVOTE, "event", "upvote", "upvotes", 2.0, "upvotes by signed-in users",
                counted=("upvote here", "upvotes here")),

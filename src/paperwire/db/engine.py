@@ -55,6 +55,36 @@ def _sqlite_on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def display_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    return make_url(normalize_url(url)).render_as_string(hide_password=True)
+
+
+class MissingDatabase(RuntimeError):
+    """A SQLite database file that should exist does not (only ``paperwire init`` and ``run`` create one)."""
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL; None for other backends and in-memory databases."""
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def require_existing(url: str) -> None:
+    """Refuse a SQLite file that does not exist yet, before anything creates it.
+
+    Opening a missing file would silently make a new, empty database (issue 16: `subscribers list` from
+    another folder printed "0 subscriber(s)" from a fresh ``var/``). A server URL (PostgreSQL) names a
+    database the operator created; its schema is migrated as before.
+    """
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        where = path.absolute()
+        raise MissingDatabase(f"No paperwire database at {where}: run `paperwire init`, or set PAPERWIRE_HOME")
+
+
 class Database:
     """Owns the engine. ``read()`` and ``write()`` give a connection inside a transaction."""
 
@@ -80,7 +110,7 @@ class Database:
     @property
     def display_url(self) -> str:
         """The URL with any password hidden, for messages."""
-        return make_url(self.url).render_as_string(hide_password=True)
+        return display_url(self.url)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

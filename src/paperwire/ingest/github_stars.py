@@ -57,6 +57,12 @@ class StarsReport:
         }
 
 
+def collect(db: Database, settings: Settings, now: datetime | None = None) -> dict[str, Any]:
+    """The registered collector's run (``paperwire.core.signals.GITHUB``): the scheduler's daily step."""
+    with github.GitHubClient(settings) as client:
+        return collect_stars(db, settings, client, now=now).as_dict()
+
+
 def collect_stars(
     db: Database,
     settings: Settings,

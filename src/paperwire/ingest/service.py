@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from paperwire.config import Settings
+from paperwire.core.clock import utcnow
 from paperwire.core.records import Page, PaperRecord, SourceError
 from paperwire.db import harvest
 from paperwire.db.engine import Database
@@ -60,7 +61,9 @@ def harvest_oai(
 
     - an unfinished earlier run (crash, kill, a failed page) continues from its last resumption token;
     - after a complete run, a run without ``from_`` is incremental: it starts at the newest datestamp seen;
-    - ``restart`` forgets the saved state and harvests the requested range from its start.
+    - ``restart`` forgets the saved state and harvests the requested range from its start;
+    - with no checkpoint and no ``from_`` it starts ``harvest_backfill_days`` before today (UTC): without
+      ``from`` arXiv would send its whole set (all of ``cs`` since 1993), which no first run should ask for.
     """
     key = oai_harvest_key(metadata_prefix, set_)
     state = None if restart else harvest.get_state(db, key)
@@ -70,6 +73,8 @@ def harvest_oai(
         from_, until = _opt(state.resume.get("from")), _opt(state.resume.get("until"))
     elif state and state.status == harvest.COMPLETE and from_ is None:
         from_ = state.last_datestamp
+    if token is None and from_ is None:
+        from_ = backfill_start(settings, utcnow().date()).isoformat()
     pages = oai.fetch_oai_pages(
         client,
         url or settings.oai_url,
@@ -88,6 +93,11 @@ def harvest_oai(
         datestamp_of=lambda page: page.datestamp,
         on_page=on_page,
     )
+
+
+def backfill_start(settings: Settings, today: date) -> date:
+    """Where a first OAI-PMH harvest starts: ``harvest_backfill_days`` before today."""
+    return today - timedelta(days=settings.harvest_backfill_days)
 
 
 def _opt(value: object) -> str | None:

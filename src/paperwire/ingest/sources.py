@@ -1,5 +1,6 @@
 """The registry of paper sources: one entry each, read by the CLI (``paperwire ingest``), the scheduler
-(``PAPERWIRE_HARVEST_SOURCES``) and the docs (docs/operations.md, checked by a test).
+(``PAPERWIRE_HARVEST_SOURCES``) and the docs (the table in docs/operations.md is made from it by
+``scripts/gen_docs_tables.py``; a test checks it is current).
 
 An entry names the source, says in one line what it is, and gives up to two ways in: ``harvest`` (live, what
 the scheduler runs daily with the argument after the colon in ``oai:cs``) and ``read_files`` (recorded files,
@@ -39,7 +40,8 @@ class PaperSource:
     help: str  # one line: the CLI's help and the docs' table
     harvest: Harvest | None = None  # live; what the scheduler runs daily
     read_files: ReadFiles | None = None  # recorded files, offline
-    argument: str = ""  # what the argument after the colon means (for the docs and errors), "" = none
+    argument: str = ""  # "WORD (what the argument after the colon means)", for the docs; "" = none
+    also: str = ""  # other ways in that its own CLI command offers, for the docs ("`--id`, `--query`")
 
 
 def _oai(db: Database, settings: Settings, run: HarvestRun) -> IngestReport:
@@ -119,6 +121,7 @@ SOURCES: dict[str, PaperSource] = {
             "arxiv-api",
             "arXiv API (Atom): by id list or a search query, paged, at most one request every 3 s.",
             read_files=_arxiv_api_files,
+            also="`--id`, `--query`",
         ),
         PaperSource(
             "rss",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -74,11 +75,19 @@ class OnnxMiniLM:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_tokens)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token, not a secret
-        model = str(minilm_model_path())
-        self._session = _session(onnxruntime, model, threads)
+        self._onnxruntime, self._model, self._threads = onnxruntime, str(minilm_model_path()), threads
+
+    # Each session is made on first use: creating one is most of a cold `paperwire search` (issue 16), and a
+    # search needs only the query session, `paperwire index` mostly the other.
+    @cached_property
+    def _session(self) -> Any:
+        return _new_session(self._onnxruntime, self._model, self._threads)
+
+    @cached_property
+    def _query_session(self) -> Any:
         # A single query is a few tokens: splitting it over threads costs more than it saves (measured:
         # p50 12 ms on one thread vs 16 ms on two on a busy 2-core machine), so queries get their own session.
-        self._query_session = _session(onnxruntime, model, 1)
+        return _new_session(self._onnxruntime, self._model, 1)
 
     @property
     def name(self) -> str:
@@ -109,7 +118,7 @@ class OnnxMiniLM:
         return mean_pool(np.asarray(hidden, dtype=np.float32), mask)
 
 
-def _session(onnxruntime: Any, model: str, threads: int) -> Any:
+def _new_session(onnxruntime: Any, model: str, threads: int) -> Any:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])

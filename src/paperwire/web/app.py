@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from urllib.parse import urlencode, urlsplit
 
-import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -19,7 +18,7 @@ from starlette.types import Scope
 
 from paperwire import __version__
 from paperwire.config import DEFAULT_SECRET, ConfigurationError, Settings, check_settings
-from paperwire.db.engine import Database
+from paperwire.db.engine import Database, require_existing
 from paperwire.ingest import sources
 from paperwire.jobs.scheduler import Scheduler
 from paperwire.search import SearchService
@@ -70,6 +69,8 @@ def create_app(
     """The site. ``with_scheduler`` (``paperwire run``) also runs the daily jobs in this process."""
     check_settings(settings)
     sources.check_settings(settings)
+    if db is None:
+        require_existing(settings.resolved_database_url)  # `paperwire init` or `run` creates it, never a page
     database = db or Database(settings.resolved_database_url)
     services = Services.build(settings, database, search)
 
@@ -108,7 +109,6 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware)
     app.state.metrics = services.metrics
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    app.mount("/static/swagger", CachedStaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     for router in (
         pages.router,

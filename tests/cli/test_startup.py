@@ -1,0 +1,113 @@
+"""The command starts at once (issue 16): `paperwire --help` imports no command module, and each command only
+what it needs. Which modules a process imported is checked, not how long it took (timings are in
+bench/cli.py and docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from paperwire.cli import COMMANDS, app, registered
+
+HEAVY = [
+    "alembic",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "jinja2",
+    "numpy",
+    "onnxruntime",
+    "faiss",
+    "tantivy",
+    "tokenizers",
+    "httpx",
+]
+PROGRAM = """
+import json, os, sys
+from paperwire.cli import app
+try:
+    app(sys.argv[1:])
+except SystemExit:
+    pass
+with open(os.environ["MODULES_OUT"], "w") as out:
+    json.dump(sorted(sys.modules), out)
+"""
+
+
+def imported_by(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> set[str]:
+    """The modules a fresh interpreter has imported after running ``paperwire ARGS``."""
+    out = tmp_path / "modules.json"
+    environment = {**os.environ, **(env or {}), "MODULES_OUT": str(out)}
+    subprocess.run([sys.executable, "-c", PROGRAM, *args], env=environment, capture_output=True, check=True)
+    return set(json.loads(out.read_text()))
+
+
+def top_level(modules: set[str]) -> set[str]:
+    return {name.split(".")[0] for name in modules}
+
+
+def normalised(text: str | None) -> str:
+    first_paragraph = (text or "").strip().split("\n\n")[0]
+    return " ".join(first_paragraph.split())
+
+
+@pytest.mark.parametrize("module", sorted({module for module, _ in COMMANDS.values()}))
+def test_the_root_table_lists_every_command_a_module_registers(module: str) -> None:
+    commands = registered(module)
+    assert sorted(commands) == sorted(name for name, (owner, _) in COMMANDS.items() if owner == module)
+    for name, command in commands.items():
+        assert normalised(command.help) == normalised(COMMANDS[name][1]), f"help of `paperwire {name}` differs"
+
+
+def test_help_lists_every_command_without_importing_any(tmp_path: Path) -> None:
+    modules = imported_by(tmp_path, "--help")
+    assert not {m for m in modules if m.startswith("paperwire.") and m != "paperwire.cli"}
+    assert not top_level(modules) & {*HEAVY, "sqlalchemy", "pydantic"}
+    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for name, (_module, text) in COMMANDS.items():
+        assert f" {name} " in result.stdout
+        assert text.split()[0] in result.stdout
+
+
+def test_a_group_loads_its_commands_when_it_runs() -> None:
+    result = CliRunner().invoke(app, ["ingest", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "oai" in result.stdout
+    assert "status" in result.stdout
+    typo = CliRunner().invoke(app, ["papres", "count"])
+    assert typo.exit_code == 2
+    assert "Did you mean 'papers'?" in typo.stderr
+
+
+@pytest.fixture
+def initialised(tmp_path: Path) -> dict[str, str]:
+    env = {"PAPERWIRE_HOME": str(tmp_path / "home")}
+    assert CliRunner().invoke(app, ["init"], env=env).exit_code == 0
+    return env
+
+
+@pytest.mark.parametrize(
+    "command", [["papers", "count"], ["subscribers", "list"], ["ingest", "status"], ["papers", "show", "2401.00001"]]
+)
+def test_light_commands_import_no_web_search_mail_or_migration_machinery(
+    tmp_path: Path, initialised: dict[str, str], command: list[str]
+) -> None:
+    modules = imported_by(tmp_path, *command, env=initialised)
+    assert not top_level(modules) & set(HEAVY)
+    assert not {m for m in modules if m.startswith(("paperwire.search", "paperwire.web", "paperwire.mail"))}
+    assert {"paperwire.cli.common", "sqlalchemy"} <= modules  # (the probe ran the command)
+
+
+def test_search_imports_the_search_stack_but_not_the_web_or_alembic(
+    tmp_path: Path, initialised: dict[str, str]
+) -> None:
+    modules = imported_by(tmp_path, "search", "graph neural networks", env=initialised)
+    assert "paperwire.search.service" in modules
+    assert not top_level(modules) & {"alembic", "fastapi", "starlette", "uvicorn", "jinja2", "httpx"}
