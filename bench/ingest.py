@@ -29,7 +29,7 @@ from paperwire.db.migrate import upgrade
 from paperwire.ingest import jsonl, oai
 from paperwire.ingest.pipeline import ingest
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(os.environ.get("PAPERWIRE_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 OAI_CHAIN = [SHARED / f"fixtures/oaipmh/SciXHarvesterPipeline/ListRecords_data_{i}.xml" for i in range(3)]
 CORPUS = SHARED / "corpus/arxiv-daily-2026"
 

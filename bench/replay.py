@@ -52,7 +52,6 @@ from paperwire.db import signals as signals_db
 from paperwire.db.engine import Database
 from paperwire.ingest import jsonl
 from paperwire.ingest.pipeline import ingest
-from paperwire.trending.explain import describe
 from paperwire.trending.formula import WINDOWS, Event, Snapshot, params_for, score_paper
 
 SEED = 7
@@ -154,7 +153,7 @@ def replay(db: Database, settings: Settings, quiet: bool, load: str, digests: in
         )
         if not quiet:
             for n, item in enumerate(top, 1):
-                print(f"    {n}. {item.id}  {item.score:5.2f}  {item.title[:60]:<60}  {describe(item.why)}")
+                print(f"    {n}. {item.id}  {item.score:5.2f}  {item.title[:60]:<60}  {item.reason}")
         if mail:
             mail.day(day, now)
     if mail:

@@ -31,7 +31,7 @@ def main() -> None:
         settings = Settings(home=Path(home))
         db = Database(settings.resolved_database_url)
         upgrade(db)
-        service.load_sample(db, settings, with_embeddings=False)
+        service.load_sample(db, settings, with_embeddings=OUT.exists())  # reuse what is still current
         SearchService(settings, db).catch_up()
         with db.read() as conn:
             rows = conn.execute(

@@ -239,7 +239,19 @@ class Settings(_SignalWeights):
     trending_actor_cap_share: float = Field(
         default=0.2,
         description="Largest share of a paper's in-app signal (votes, saves, views, clicks) one user or "
-        "visitor may contribute (never less than one upvote's worth).",
+        "visitor may contribute (never less than one event of the heaviest kind they gave: an upvoter "
+        "one upvote's worth, a visitor who only looked one view's).",
+    )
+    hf_complete_categories: bool = Field(
+        default=True,
+        description="After fetching a Hugging Face day, ask the arXiv API for the categories of its papers "
+        "(Hugging Face has none); `paperwire papers complete-categories` backfills older ones.",
+    )
+    trending_refresh_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="How often the scheduler refreshes trending: a vote, save, view or click shows in the "
+        "scores within this (plus the pages' 10-second cache). A refresh with nothing changed is skipped.",
     )
     trending_keep: int = Field(
         default=5000,

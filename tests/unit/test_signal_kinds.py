@@ -28,8 +28,10 @@ def test_every_kind_is_scored_and_described(kind: signals.SignalKind) -> None:
     assert kind.name in KINDS
     settings = Settings(**{kind.weight_setting: 7.5})
     assert params_for(settings, "day").weights[kind.name] == 7.5
-    assert describe({kind.name: 1}) == f"1 {kind.one}"
-    assert describe({kind.name: 3}) == f"3 {kind.many}"
+    # Sentences count whole events with the table's words for counts (the trending issue's wording).
+    assert all(kind.counted)
+    assert describe({kind.name: 1}) == f"{kind.counted_sign}1 {kind.counted[0]}"
+    assert describe({kind.name: 3}) == f"{kind.counted_sign}3 {kind.counted[1]}"
 
 
 def test_the_api_takes_exactly_the_reaction_kinds() -> None:

@@ -206,7 +206,7 @@ def ingest_hf_daily(
 @app.command("sample")
 @clean_errors
 def ingest_sample(as_json: JsonOpt = False) -> None:
-    """The bundled sample (a few hundred real papers and one Hugging Face day)."""
+    """The bundled sample (a few hundred real papers and three Hugging Face days)."""
     from paperwire.ingest import service
 
     config = settings()

@@ -209,4 +209,5 @@ def _print_hits(hits: list[SearchHit]) -> None:
         label = strength(hit.match, hit.matched) if hit.semantic_rank or hit.lexical_rank else ""
         why = " · ".join(part for part in (hit.why, f"{label} ({hit.match:.0%})" if label else "") if part)
         out.print(f"{number:>2}. [bold]{escape(hit.title)}[/]", highlight=False)
-        out.print(f"    {hit.id} · {', '.join(hit.categories[:3])} · {day} · {why}", highlight=False)
+        facts = [hit.id, ", ".join(hit.categories[:3]), day, why]  # no "·  ·" where a paper has no category
+        out.print("    " + " · ".join(str(fact) for fact in facts if fact), highlight=False)

@@ -66,7 +66,7 @@ def show(
     out = Console(soft_wrap=True)  # one line per paper, even when piped
     for rank, item in enumerate(items, offset + 1):
         out.print(f"{rank:>3}. [bold]{item.title}[/]", highlight=False)
-        facts = [item.id, ", ".join(item.categories[:3]), f"score {item.score:.2f}", describe(item.why)]
+        facts = [item.id, ", ".join(item.categories[:3]), f"score {item.score:.2f}", item.reason]
         out.print("     " + " · ".join(fact for fact in facts if fact), highlight=False)
     if not items:
         err.print("nothing to show" + (f" in {category}" if category else " (no papers yet?)"), highlight=False)

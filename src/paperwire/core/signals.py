@@ -45,6 +45,8 @@ class SignalKind:
     weighs: str  # what the weight setting's help says it weighs
     first_counted: float | None = None  # at most this much of a snapshot's first observation counts
     collector: Collector | None = None  # the collector that observes it, if one does (kinds may share one)
+    counted: tuple[str, str] = ("", "")  # whole counts in a sentence: "12 upvotes here", "163 on Hugging Face"
+    counted_sign: str = ""  # before the number: "+40 GitHub stars" (a rise)
 
     @property
     def weight_setting(self) -> str:
@@ -60,17 +62,22 @@ GITHUB = Collector(
 # Snapshots first, then events: the trending formula numbers kinds in this order.
 KINDS: tuple[SignalKind, ...] = (
     SignalKind(HF_UPVOTES, "snapshot", "Hugging Face upvote", "Hugging Face upvotes", 1.0,
-               "Hugging Face daily-papers upvotes"),
+               "Hugging Face daily-papers upvotes", counted=("on Hugging Face", "on Hugging Face")),
     SignalKind(HF_COMMENTS, "snapshot", "Hugging Face comment", "Hugging Face comments", 0.5,
-               "Hugging Face daily-papers comments"),
+               "Hugging Face daily-papers comments",
+               counted=("comment on Hugging Face", "comments on Hugging Face")),
     # A repository's first star count is mostly history (a new paper's code may live in a famous
     # repository): at most 50 of it counts; every later rise counts in full.
     SignalKind(GITHUB_STARS, "snapshot", "new GitHub star", "new GitHub stars", 0.5,
-               "new GitHub stars of the paper's code", first_counted=50.0, collector=GITHUB),
-    SignalKind(UPVOTE, "event", "upvote", "upvotes", 2.0, "upvotes by signed-in users"),
-    SignalKind(SAVE, "event", "save", "saves", 2.0, "saves by signed-in users"),
-    SignalKind(VIEW, "event", "view", "views", 0.25, "paper-page views, one per visitor per day"),
-    SignalKind(CLICK, "event", "digest click", "digest clicks", 1.0, "clicks from digest emails"),
+               "new GitHub stars of the paper's code", first_counted=50.0, collector=GITHUB,
+               counted=("GitHub star", "GitHub stars"), counted_sign="+"),
+    SignalKind(UPVOTE, "event", "upvote", "upvotes", 2.0, "upvotes by signed-in users",
+               counted=("upvote here", "upvotes here")),
+    SignalKind(SAVE, "event", "save", "saves", 2.0, "saves by signed-in users", counted=("save", "saves")),
+    SignalKind(VIEW, "event", "view", "views", 0.25, "paper-page views, one per visitor per day",
+               counted=("view", "views")),
+    SignalKind(CLICK, "event", "digest click", "digest clicks", 1.0, "clicks from digest emails",
+               counted=("digest click", "digest clicks")),
 )  # fmt: skip
 
 BY_NAME: dict[str, SignalKind] = {kind.name: kind for kind in KINDS}

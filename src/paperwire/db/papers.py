@@ -399,3 +399,25 @@ def latest_announcement_day(db: Database, *, on_or_before: date | None = None) -
     with db.read() as conn:
         value = conn.execute(query).scalar()
     return value if isinstance(value, date) else None
+
+
+def without_categories(db: Database, *, after: str = "", limit: int = 100) -> list[str]:
+    """Ids of live papers with no category (known only from Hugging Face, say), in id order after ``after``."""
+    query = (
+        select(papers.c.id)
+        .where(papers.c.deleted.is_(False), papers.c.primary_category.is_(None), papers.c.id > after)
+        .order_by(papers.c.id)
+        .limit(limit)
+    )
+    with db.read() as conn:
+        return list(conn.execute(query).scalars())
+
+
+def with_categories(db: Database, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` have a category now."""
+    found: set[str] = set()
+    for chunk in _chunks(list(ids), 900):
+        query = select(papers.c.id).where(papers.c.id.in_(list(chunk)), papers.c.primary_category.is_not(None))
+        with db.read() as conn:
+            found.update(conn.execute(query).scalars())
+    return found

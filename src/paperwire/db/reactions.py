@@ -4,6 +4,8 @@ or subscriber and day). All are rows of ``signals``, so trending reads them like
 - An upvote or save is stored with the moment it was given (its age decays in trending); taking it back
   deletes the row. ``uq_signals_reaction`` makes a second one impossible, even from two racing requests.
 - A view or click is stored at its day's 00:00, so the observation's unique key deduplicates it per day.
+- Every write recounts its row of ``signal_counts`` in the same transaction (``db/signals.py``), so trending
+  sees it at the next refresh (the scheduler refreshes every minute).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from paperwire.core.signals import APP_SOURCE, CLICK, DIGEST_SOURCE, REACTION_KINDS, SAVE, VIEW
 from paperwire.db.engine import Database
 from paperwire.db.schema import papers, signals
+from paperwire.db.signals import recount_event
 
 
 def record_reaction(db: Database, *, user_id: str, paper_id: str, kind: str, on: bool, now: datetime) -> int:
@@ -27,9 +30,14 @@ def record_reaction(db: Database, *, user_id: str, paper_id: str, kind: str, on:
     with db.write() as conn:
         _require_paper(conn, paper_id)
         if on:
-            _insert_new(conn, _row(paper_id, kind, APP_SOURCE, user_id, now))
+            if _insert_new(conn, _row(paper_id, kind, APP_SOURCE, user_id, now)):
+                recount_event(conn, paper_id, kind, user_id, now)
         else:
-            conn.execute(delete(signals).where(*_reaction_of(paper_id, kind), signals.c.actor == user_id))
+            gone = conn.execute(
+                delete(signals).where(*_reaction_of(paper_id, kind), signals.c.actor == user_id).returning(signals.c.at)
+            ).all()
+            for (at,) in gone:
+                recount_event(conn, paper_id, kind, user_id, at)
         return int(conn.execute(select(func.count()).where(*_reaction_of(paper_id, kind))).scalar_one())
 
 
@@ -109,6 +117,7 @@ def withdraw_click(conn: Connection, *, paper_id: str, subscriber: str, day: dat
             signals.c.at == day,
         )
     )
+    recount_event(conn, paper_id, CLICK, subscriber, day)  # the kept counts must equal a full recount
 
 
 def _record_daily(db: Database, paper_id: str, kind: str, source: str, actor: str, now: datetime) -> bool:
@@ -116,7 +125,10 @@ def _record_daily(db: Database, paper_id: str, kind: str, source: str, actor: st
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     with db.write() as conn:
         _require_paper(conn, paper_id)
-        return _insert_new(conn, _row(paper_id, kind, source, actor, day))
+        new = _insert_new(conn, _row(paper_id, kind, source, actor, day))
+        if new:
+            recount_event(conn, paper_id, kind, actor, day)
+        return new
 
 
 def _insert_new(conn: Connection, row: dict[str, Any]) -> bool:

@@ -167,6 +167,29 @@ Index(
 # Every column a refresh reads from the signals it scores: it reads them from the index alone.
 Index("ix_signals_trending", signals.c.kind, signals.c.at, signals.c.paper_id, signals.c.actor, signals.c.value)
 
+# In-app events counted per paper, kind and moment, kept up to date as they are written (``db/signals.py``):
+# views and digest clicks are stamped at their day's 00:00, so for them a row is a paper and day. A refresh
+# sums these (decayed, in SQL) instead of grouping every event. ``t`` is ``at`` in epoch seconds.
+signal_counts = Table(
+    "signal_counts",
+    metadata,
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("at", DateTime, primary_key=True),
+    Column("t", Float, nullable=False, comment="at as seconds since the epoch"),
+    Column("n", Integer, nullable=False, comment="events of this paper and kind at this moment"),
+    Index("ix_signal_counts_t", "t", "paper_id", "kind", "n"),
+)
+
+# (paper, actor) pairs with two or more in-app events: the only ones the per-actor cap can touch (one event
+# never exceeds its actor's floor), so the refresh reads only their events one by one. Never shrinks.
+signal_pairs = Table(
+    "signal_pairs",
+    metadata,
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("actor", String(128), primary_key=True),
+)
+
 trending_scores = Table(
     "trending_scores",
     metadata,
@@ -186,6 +209,7 @@ trending_state = Table(
     Column("as_of", DateTime, nullable=False, comment="the `now` the stored scores were computed for"),
     Column("fingerprint", String(64), nullable=False, comment="inputs digest: same digest, nothing to redo"),
     Column("computed_at", DateTime, nullable=False),
+    Column("library_day", Date, nullable=True, comment="the newest day, when the library is older than a window"),
 )
 
 # --- subscriptions and mail ------------------------------------------------------------------------------

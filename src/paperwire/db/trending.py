@@ -6,20 +6,23 @@ reads hundreds of thousands of rows, and parsing each timestamp in Python would 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Float, and_, case, cast, delete, func, or_, select, update
-from sqlalchemy.sql.elements import ColumnClause
+from sqlalchemy import ColumnElement, Connection, and_, case, delete, func, or_, select, update
 
-from paperwire.db.schema import papers, signals, trending_scores, trending_state
+from paperwire.core.signals import EVENT_KINDS
+from paperwire.db.schema import papers, signal_counts, signal_pairs, signals, trending_scores, trending_state
+from paperwire.db.signals import epoch_seconds
 from paperwire.db.upsert import insert_ignore
 
 STATE_NAME = "scores"
 _INSERT_CHUNK = 5_000
-_IN_CHUNK = 900  # ids per IN (...) list; old SQLite builds allow 999 parameters
+_IN_CHUNK = 900
+# SQLite's julianday arithmetic can land a hair past a moment: an event stamped exactly `now` counts.
+_EPOCH_SLACK = 0.01  # ids per IN (...) list; old SQLite builds allow 999 parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +36,7 @@ class State:
     as_of: datetime
     fingerprint: str
     computed_at: datetime
-
-
-def epoch_seconds(conn: Connection, column: ColumnClause[Any] | ColumnElement[Any]) -> ColumnElement[float]:
-    if conn.dialect.name == "postgresql":
-        return cast(func.extract("epoch", column), Float)
-    return (func.julianday(column) - 2440587.5) * 86400.0
+    library_day: date | None = None  # the newest day, when the scores were computed as of it
 
 
 def watermark(conn: Connection) -> tuple[int, int, int]:
@@ -68,9 +66,21 @@ def reference_day(conn: Connection, on_or_before: date) -> date | None:
     return max(days) if days else None
 
 
-def candidates(conn: Connection, first_day: date, last_day: date, since: datetime, now: datetime) -> list[Candidate]:
-    """Live papers announced in ``[first_day, last_day]`` or with a signal in ``(since, now]``."""
-    recent_signal = select(signals.c.paper_id).where(signals.c.at > since, signals.c.at <= now)
+def candidates(
+    conn: Connection,
+    first_day: date,
+    last_day: date,
+    since: datetime,
+    now: datetime,
+    snapshot_kinds: Sequence[str],
+    events_since: float,
+    events_until: float,
+) -> list[Candidate]:
+    """Live papers announced in ``[first_day, last_day]``, with a snapshot in ``(since, now]``, or with an
+    in-app event in ``(events_since, events_until]`` (epoch seconds, found in the counts)."""
+    recent_signal = select(signals.c.paper_id).where(
+        signals.c.kind.in_(list(snapshot_kinds)), signals.c.at > since, signals.c.at <= now
+    )
     announced_in = and_(papers.c.announced_on >= first_day, papers.c.announced_on <= last_day)
     submitted_in = and_(
         papers.c.announced_on.is_(None),
@@ -81,7 +91,17 @@ def candidates(conn: Connection, first_day: date, last_day: date, since: datetim
     # Two queries, not one with `OR id IN (...)`: PostgreSQL, once it has statistics, runs that subquery once
     # per paper (minutes at 100k papers) instead of as a semi-join.
     found: dict[str, Candidate] = {}
-    for query in (columns.where(or_(announced_in, submitted_in)), columns.where(papers.c.id.in_(recent_signal))):
+    recent_event = select(signal_counts.c.paper_id).where(
+        signal_counts.c.t > events_since, signal_counts.c.t <= events_until + _EPOCH_SLACK
+    )
+    in_horizon = or_(announced_in, submitted_in)
+    outside = ~func.coalesce(in_horizon, False)  # only the papers the first query did not find: fewer rows
+    queries = [
+        columns.where(in_horizon),
+        columns.where(outside, papers.c.id.in_(recent_signal)),
+        columns.where(outside, papers.c.id.in_(recent_event)),
+    ]
+    for query in queries:
         for paper_id, announced, submitted in conn.execute(query):
             day = announced or (submitted.date() if submitted else None)
             if day is None or day <= last_day:  # a paper listed after `now` did not exist yet
@@ -123,41 +143,62 @@ def snapshot_floors(
     return {(paper_id, kind): float(value) for paper_id, kind, value in conn.execute(query)}
 
 
-def event_rows(
-    conn: Connection, weights: Mapping[str, float], floor: float, since: datetime, now: datetime
-) -> tuple[list[tuple[str, str, float, int]], list[tuple[str, str, str, float]]]:
-    """In-app events in ``(since, now]``: counted together per (paper, kind, moment), and one by one for
-    the actors who may reach the per-actor cap.
+def event_sums(
+    conn: Connection, now_epoch: float, windows: Sequence[tuple[float, float, float]]
+) -> list[tuple[Any, ...]]:
+    """In-app events per (paper, kind), summed from ``signal_counts`` by the database, for each window.
 
-    An actor whose undecayed weighted mass on a paper is at most ``floor`` can never exceed the cap (which is
-    never below ``floor``), so only the others need their events one by one; the rest is counted in SQL, a
-    row per paper and day instead of a row per view. Returns ``(counted, heavy)``: ``(paper, kind, epoch
-    seconds, count)`` rows of every event, and ``(paper, kind, actor, epoch seconds)`` rows of the events of
-    heavy actors (already included in ``counted``: the caller moves them).
+    ``windows`` holds ``(half-life, horizon, span)`` in seconds. A row is ``(paper, kind, D_1.., C_1..)``:
+    ``D_w`` the decayed amount (``Σ n · 0.5^(age / half-life)`` over the counts younger than the horizon),
+    ``C_w`` the number of events younger than the span (whole events, for the words). Reads ~one row per
+    paper, kind and day instead of every event, and returns one row per paper and kind.
     """
-    in_window = (signals.c.kind.in_(list(weights)), signals.c.at > since, signals.c.at <= now)
-    mass = case(*((signals.c.kind == kind, w) for kind, w in weights.items()), else_=0.0)
-    heavy_pairs = conn.execute(
-        select(signals.c.paper_id, signals.c.actor)
-        .where(*in_window)
-        .group_by(signals.c.paper_id, signals.c.actor)
-        .having(func.sum(mass) > floor)
-    ).all()
-    at = epoch_seconds(conn, signals.c.at)
-    counted = conn.execute(
-        select(signals.c.paper_id, signals.c.kind, at, func.count())
-        .where(*in_window)
-        .group_by(signals.c.paper_id, signals.c.kind, signals.c.at)
-    ).all()
-    pairs = {(paper_id, actor) for paper_id, actor in heavy_pairs}
-    detail: list[tuple[str, str, str, float]] = []
-    actors = sorted({actor for _, actor in pairs})
-    for start in range(0, len(actors), _IN_CHUNK):
-        query = select(signals.c.paper_id, signals.c.kind, signals.c.actor, at).where(
-            *in_window, signals.c.actor.in_(actors[start : start + _IN_CHUNK])
-        )
-        detail.extend((r[0], r[1], r[2], float(r[3])) for r in conn.execute(query) if (r[0], r[2]) in pairs)
-    return [(row[0], row[1], float(row[2]), int(row[3])) for row in counted], detail
+    age = now_epoch - signal_counts.c.t
+    decayed = [
+        func.sum(case((age < horizon, signal_counts.c.n * func.pow(0.5, age / half_life)), else_=0.0))
+        for half_life, horizon, _ in windows
+    ]
+    counted = [func.sum(case((age < span, signal_counts.c.n), else_=0)) for _, _, span in windows]
+    longest = max(horizon for _, horizon, _ in windows)
+    query = (
+        select(signal_counts.c.paper_id, signal_counts.c.kind, *decayed, *counted)
+        .where(signal_counts.c.t > now_epoch - longest, signal_counts.c.t <= now_epoch + _EPOCH_SLACK)
+        .group_by(signal_counts.c.paper_id, signal_counts.c.kind)
+    )
+    return [tuple(row) for row in conn.execute(query)]
+
+
+def pair_events(conn: Connection, since: datetime, now: datetime) -> list[tuple[str, str, str, float]]:
+    """``(paper, kind, actor, epoch seconds)`` of the in-app events in ``(since, now]`` of the (paper, actor)
+    pairs with two or more events: the only ones the per-actor cap can touch, so they are scored one by one."""
+    joined = signals.join(
+        signal_pairs, and_(signal_pairs.c.paper_id == signals.c.paper_id, signal_pairs.c.actor == signals.c.actor)
+    )
+    query = (
+        select(signals.c.paper_id, signals.c.kind, signals.c.actor, epoch_seconds(conn, signals.c.at))
+        .select_from(joined)
+        .where(signals.c.kind.in_(EVENT_KINDS), signals.c.at > since, signals.c.at <= now)
+    )
+    return [(r[0], r[1], r[2], float(r[3])) for r in conn.execute(query)]
+
+
+def event_papers(conn: Connection, since_epoch: float, until_epoch: float) -> set[str]:
+    """Papers with an in-app event in ``(since, until]`` (from the counts)."""
+    query = (
+        select(signal_counts.c.paper_id)
+        .distinct()
+        .where(signal_counts.c.t > since_epoch, signal_counts.c.t <= until_epoch)
+    )
+    return set(conn.execute(query).scalars())
+
+
+def newest_observation(conn: Connection, kinds: Sequence[str], day: date) -> datetime | None:
+    """The latest moment on ``day`` at which a snapshot (HF upvotes, stars, ...) was observed."""
+    query = select(func.max(signals.c.at)).where(
+        signals.c.kind.in_(list(kinds)), signals.c.at >= _day_start(day), signals.c.at < _day_start(day + timedelta(1))
+    )
+    found = conn.execute(query).scalar()
+    return found if isinstance(found, datetime) else None
 
 
 # --- stored scores --------------------------------------------------------------------------------------
@@ -165,11 +206,14 @@ def event_rows(
 
 def read_state(conn: Connection) -> State | None:
     row = conn.execute(
-        select(trending_state.c.as_of, trending_state.c.fingerprint, trending_state.c.computed_at).where(
-            trending_state.c.name == STATE_NAME
-        )
+        select(
+            trending_state.c.as_of,
+            trending_state.c.fingerprint,
+            trending_state.c.computed_at,
+            trending_state.c.library_day,
+        ).where(trending_state.c.name == STATE_NAME)
     ).first()
-    return State(row.as_of, row.fingerprint, row.computed_at) if row else None
+    return State(row.as_of, row.fingerprint, row.computed_at, row.library_day) if row else None
 
 
 def replace_scores(conn: Connection, rows: Sequence[dict[str, Any]], state: State) -> None:
@@ -177,7 +221,12 @@ def replace_scores(conn: Connection, rows: Sequence[dict[str, Any]], state: Stat
     conn.execute(delete(trending_scores))
     for start in range(0, len(rows), _INSERT_CHUNK):
         conn.execute(trending_scores.insert(), list(rows[start : start + _INSERT_CHUNK]))
-    values = {"as_of": state.as_of, "fingerprint": state.fingerprint, "computed_at": state.computed_at}
+    values = {
+        "as_of": state.as_of,
+        "fingerprint": state.fingerprint,
+        "computed_at": state.computed_at,
+        "library_day": state.library_day,
+    }
     if not insert_ignore(conn, trending_state, [{"name": STATE_NAME, **values}]):
         conn.execute(update(trending_state).where(trending_state.c.name == STATE_NAME).values(**values))
 

@@ -5,19 +5,21 @@ The CLI and the scheduler both call these; each returns the pipeline's ``IngestR
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
 from paperwire.config import Settings
 from paperwire.core.clock import utcnow
-from paperwire.core.records import Page, SourceError
+from paperwire.core.records import Page, PaperRecord, SourceError
 from paperwire.db import harvest
 from paperwire.db.engine import Database
-from paperwire.ingest import arxiv_api, hf_daily, jsonl, kaggle, oai, rss
+from paperwire.ingest import arxiv_api, categories, hf_daily, jsonl, kaggle, oai, rss
 from paperwire.ingest.http import PoliteClient
 from paperwire.ingest.pipeline import IngestReport, PageCallback, ingest
 
+log = logging.getLogger(__name__)
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample"
 SAMPLE_EMBEDDINGS = SAMPLE_DIR / "embeddings.npz"
 
@@ -184,14 +186,35 @@ def ingest_hf_daily(
         return ingest(db, hf_daily.read_hf_files(require_files(paths), day=day), on_page=on_page)
     if day is None:
         raise SourceError("give --date YYYY-MM-DD (or recorded daily_papers JSON files)")
+    seen: list[str] = []
+
+    def noted(pages: Iterable[Page]) -> Iterator[Page]:
+        for page in pages:
+            seen.extend(item.id for item in page.items if isinstance(item, PaperRecord))
+            yield page
+
     with PoliteClient(settings) as client:
-        return ingest(db, hf_daily.fetch_hf_daily(client, url or settings.hf_daily_url, day), on_page=on_page)
+        report = ingest(db, noted(hf_daily.fetch_hf_daily(client, url or settings.hf_daily_url, day)), on_page=on_page)
+    if settings.hf_complete_categories and seen:
+        complete_hf_categories(db, settings, seen)
+    return report
+
+
+def complete_hf_categories(db: Database, settings: Settings, ids: Sequence[str]) -> None:
+    """Hugging Face has no categories: ask the arXiv API for those of the papers it brought (best effort:
+    when arXiv cannot be reached the papers stay as they are, and ``papers complete-categories`` catches up)."""
+    try:
+        done = categories.complete_categories(db, settings, ids=ids)
+    except SourceError as exc:
+        log.warning("categories of %d Hugging Face papers not completed: %s", len(ids), exc)
+        return
+    log.info("categories completed for %d of %d papers asked about", done.completed, done.asked)
 
 
 def load_sample(
     db: Database, settings: Settings, *, on_page: PageCallback | None = None, with_embeddings: bool = True
 ) -> IngestReport:
-    """The bundled real sample (a few hundred papers and one Hugging Face day): a live site offline.
+    """The bundled real sample (a few hundred papers and three Hugging Face days): a live site offline.
 
     Its embeddings ship precomputed (``scripts/build_sample_embeddings.py``), so the first search index
     builds in seconds; any paper whose stored text differs is simply embedded again by the index.

@@ -1,5 +1,6 @@
 """The in-process scheduler of ``paperwire run``: a thread that runs the daily pipeline on its clock.
 
+Every ``PAPERWIRE_TRENDING_REFRESH_SECONDS`` (15 s): refresh trending, so in-app signals show within it.
 Every tick (a minute by default): once a day after ``PAPERWIRE_HARVEST_HOUR`` (UTC) harvest the configured
 sources, then catch the index up and refresh trending, and run the configured signal collectors (then refresh
 trending again); plan digests for subscribers whose local delivery
@@ -55,14 +56,20 @@ class Scheduler:
     def _loop(self) -> None:
         # The outbox is looked at every few seconds (a confirmation or sign-in mail should not wait a minute);
         # harvest and digest planning run every tick.
-        last_tick = float("-inf")
+        last_tick = last_trending = float("-inf")
         while not self._stop.is_set():
             if time.monotonic() - last_tick >= self.settings.scheduler_tick_seconds:
                 last_tick = time.monotonic()
                 self.tick()
             else:
                 self._step("send", self._send, self.clock())
-            self._stop.wait(min(SEND_INTERVAL_SECONDS, self.settings.scheduler_tick_seconds))
+            if time.monotonic() - last_trending >= self.settings.trending_refresh_seconds:
+                last_trending = time.monotonic()
+                self._step("trending", self._trending, self.clock())
+            wait = min(
+                SEND_INTERVAL_SECONDS, self.settings.scheduler_tick_seconds, self.settings.trending_refresh_seconds
+            )
+            self._stop.wait(wait)
 
     def tick(self) -> None:
         """One round of due work; each step's failure is logged and the others still run."""
@@ -117,6 +124,11 @@ class Scheduler:
             lambda: pipeline.plan(self.db, self.settings, self.search, at=now),
             lease_seconds=1800,
         )
+
+    def _trending(self, now: datetime) -> None:
+        """Votes, saves, views and clicks reach the scores without a harvest: the in-app counts are kept on
+        write, so this reads them and rescores (skipped when no signal, paper or minute changed)."""
+        trending.refresh(self.db, self.settings)
 
     def _send(self, now: datetime) -> None:
         self.sender.run(until_empty=False, stop=self._stop)

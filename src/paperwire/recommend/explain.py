@@ -33,10 +33,11 @@ def profile(title: str, label: str) -> str:
     return f"fits what you read; closest to “{short(title)}”, {POSITIVE_LABELS.get(label, label)}"
 
 
-def trending(why: Mapping[str, float], period: Period) -> str:
-    if not any(v > 0 for v in why.values()):
+def trending(counts: Mapping[str, int], period: Period) -> str:
+    """Whole events counted in the period's window (never decayed masses: "0.5 upvotes" is not a count)."""
+    if not any(round(v) > 0 for v in counts.values()):
         return f"one of the newest papers {period.when}, to fill the digest (no reactions to it yet)"
-    return f"trending {period.when}: {_trending.describe(why)}"
+    return f"trending {period.when}: {_trending.describe(counts)}"
 
 
 def nothing_new_on(name: str, period: Period) -> str:

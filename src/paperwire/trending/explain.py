@@ -1,20 +1,45 @@
-"""Words for the numbers: a trending item's ``why`` as a phrase people can read."""
+"""Words for the numbers: why a paper is on a trending list, in whole numbers of real events.
+
+The score decays every signal (``why`` and ``points`` in the API keep those amounts); sentences never show a
+decayed mass. They count what happened in the window's span: ``"12 upvotes here · 163 on Hugging Face ·
++40 GitHub stars this week"``. The words of each kind come from the table in ``paperwire.core.signals``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from paperwire.core.signals import BY_NAME
-from paperwire.trending.formula import KINDS, PRIOR
+from paperwire.core.signals import BY_NAME, EVENT_KINDS, SNAPSHOT_KINDS
+from paperwire.trending.formula import PRIOR
+
+# This site's own readers first, then Hugging Face, then GitHub.
+ORDER: tuple[str, ...] = EVENT_KINDS + SNAPSHOT_KINDS
+SPAN_WORDS = {"day": "today", "week": "this week", "month": "this month"}
+NOTHING = "no votes or stars yet"
 
 
-def describe(why: Mapping[str, float]) -> str:
-    """``{"hf_upvotes": 163, "github_stars": 8}`` -> ``"163 Hugging Face upvotes · 8 new GitHub stars"``.
+def describe(counts: Mapping[str, float], window: str | None = None) -> str:
+    """``{"upvote": 12, "hf_upvotes": 163, "github_stars": 40}``, ``"week"`` ->
+    ``"12 upvotes here · 163 on Hugging Face · +40 GitHub stars this week"``.
 
-    Amounts are decayed, so they are rarely whole; they are shown to one decimal when small.
+    ``counts`` are whole events (for Hugging Face and GitHub: how much the count rose); fractions are rounded.
+    Without a window, no span is named (a sparkline's own period, a paper's totals).
     """
-    phrases = [_phrase(kind, why[kind]) for kind in KINDS if why.get(kind, 0) > 0]
-    return " · ".join(phrases) if phrases else "new: no signals yet"
+    phrases = [_phrase(kind, counts[kind]) for kind in ORDER if round(counts.get(kind, 0)) > 0]
+    if not phrases:
+        return NOTHING
+    span = f" {SPAN_WORDS[window]}" if window in SPAN_WORDS else ""
+    return " · ".join(phrases) + span
+
+
+def explain(counts: Mapping[str, float], why: Mapping[str, float], window: str) -> str:
+    """A list item's reason: its counts in the window's span, or, when it still scores on older signals
+    (decaying, within six half-lives), that it does."""
+    if any(round(counts.get(kind, 0)) > 0 for kind in ORDER):
+        return describe(counts, window)
+    if any(value > 0 for kind, value in why.items() if kind != PRIOR):
+        return f"earlier signals, fading: nothing new {SPAN_WORDS.get(window, 'lately')}"
+    return NOTHING
 
 
 def describe_points(points: Mapping[str, float]) -> str:
@@ -24,6 +49,7 @@ def describe_points(points: Mapping[str, float]) -> str:
 
 
 def _phrase(kind: str, amount: float) -> str:
-    one, many = BY_NAME[kind].one, BY_NAME[kind].many
-    shown = f"{amount:.0f}" if amount >= 10 or amount == int(amount) else f"{amount:.1f}"
-    return f"{shown} {one if shown == '1' else many}"
+    signal = BY_NAME[kind]
+    one, many = signal.counted if signal.counted[0] else (signal.one, signal.many)
+    n = round(amount)
+    return f"{signal.counted_sign}{n:,} {one if n == 1 else many}"

@@ -11,7 +11,9 @@ For a paper, a window (half-life ``h`` hours) and the moment ``now``::
   in full; a drop counts nothing, and the recovery after a drop counts nothing again). Event kinds
   (``upvote``, ``save``, ``view``, ``click``) are one increment of 1 per stored event.
 - In-app events are capped per actor (user, visitor, subscriber): an actor's weighted, decayed mass on a
-  paper is clipped to ``max(cap_share · M, w_upvote)``, ``M`` being the paper's in-app mass before clipping.
+  paper is clipped to ``max(cap_share · M, w_max)``, ``M`` being the paper's in-app mass before clipping and
+  ``w_max`` the weight of the heaviest kind the actor gave (an upvoter may always add one upvote's worth, a
+  visitor who only looked one view's: their own views never outweigh a vote).
 - ``ln(1 + D_k)`` gives diminishing returns per kind, so no single source can dominate.
 - ``Z = n / (n + c)`` is a credibility factor (Bühlmann's, with a prior mean of zero): ``n = Σ_k D_k`` is how
   many (decayed) events back the paper, ``c`` the prior's strength in pseudo-events. One or two events
@@ -49,6 +51,10 @@ PRIOR = "recency_prior"
 # Increments older than this many half-lives weigh less than 1/64 and are left out, which bounds the work.
 HORIZON_HALF_LIVES = 6.0
 
+# What "today", "this week" and "this month" mean in words: the whole numbers shown next to a paper count
+# the events of this span (the score itself decays them with the window's half-life).
+SPAN_HOURS: dict[Window, float] = {"day": 24.0, "week": 7 * 24.0, "month": 30 * 24.0}
+
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
@@ -67,10 +73,10 @@ class Params:
     def horizon_hours(self) -> float:
         return HORIZON_HALF_LIVES * self.half_life_hours
 
-    @property
-    def actor_floor(self) -> float:
-        """The least an actor may always contribute: one fresh upvote."""
-        return self.weights[signals.UPVOTE]
+    def actor_floor(self, kinds: Iterable[str]) -> float:
+        """The least an actor may always contribute: one fresh event of the heaviest kind they gave (one
+        upvote's worth for someone who upvoted; a visitor who only looked, one view's)."""
+        return max((self.weights[k] for k in kinds), default=0.0)
 
 
 def params_for(settings: Settings, window: Window) -> Params:
@@ -166,10 +172,14 @@ def _capped_event_amounts(events: Iterable[Event], params: Params) -> dict[str, 
     for e in fresh:
         mass = params.weights[e.kind] * decay(e.age_hours, h)
         mass_by_actor[e.actor] = mass_by_actor.get(e.actor, 0.0) + mass
-    limit = max(params.actor_cap_share * sum(mass_by_actor.values()), params.actor_floor)
+    kinds_by_actor: dict[str, set[str]] = {}
+    for e in fresh:
+        kinds_by_actor.setdefault(e.actor, set()).add(e.kind)
+    share = params.actor_cap_share * sum(mass_by_actor.values())
     amounts: dict[str, float] = {}
     for e in fresh:
         mass = mass_by_actor[e.actor]
+        limit = max(share, params.actor_floor(kinds_by_actor[e.actor]))
         factor = limit / mass if mass > limit else 1.0
         amounts[e.kind] = amounts.get(e.kind, 0.0) + decay(e.age_hours, h) * factor
     return amounts
@@ -269,17 +279,26 @@ def _cap_actors(
     pair = paper[cappable] * max(n_actors, 1) + actor[cappable]
     pairs, which = np.unique(pair, return_inverse=True)
     pair_mass = np.bincount(which, mass[cappable])
-    limit = np.maximum(params.actor_cap_share * paper_mass[pairs // max(n_actors, 1)], params.actor_floor)
+    weights = np.array([params.weights[k] for k in KINDS])
+    floor = np.zeros(pairs.size)
+    np.maximum.at(floor, which, weights[kind[cappable]])
+    limit = np.maximum(params.actor_cap_share * paper_mass[pairs // max(n_actors, 1)], floor)
     factor = np.where(pair_mass > limit, limit / np.where(pair_mass > 0, pair_mass, 1.0), 1.0)
     capped = decayed.copy()
     capped[cappable] *= factor[which]
     return capped
 
 
-def parts(amounts: Sequence[float], points: Sequence[float], prior: float) -> dict[str, dict[str, float]]:
-    """One paper's explanation as stored and shown: ``why`` (D_k per kind) and ``points`` (per part)."""
+def parts(
+    amounts: Sequence[float], points: Sequence[float], prior: float, counts: Sequence[float] | None = None
+) -> dict[str, dict[str, float]]:
+    """One paper's explanation as stored and shown: ``why`` (D_k per kind), ``points`` (per part) and
+    ``counts``: the whole number of events (for snapshots, how much the count rose) within the window's span."""
     why = {kind: round(float(a), 2) for kind, a in zip(KINDS, amounts, strict=True) if a > 0}
     scored = {kind: round(float(p), 4) for kind, p in zip(KINDS, points, strict=True) if p > 0}
     if prior > 0:
         scored[PRIOR] = round(float(prior), 4)
-    return {"why": why, "points": scored}
+    counted = {
+        kind: float(round(c)) for kind, c in zip(KINDS, () if counts is None else counts, strict=False) if round(c) > 0
+    }
+    return {"why": why, "points": scored, "counts": counted}

@@ -14,6 +14,7 @@ from typing import Any
 from paperwire.core.clock import to_minute, utcnow
 from paperwire.core.signals import EVENT_KINDS, SNAPSHOT_KINDS
 from paperwire.db.engine import Database
+from paperwire.db.papers import get_paper
 from paperwire.db.signals import signals_for
 from paperwire.trending.formula import running_rises
 
@@ -25,6 +26,25 @@ def signal_history(db: Database, paper_id: str, days: int = 30, now: datetime | 
     now = now or to_minute(utcnow())
     rows = [row for row in signals_for(db, paper_id) if row["at"] <= now]  # type: ignore[operator]
     return daily_buckets(rows, last_day=now.date(), days=days)
+
+
+def life_history(db: Database, paper_id: str, now: datetime | None = None, max_days: int = 366) -> DailyHistory:
+    """A paper's life in daily buckets: from its announcement (or first signal) to its last signal, or to
+    ``now`` while it is younger than a month; at most the last ``max_days`` days. Empty when unknown."""
+    now = now or utcnow()
+    paper = get_paper(db, paper_id)
+    rows = [row for row in signals_for(db, paper_id) if row["at"] <= now]  # type: ignore[operator]
+    days = [row["at"].date() for row in rows]  # type: ignore[attr-defined]
+    listed = paper["announced_on"] if paper else None
+    start = min([d for d in (listed, *days) if d is not None], default=None)
+    if start is None:
+        return []
+    end = max([start, *days])
+    if (now.date() - start).days < 30:
+        end = max(end, now.date())
+    end = min(end, now.date())
+    span = max(1, min((end - start).days + 1, max_days))
+    return daily_buckets(rows, last_day=end, days=span)
 
 
 def daily_buckets(rows: Sequence[Mapping[str, Any]], *, last_day: date, days: int) -> DailyHistory:

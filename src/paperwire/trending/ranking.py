@@ -8,7 +8,7 @@ on the fly by the same code, without writing.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -17,8 +17,9 @@ from paperwire.core.clock import to_minute, utcnow
 from paperwire.db import papers as papers_db
 from paperwire.db import trending as store
 from paperwire.db.engine import Database
+from paperwire.trending.explain import explain
 from paperwire.trending.formula import WINDOWS, Window, parts
-from paperwire.trending.refresh import Scored, category_text, compute
+from paperwire.trending.refresh import Scored, category_text, clock_for, compute
 
 _CATEGORY = re.compile(r"^[A-Za-z][A-Za-z0-9.-]*?(\.\*)?$")
 
@@ -39,6 +40,8 @@ class TrendingItem:
     announced_on: date | None
     abstract: str
     code_links: list[str]
+    counts: dict[str, int] = field(default_factory=dict)  # whole events in the window's span, per kind
+    reason: str = ""  # the counts in words: "12 upvotes here · 163 on Hugging Face this week"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,9 +64,26 @@ def trending(
         state = store.read_state(conn)
         if state is not None and (now is None or now == state.as_of):
             rows = store.ranked(conn, checked, patterns, limit=limit, offset=offset)
-            return [_item(row) for row in rows]
+            return [_item(row, checked) for row in rows]
     scored = compute(db, settings, now or to_minute(utcnow()))
     return _rank_in_memory(db, scored, checked, category, limit=limit, offset=offset)
+
+
+def as_of(db: Database, settings: Settings, now: datetime | None = None) -> date | None:
+    """The newest day in the library when trending is computed as of it (its newest papers are older than
+    the day window: a fresh install of the sample, a harvest that stopped); ``None`` when it is live."""
+    with db.read() as conn:
+        state = store.read_state(conn)
+        if state is not None and (now is None or now == state.as_of):
+            return state.library_day
+        return clock_for(conn, settings, now or to_minute(utcnow())).library_day
+
+
+def as_of_note(day: date | None) -> str | None:
+    """``"Trending as of July 1, 2026, the newest day in this library"`` (``None`` when live)."""
+    if day is None:
+        return None
+    return f"Trending as of {day.strftime('%B')} {day.day}, {day.year}, the newest day in this library"
 
 
 def scores(
@@ -128,12 +148,13 @@ def _rank_in_memory(
     items = []
     for i in page:
         card = cards[scored.papers[i].id]
-        explanation = parts(result.amounts[i], result.points[i], float(result.prior[i]))
-        items.append(_item({**card, "score": float(result.score[i]), "parts": explanation}))
+        explanation = parts(result.amounts[i], result.points[i], float(result.prior[i]), scored.counts[window][i])
+        items.append(_item({**card, "score": float(result.score[i]), "parts": explanation}, window))
     return items
 
 
-def _item(row: dict[str, Any]) -> TrendingItem:
+def _item(row: dict[str, Any], window: Window) -> TrendingItem:
+    counts = {kind: int(n) for kind, n in row["parts"].get("counts", {}).items()}
     return TrendingItem(
         id=row["id"],
         title=row["title"],
@@ -145,4 +166,6 @@ def _item(row: dict[str, Any]) -> TrendingItem:
         announced_on=row["announced_on"],
         abstract=row["abstract"],
         code_links=list(row["code_links"]),
+        counts=counts,
+        reason=explain(counts, row["parts"]["why"], window),
     )

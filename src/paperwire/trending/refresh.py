@@ -20,14 +20,16 @@ from sqlalchemy import Connection
 
 from paperwire.config import Settings
 from paperwire.core.clock import to_minute, utcnow
-from paperwire.core.signals import EVENT_KINDS, FIRST_COUNTED, SNAPSHOT_KINDS
+from paperwire.core.signals import FIRST_COUNTED, SNAPSHOT_KINDS
 from paperwire.db import trending as store
 from paperwire.db.engine import Database
 from paperwire.trending.formula import (
     KINDS,
+    SPAN_HOURS,
     WINDOWS,
     Floats,
     Increments,
+    Params,
     Window,
     WindowScores,
     params_for,
@@ -50,6 +52,8 @@ class Scored:
     categories: dict[str, list[str]]  # of the papers on a list
     signals_read: int
     fingerprint: str
+    counts: dict[Window, Floats]  # papers × KINDS: whole events within each window's span
+    clock: Clock
 
     def rows(self, window: Window) -> list[dict[str, Any]]:
         """The papers on the ``window`` list as rows of ``trending_scores``."""
@@ -62,7 +66,7 @@ class Scored:
                     "trend_window": window,
                     "paper_id": paper.id,
                     "score": float(scores.score[i]),
-                    "parts": parts(scores.amounts[i], scores.points[i], float(scores.prior[i])),
+                    "parts": parts(scores.amounts[i], scores.points[i], float(scores.prior[i]), self.counts[window][i]),
                     "categories": category_text(self.categories.get(paper.id, [])),
                     "announced_on": paper.day,
                 }
@@ -99,13 +103,15 @@ def refresh(db: Database, settings: Settings, now: datetime | None = None) -> Re
     now = now or to_minute(utcnow())  # to the minute: reruns within a minute see the same now (and do nothing)
     with db.read() as conn:
         state = store.read_state(conn)
-        unchanged = state is not None and state.fingerprint == fingerprint(conn, settings, now)
+        digest = fingerprint(conn, settings, now)
+        unchanged = state is not None and state.fingerprint == digest
     if unchanged:
         return RefreshReport(now, skipped=True, seconds=time.perf_counter() - started)
-    scored = compute(db, settings, now)
+    scored = compute(db, settings, now, digest=digest)
     rows = [row for window in WINDOWS for row in scored.rows(window)]
     with db.write() as conn:
-        store.replace_scores(conn, rows, store.State(now, scored.fingerprint, to_minute(utcnow())))
+        state = store.State(now, scored.fingerprint, to_minute(utcnow()), scored.clock.library_day)
+        store.replace_scores(conn, rows, state)
     return RefreshReport(
         now,
         skipped=False,
@@ -124,29 +130,136 @@ def fingerprint(conn: Connection, settings: Settings, now: datetime) -> str:
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
-def compute(db: Database, settings: Settings, now: datetime) -> Scored:
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """The moments a refresh ages things from.
+
+    ``now`` is the real minute: this site's own readers vote, save, view and click now, so in-app events are
+    aged from it. ``as_of`` is the moment harvested signals (HF upvotes, stars) and the recency prior are aged
+    from: ``now``, unless the library's newest day is older than the day window (a fresh install of the
+    bundled sample, a site whose harvest stopped), then the newest observation on that day, and
+    ``library_day`` names the day: every list then says "as of" it instead of showing nothing.
+    """
+
+    now: datetime
+    as_of: datetime
+    library_day: date | None
+
+
+def clock_for(conn: Connection, settings: Settings, now: datetime) -> Clock:
+    newest = store.reference_day(conn, now.date())
+    stale_after = math.ceil(params_for(settings, "day").horizon_hours / 24)
+    if newest is None or (now.date() - newest).days <= stale_after:
+        return Clock(now, now, None)
+    observed = store.newest_observation(conn, SNAPSHOT_KINDS, newest)
+    as_of = max(datetime.combine(newest, datetime.min.time()), observed or datetime.min)
+    return Clock(now, as_of, newest)
+
+
+def compute(db: Database, settings: Settings, now: datetime, *, digest: str | None = None) -> Scored:
     """Score every candidate paper in every window at ``now`` (reads only)."""
     params = {w: params_for(settings, w) for w in WINDOWS}
     longest = max(p.horizon_hours for p in params.values())
-    since = now - timedelta(hours=longest)
+    now_epoch = _epoch(now)
     with db.read() as conn:
-        digest = fingerprint(conn, settings, now)
-        reference = store.reference_day(conn, now.date()) or now.date()
+        digest = digest or fingerprint(conn, settings, now)  # counting the signals is not free: once a refresh
+        clock = clock_for(conn, settings, now)
+        as_of = clock.as_of
+        since = as_of - timedelta(hours=longest)
+        reference = store.reference_day(conn, as_of.date()) or as_of.date()
         first_day = reference - timedelta(days=math.ceil(longest / 24))  # the prior's horizon
-        papers = store.candidates(conn, first_day, now.date(), since, now)
+        papers = store.candidates(
+            conn, first_day, as_of.date(), since, as_of, SNAPSHOT_KINDS, now_epoch - longest * 3600, now_epoch
+        )
         index = {paper.id: i for i, paper in enumerate(papers)}
-        snapshots = store.snapshot_rows(conn, SNAPSHOT_KINDS, since, now)
-        floors = store.snapshot_floors(conn, SNAPSHOT_KINDS, since, now)
-        weights = params["day"].weights  # the same in every window
-        events = store.event_rows(conn, {k: weights[k] for k in EVENT_KINDS}, params["day"].actor_floor, since, now)
-    increments, n_actors = build_increments(index, snapshots, floors, events, now)
+        snapshots = store.snapshot_rows(conn, SNAPSHOT_KINDS, since, as_of)
+        floors = store.snapshot_floors(conn, SNAPSHOT_KINDS, since, as_of)
+        spans = [
+            (params[w].half_life_hours * 3600, params[w].horizon_hours * 3600, SPAN_HOURS[w] * 3600) for w in WINDOWS
+        ]
+        sums = store.event_sums(conn, now_epoch, spans)
+        detail = store.pair_events(conn, now - timedelta(hours=longest), now)
+    inputs = build_inputs(index, snapshots, floors, sums, detail, as_of, now, params)
     prior_age = prior_age_hours(papers, reference)
-    windows = {w: score_window(increments, prior_age, params[w], n_actors=n_actors) for w in WINDOWS}
+    windows = {w: score_window(inputs.increments[w], prior_age, params[w], n_actors=inputs.n_actors) for w in WINDOWS}
     order = {w: best_first(papers, windows[w].score, settings.trending_keep) for w in WINDOWS}
     with db.read() as conn:
         categories = store.categories_of(conn, sorted({papers[i].id for kept in order.values() for i in kept}))
-    read = len(snapshots) + sum(count for *_, count in events[0])
-    return Scored(now, papers, windows, order, categories, read, digest)
+    read = len(snapshots) + len(sums) + len(detail)
+    return Scored(now, papers, windows, order, categories, read, digest, inputs.counts, clock)
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    increments: dict[Window, Increments]
+    counts: dict[Window, Floats]  # papers × KINDS: whole events (rises of snapshots) within the window's span
+    n_actors: int
+
+
+def build_inputs(
+    index: dict[str, int],
+    snapshots: list[tuple[str, str, float, float]],
+    floors: dict[tuple[str, str], float],
+    sums: list[tuple[Any, ...]],
+    detail: list[tuple[str, str, str, float]],
+    as_of: datetime,
+    now: datetime,
+    params: dict[Window, Params],
+) -> Inputs:
+    """Every candidate paper's increments per window as arrays (rows of other papers are dropped).
+
+    Snapshots are aged from ``as_of``. In-app events come summed per (paper, kind) and already decayed by the
+    database (an increment of that amount at age 0), except those of the (paper, actor) pairs the cap may
+    touch: these are taken out of the sums and scored one by one, with their actor and age (from ``now``).
+    """
+    n_kinds, n_papers = len(KINDS), len(index)
+    snaps = [row for row in snapshots if row[0] in index]
+    group = np.array([index[p] * n_kinds + _KIND_INDEX[k] for p, k, _, _ in snaps], dtype=np.int64)
+    value = np.array([v for _, _, _, v in snaps], dtype=np.float64)
+    floor = np.array([floors.get((p, k), np.nan) for p, k, _, _ in snaps], dtype=np.float64)
+    first_cap = np.array([FIRST_COUNTED.get(k, np.inf) for _, k, _, _ in snaps], dtype=np.float64)
+    snap_rise = rises(group, value, floor, first_cap)
+    snap_age = np.maximum((_epoch(as_of) - np.array([r[2] for r in snaps], dtype=np.float64)) / 3600.0, 0.0)
+
+    summed = [row for row in sums if row[0] in index]
+    sum_key = np.array([index[r[0]] * n_kinds + _KIND_INDEX[r[1]] for r in summed], dtype=np.int64)
+    heavy = [row for row in detail if row[0] in index]
+    actors: dict[str, int] = {}
+    heavy_actor = np.array([actors.setdefault(a, len(actors)) for _, _, a, _ in heavy], dtype=np.int64)
+    heavy_key = np.array([index[p] * n_kinds + _KIND_INDEX[k] for p, k, _, _ in heavy], dtype=np.int64)
+    # The database's clock arithmetic can land a hair past `now` for a signal stamped exactly `now`.
+    heavy_age = np.maximum((_epoch(now) - np.array([r[3] for r in heavy], dtype=np.float64)) / 3600.0, 0.0)
+
+    increments: dict[Window, Increments] = {}
+    counts: dict[Window, Floats] = {}
+    for w_index, window in enumerate(WINDOWS):
+        p = params[window]
+        mass = np.zeros(n_papers * n_kinds)
+        if summed:
+            np.add.at(mass, sum_key, np.array([float(r[2 + w_index]) for r in summed]))
+        if heavy:
+            fresh = heavy_age < p.horizon_hours
+            np.add.at(mass, heavy_key[fresh], -(0.5 ** (heavy_age[fresh] / p.half_life_hours)))
+        mass[mass < 1e-9] = 0.0  # what the subtraction leaves of the pairs' own events is rounding
+        keys = np.flatnonzero(mass)
+        increments[window] = Increments(
+            paper=np.concatenate([group // n_kinds, keys // n_kinds, heavy_key // n_kinds]).astype(np.int64),
+            kind=np.concatenate([group % n_kinds, keys % n_kinds, heavy_key % n_kinds]).astype(np.int64),
+            actor=np.concatenate([np.full(len(snaps), -1), np.full(keys.size, -2), heavy_actor]).astype(np.int64),
+            amount=np.concatenate([snap_rise, mass[keys], np.ones(len(heavy))]),
+            age_hours=np.concatenate([snap_age, np.zeros(keys.size), heavy_age]),
+        )
+        count = np.zeros(n_papers * n_kinds)
+        if summed:
+            np.add.at(count, sum_key, np.array([float(r[2 + len(WINDOWS) + w_index]) for r in summed]))
+        in_span = snap_age < SPAN_HOURS[window]
+        np.add.at(count, group[in_span], snap_rise[in_span])
+        counts[window] = count.reshape(n_papers, n_kinds)
+    return Inputs(increments, counts, len(actors))
+
+
+def _epoch(moment: datetime) -> float:
+    return moment.replace(tzinfo=UTC).timestamp()
 
 
 def best_first(papers: list[store.Candidate], score: Floats, keep: int) -> list[int]:
@@ -167,60 +280,5 @@ def prior_age_hours(papers: list[store.Candidate], reference: date) -> np.ndarra
     )
 
 
-def build_increments(
-    index: dict[str, int],
-    snapshots: list[tuple[str, str, float, float]],
-    floors: dict[tuple[str, str], float],
-    events: tuple[list[tuple[str, str, float, int]], list[tuple[str, str, str, float]]],
-    now: datetime,
-) -> tuple[Increments, int]:
-    """The increments of every candidate paper as arrays (rows of other papers are dropped)."""
-    now_epoch = now.replace(tzinfo=UTC).timestamp()
-    snaps = [row for row in snapshots if row[0] in index]
-    group = np.array([index[p] * len(KINDS) + _KIND_INDEX[k] for p, k, _, _ in snaps], dtype=np.int64)
-    value = np.array([v for _, _, _, v in snaps], dtype=np.float64)
-    floor = np.array([floors.get((p, k), np.nan) for p, k, _, _ in snaps], dtype=np.float64)
-    first_cap = np.array([FIRST_COUNTED.get(k, np.inf) for _, k, _, _ in snaps], dtype=np.float64)
-    counted = move_heavy([row for row in events[0] if row[0] in index], events[1])
-    heavy = [row for row in events[1] if row[0] in index]
-    actors: dict[str, int] = {}
-    heavy_actor = [actors.setdefault(a, len(actors)) for _, _, a, _ in heavy]
-    n_snap, n_counted = len(snaps), len(counted)
-    increments = Increments(
-        paper=np.array(
-            [index[p] for p, *_ in snaps] + [index[p] for p, *_ in counted] + [index[p] for p, *_ in heavy],
-            dtype=np.int64,
-        ),
-        kind=np.array([_KIND_INDEX[row[1]] for rows in (snaps, counted, heavy) for row in rows], dtype=np.int64),
-        actor=np.array([-1] * n_snap + [-2] * n_counted + heavy_actor, dtype=np.int64),
-        amount=np.concatenate(
-            [
-                rises(group, value, floor, first_cap),
-                np.array([c for *_, c in counted], dtype=np.float64),
-                np.ones(len(heavy)),
-            ]
-        ),
-        # The database's clock arithmetic can land a hair past `now` for a signal stamped exactly `now`.
-        age_hours=np.maximum(
-            (now_epoch - np.array([r[2] for r in snaps] + [r[2] for r in counted] + [r[3] for r in heavy])) / 3600.0,
-            0.0,
-        ),
-    )
-    return increments, len(actors)
-
-
 def _newest_first(day: date | None) -> int:
     return -day.toordinal() if day else 1  # no day: after every dated paper, as NULLS LAST in SQL
-
-
-def move_heavy(
-    counted: list[tuple[str, str, float, int]], heavy: list[tuple[str, str, str, float]]
-) -> list[tuple[str, str, float, int]]:
-    """Take the heavy actors' events out of the counts (they are scored one by one, to be capped)."""
-    taken: dict[tuple[str, str, float], int] = {}
-    for paper_id, kind, _, at in heavy:
-        taken[(paper_id, kind, at)] = taken.get((paper_id, kind, at), 0) + 1
-    if not taken:
-        return counted
-    left = [(p, k, at, n - taken.get((p, k, at), 0)) for p, k, at, n in counted]
-    return [row for row in left if row[3] > 0]

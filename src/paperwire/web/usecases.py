@@ -7,6 +7,7 @@ or the two below, and each route turns them into its own kind of 4xx.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from paperwire import trending
@@ -37,6 +38,13 @@ def trending_items(
         return [item.as_dict() for item in found]
 
     return services.cache.get(("trending", window, category, limit, offset), compute)
+
+
+def trending_as_of(services: Services) -> tuple[date | None, str | None]:
+    """``(day, sentence)`` when the lists are computed as of the library's newest day (it is older than the
+    day window), else ``(None, None)``: the page, the API and the feed all say so."""
+    day = services.cache.get("trending-as-of", lambda: trending.as_of(services.db, services.settings))
+    return day, trending.as_of_note(day)
 
 
 def search(

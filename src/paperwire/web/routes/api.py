@@ -147,7 +147,10 @@ class TrendingItemOut(BaseModel):
     id: str
     title: str
     score: float
-    why: dict[str, float]
+    why: dict[str, float] = Field(description="decayed amount of each signal behind the score")
+    points: dict[str, float] = Field(description="what each part added to the score (they sum to it)")
+    counts: dict[str, int] = Field(description="whole events of each kind in the window's span")
+    reason: str = Field(description="the counts in words, as the page shows them")
     authors: list[str]
     categories: list[str]
     announced_on: date | None
@@ -157,6 +160,8 @@ class TrendingItemOut(BaseModel):
 class TrendingOut(BaseModel):
     window: Window
     category: str | None
+    as_of: date | None = Field(description="the newest library day, when the lists are computed as of it")
+    as_of_note: str | None = None
     limit: int
     offset: int
     items: list[TrendingItemOut]
@@ -339,7 +344,17 @@ def trending_list(
         )
         for item in items
     ]
-    return cached_json(request, TrendingOut(window=window, category=category, limit=limit, offset=offset, items=out))
+    day, note = usecases.trending_as_of(services)
+    listed = TrendingOut(
+        window=window,
+        category=category,
+        as_of=day,
+        as_of_note=note,
+        limit=limit,
+        offset=offset,
+        items=out,
+    )
+    return cached_json(request, listed)
 
 
 @router.get("/me", response_model=MeOut, responses={401: {"model": ErrorOut}})

@@ -76,6 +76,8 @@ def trending_feed(
         raise HTTPException(status_code=400, detail=str(exc)) from None
     query = urlencode({k: v for k, v in {"window": window, "category": category}.items() if v})
     title = f"paperwire: trending this {window}" + (f" in {category}" if category else "")
+    _, note = usecases.trending_as_of(services)
+    title += f" ({note[0].lower()}{note[1:]})" if note else ""
     return render_feed(request, services, fmt, title=title, self_query=query, html_url=f"/?{query}", items=items)
 
 

@@ -35,9 +35,11 @@ def with_reactions(services: Services, user: User | None, items: list[dict[str, 
     """Each card gets its vote/save counts and whether the signed-in user has voted/saved it."""
     ids = [item["id"] for item in items]
     counts = reactions.reaction_counts(services.db, ids)
+    numbers = trending.paper_numbers(services.db, ids)
     mine = reactions.user_reactions(services.db, str(user.id), ids) if user else {}
     for item in items:
         item["counts"] = counts.get(item["id"], {})
+        item["numbers"] = numbers.get(item["id"], {})
         item["mine"] = mine.get(item["id"], set())
     return items
 
@@ -74,6 +76,7 @@ def trending_page(
             "has_next": len(cached) > PAGE_SIZE,
             "categories": category_options(services),
             "feed_query": f"window={window}" + (f"&category={category}" if category else ""),
+            "as_of_note": usecases.trending_as_of(services)[1],
         },
     )
 
@@ -161,7 +164,7 @@ def paper_page(
     # scanner's click, which counts for nothing, must not count as a view instead).
     if from_ != "digest":
         reactions.record_view(services.db, paper_id=canonical, visitor=visitor_id(request))
-    history = trending.signal_history(services.db, canonical, days=30)
+    history = trending.life_history(services.db, canonical)
     try:
         similar = [hit.as_dict() for hit in services.search.similar(canonical, limit=6)]
     except KeyError:
@@ -203,6 +206,12 @@ def react_form(
 def library_page(request: Request, services: ServicesDep, user: CurrentUser) -> HTMLResponse:
     saved = [dict(paper) for paper in library_papers(services.db, user)]
     return render(request, "library.html", {"items": with_reactions(services, user, saved)})
+
+
+@router.get("/about/trending", response_class=HTMLResponse)
+def how_trending_works(request: Request) -> HTMLResponse:
+    """How ranking works: docs/trending.md as a page (scripts/build_trending_page.py renders it)."""
+    return render(request, "how_trending_works.html", {})
 
 
 @router.get("/about", response_class=HTMLResponse)
