@@ -340,20 +340,54 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50)
     return beta[1:], float(beta[0])
 
 
+CUTS = np.round(np.arange(0.10, 0.91, 0.05), 2)
+
+
 def fit_match_model(all_runs: list[Runs]) -> MatchModel:
-    """Fitted on the dev half only; the threshold is the one with the best F1 of "a match" on dev."""
+    """Fitted on the dev half only; the threshold is set afterwards by ``choose_threshold``."""
     x, y = feature_rows(all_runs, "dev")
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     weights, bias = fit_logistic((x - mean) / scale, y)
-    model = MatchModel(tuple(weights), bias, tuple(mean), tuple(scale), threshold=0.5)
-    probabilities = np.array([model.probability(row) for row in x])
-    best, best_f1 = 0.5, -1.0
-    for threshold in np.arange(0.10, 0.91, 0.05):
-        f1 = prf(probabilities >= threshold, y)[2]
-        if f1 > best_f1:
-            best, best_f1 = round(float(threshold), 2), f1
-    return MatchModel(tuple(weights), bias, tuple(mean), tuple(scale), threshold=best)
+    return MatchModel(tuple(weights), bias, tuple(mean), tuple(scale), threshold=0.5)
+
+
+def f_beta(precision: float, recall: float, beta: float = 0.5) -> float:
+    """F-beta; beta 0.5 weighs precision twice as much as recall (a false "match" costs more than a missed one)."""
+    b2 = beta * beta
+    return (1 + b2) * precision * recall / (b2 * precision + recall) if precision + recall else 0.0
+
+
+def dev_curve(all_runs: list[Runs], model: MatchModel) -> list[tuple[float, float, float, float]]:
+    """(cut, precision, recall, F0.5) of "a match" on the dev half, both sets pooled, at each cut of ``CUTS``."""
+    x, y = feature_rows(all_runs, "dev")
+    p = model.probabilities(x)
+    curve = []
+    for cut in CUTS:
+        precision, recall, _f1 = prf(p >= cut, y)
+        curve.append((float(cut), precision, recall, f_beta(precision, recall)))
+    return curve
+
+
+def choose_threshold(curves: list[list[tuple[float, float, float, float]]]) -> float:
+    """One cut for every space: the one with the best mean dev F0.5 over the spaces' curves (precision first: a
+    hit called "a match" should be relevant; recall second). Ties go to the higher cut."""
+    best, best_value = 0.5, -1.0
+    for rows in zip(*curves, strict=True):
+        value = sum(row[3] for row in rows) / len(rows)
+        if value >= best_value - 1e-12:
+            best, best_value = rows[0][0], max(value, best_value)
+    return round(best, 2)
+
+
+def report_curve(curves: dict[str, list[tuple[float, float, float, float]]], chosen: float) -> None:
+    print(f"\n### The match cut on dev (both sets pooled; chosen: {chosen}, the best mean F0.5)\n")
+    names = list(curves)
+    print("| cut | " + " | ".join(f"{n} precision | {n} recall | {n} F0.5" for n in names) + " |")
+    print("|---:|" + "---:|---:|---:|" * len(names))
+    for rows in zip(*curves.values(), strict=True):
+        cells = " | ".join(f"{pr:.3f} | {rc:.3f} | {f:.3f}" for _cut, pr, rc, f in rows)
+        print(f"| {rows[0][0]:.2f} | {cells} |")
 
 
 def prf(predicted: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]:
@@ -596,9 +630,10 @@ def main() -> None:
         )
     model, first_pass_model = load_model(), load_model(space="first_pass")
     if args.fit:
-        model = fit_match_model(all_runs)
+        model, first_pass_model = fit_match_model(all_runs), fit_match_model(first_pass_runs)
         # One threshold: each model gives a calibrated chance; "a match" is the same chance in both spaces.
-        first_pass_model = replace(fit_match_model(first_pass_runs), threshold=model.threshold)
+        cut = choose_threshold([dev_curve(all_runs, model), dev_curve(first_pass_runs, first_pass_model)])
+        model, first_pass_model = replace(model, threshold=cut), replace(first_pass_model, threshold=cut)
         saved = {"transformer": model.as_dict(), "first_pass": first_pass_model.as_dict()}
         MODEL_PATH.write_text(json.dumps(saved, indent=2) + "\n")
         print(f"fitted on dev, written to {MODEL_PATH}", file=sys.stderr)
@@ -607,6 +642,8 @@ def main() -> None:
         "held-out = odd positions"
     )
     report(all_runs, model, tune(all_runs) if args.tune_rrf else None, tuned_changes(all_runs, model))
+    curves = {"MiniLM": dev_curve(all_runs, model), "first pass": dev_curve(first_pass_runs, first_pass_model)}
+    report_curve(curves, choose_threshold(list(curves.values())))
     report_calibration(all_runs, model, "MiniLM (every paper embedded by the transformer)")
     report_calibration(first_pass_runs, first_pass_model, "first pass (papers only the static model has embedded)")
     report_nonsense(all_runs, model, embedder, "MiniLM")

@@ -2,11 +2,14 @@
 
 A small logistic regression over per-hit evidence (how much of the query's word weight the paper's BM25 score
 covers, its cosine similarity to the query, both as absolute values and relative to the query's best, its ranks,
-the query's length). It is fitted by ``bench/fit_match.py`` on the dev half of the CISI and Cranfield judgements
-and reported on the held-out half (``bench/quality.py``); the fitted weights ship in ``match_model.json``.
+the query's length). It is fitted by ``bench/quality.py --fit`` on the dev half of the CISI and Cranfield
+judgements and reported on the held-out half (``bench/quality.py``); the fitted weights ship in
+``match_model.json``.
 
 ``MATCH_THRESHOLD`` is the probability at or above which a hit counts as "a match" (what the pages count and the
-digest calls "matches your topic"). Pure: no index is touched here.
+digest calls "matches your topic"). A false match costs more than a missed one, so it is the cut with the best
+F0.5 on dev (precision weighted twice), one cut for both models (0.25; docs/benchmarks.md has the curve).
+Pure: no index is touched here.
 """
 
 from __future__ import annotations
