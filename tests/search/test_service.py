@@ -13,6 +13,7 @@ from paperwire.db import embeddings
 from paperwire.db.engine import Database
 from paperwire.search import MATCH_THRESHOLD, QueryError, SearchFilters, SearchService
 from paperwire.search.embedder import OnnxMiniLM, Vectors, paper_text
+from paperwire.search.query import parse_query
 from testkit.search_fixtures import PAPERS, paper, store
 
 
@@ -285,3 +286,19 @@ def test_nonsense_gets_no_matches_and_a_judged_match_passes(indexed: SearchServi
     assert relevant.matches == sum(
         hit.matched for hit in indexed.search("dark matter halos in cosmological simulations", limit=1000).hits
     )
+
+
+def test_a_short_topic_named_by_a_title_is_a_match_and_a_partial_title_is_not(indexed: SearchService) -> None:
+    # The model is fitted on long questions; a one- or two-word topic that a title names is direct evidence.
+    results = indexed.search("diffusion models", limit=50)
+    by_id = {hit.id: hit for hit in results.hits}
+    assert by_id["2601.00001"].matched  # "Denoising diffusion models for image synthesis"
+    assert by_id["2601.00001"].match >= MATCH_THRESHOLD
+    assert results.hits[0].id == "2601.00001"  # matches first
+    # every word must be in the title, and only short queries qualify
+    index = indexed._loaded()
+    titled = lambda q: {index.id_of_key[k] for k in index.lexical.titles_holding_all(parse_query(q), None, 100)}  # noqa: E731
+    assert "2601.00001" in titled("Diffusion Models")
+    assert titled("diffusion graphs") == set()
+    assert titled("denoising diffusion models for image synthesis") == set()  # a question: the model decides
+    assert indexed.search("xqzvbk", limit=50).matches == 0

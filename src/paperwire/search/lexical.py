@@ -24,6 +24,7 @@ ANALYZER = "en_paper"
 TITLE_BOOST = 1.25  # measured: 2.0 lost 0.01-0.02 nDCG@10 on CISI and Cranfield (docs/benchmarks.md)
 PREFIX_BOOST = 0.5  # a completion of the word being typed counts, but less than a whole-word match
 PREFIX_EXPANSIONS = 50
+SHORT_QUERY_TERMS = 4  # up to this many distinct words, a query is a short topic (titles_holding_all)
 SNIPPET_CHARS = 300
 WRITER_HEAP_BYTES = 128_000_000
 
@@ -309,6 +310,24 @@ class LexicalIndex:
         addresses = [address for _score, address in result.hits]
         keys = searcher.fast_field_values("key", addresses) if addresses else []
         return [(int(k), float(s)) for k, (s, _a) in zip(keys, result.hits, strict=True) if k is not None]
+
+    def titles_holding_all(
+        self, parsed: ParsedQuery, filters: SearchFilters | None, depth: int, max_terms: int = SHORT_QUERY_TERMS
+    ) -> set[int]:
+        """Keys of papers whose title holds every word of a short query (stemming aside), under the same
+        constraints and filters. The match model is fitted on long, sentence-like questions (CISI, Cranfield);
+        for a two-word topic such as "speculative decoding" a title that names it is direct evidence."""
+        if parsed.long_text:
+            return set()
+        terms = list(dict.fromkeys(self._stemmer.analyze(parsed.words)))
+        if not terms or len(terms) > max_terms:
+            return set()
+        clauses = [(Occur.Must, Query.term_query(self.schema, "title", t)) for t in terms]
+        query = _filtered(Query.boolean_query(clauses + self._constraints(parsed)), self.filter_queries(filters))
+        searcher = self.index.searcher()
+        addresses = [address for _score, address in searcher.search(query, depth, count=False).hits]
+        keys = searcher.fast_field_values("key", addresses) if addresses else []
+        return {int(k) for k in keys if k is not None}
 
     def idf_mass(self, parsed: ParsedQuery) -> float:
         """Sum of the idf of the query's distinct terms (a term found nowhere weighs most): what a paper's

@@ -21,7 +21,7 @@ from paperwire.core.ids import split_arxiv_id
 from paperwire.db import embeddings as store
 from paperwire.db.engine import Database
 from paperwire.search.authors import name_keys
-from paperwire.search.calibration import QueryEvidence, judge
+from paperwire.search.calibration import QueryEvidence, judge, title_names_it
 from paperwire.search.embedder import Embedder, Vectors, load_embedder, paper_text
 from paperwire.search.filters import SearchFilters, category_prefixes, filing_day
 from paperwire.search.fusion import Fused, by_author_first, field_aware_fusion, matches_first, pin_first
@@ -484,6 +484,8 @@ class SearchService:
             first_pass=first_pass,
             first_pass_query=first_pass_evidence,
         )
+        titled = index.lexical.titles_holding_all(parsed, filters, depth)
+        title_names_it(fused, {known[k] for k in titled if k in known})
         author_ids = self._by_author(index, parsed, filters, allowed, depth)
         fused = by_author_first(fused, author_ids)
         return _Found(matches_first(fused), len(lexical), author=parsed.name_query if author_ids else None)
