@@ -40,6 +40,7 @@ from paperwire.search.calibration import (
     features,
     judge,
     load_model,
+    title_names_it,
 )
 from paperwire.search.embedder import Embedder, OnnxMiniLM, Vectors, paper_text
 from paperwire.search.fusion import Fused, field_aware_fusion, matches_first, reciprocal_rank_fusion
@@ -303,6 +304,11 @@ class Runs:
             {h.id: h.cosine or 0.0 for h in fused},
             model,
         )
+        # as the product does after judging: a short topic that a title names is a match
+        text = dict(self.collection.queries)[qid]
+        doc_ids = list(self.collection.docs)
+        titled = self.index.titles_holding_all(parse_query(bench_query(text)), None, PRODUCT_DEPTH)
+        title_names_it(fused, {doc_ids[k] for k in titled}, model.threshold)
         return fused
 
 
