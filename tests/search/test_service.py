@@ -299,6 +299,7 @@ def test_a_short_topic_named_by_a_title_is_a_match_and_a_partial_title_is_not(in
     index = indexed._loaded()
     titled = lambda q: {index.id_of_key[k] for k in index.lexical.titles_holding_all(parse_query(q), None, 100)}  # noqa: E731
     assert "2601.00001" in titled("Diffusion Models")
+    assert "2601.00001" in titled("ti:diffusion")
     assert titled("diffusion graphs") == set()
     assert titled("denoising diffusion models for image synthesis") == set()  # a question: the model decides
     assert indexed.search("xqzvbk", limit=50).matches == 0

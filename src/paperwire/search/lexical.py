@@ -319,7 +319,8 @@ class LexicalIndex:
         for a two-word topic such as "speculative decoding" a title that names it is direct evidence."""
         if parsed.long_text:
             return set()
-        terms = list(dict.fromkeys(self._stemmer.analyze(parsed.words)))
+        text = " ".join([parsed.words, *(t.strip('"') for t in parsed.title_terms)])  # ti:word asks for it too
+        terms = list(dict.fromkeys(self._stemmer.analyze(text))) if text.strip() else []
         if not terms or len(terms) > max_terms:
             return set()
         clauses = [(Occur.Must, Query.term_query(self.schema, "title", t)) for t in terms]
