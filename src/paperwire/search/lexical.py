@@ -280,13 +280,7 @@ class LexicalIndex:
         if text is None:
             return []
         query = _filtered(text, self.filter_queries(filters))
-        searcher = self.index.searcher()
-        # No exact count: counting every match walks whole posting lists, which top-k search skips
-        # (block-max WAND); at 1M papers a common word made the count the slowest part of a query.
-        result = searcher.search(query, depth, count=False)
-        addresses = [address for _score, address in result.hits]
-        keys = searcher.fast_field_values("key", addresses) if addresses else []
-        return [(int(k), float(s)) for k, (s, _a) in zip(keys, result.hits, strict=True) if k is not None]
+        return self._top_keys(query, depth)
 
     def field_scored(
         self, parsed: ParsedQuery, field: str, filters: SearchFilters | None, depth: int
@@ -305,11 +299,7 @@ class LexicalIndex:
         if not clauses:
             return []
         query = _filtered(Query.boolean_query(clauses + self._constraints(parsed)), self.filter_queries(filters))
-        searcher = self.index.searcher()
-        result = searcher.search(query, depth, count=False)
-        addresses = [address for _score, address in result.hits]
-        keys = searcher.fast_field_values("key", addresses) if addresses else []
-        return [(int(k), float(s)) for k, (s, _a) in zip(keys, result.hits, strict=True) if k is not None]
+        return self._top_keys(query, depth)
 
     def titles_holding_all(
         self, parsed: ParsedQuery, filters: SearchFilters | None, depth: int, max_terms: int = SHORT_QUERY_TERMS
@@ -325,10 +315,17 @@ class LexicalIndex:
             return set()
         clauses = [(Occur.Must, Query.term_query(self.schema, "title", t)) for t in terms]
         query = _filtered(Query.boolean_query(clauses + self._constraints(parsed)), self.filter_queries(filters))
+        return {key for key, _score in self._top_keys(query, depth)}
+
+    def _top_keys(self, query: Query, depth: int) -> list[tuple[int, float]]:
+        """(key, BM25 score) of the best ``depth`` papers for ``query``, best first."""
         searcher = self.index.searcher()
-        addresses = [address for _score, address in searcher.search(query, depth, count=False).hits]
+        # No exact count: counting every match walks whole posting lists, which top-k search skips
+        # (block-max WAND); at 1M papers a common word made the count the slowest part of a query.
+        result = searcher.search(query, depth, count=False)
+        addresses = [address for _score, address in result.hits]
         keys = searcher.fast_field_values("key", addresses) if addresses else []
-        return {int(k) for k in keys if k is not None}
+        return [(int(k), float(s)) for k, (s, _a) in zip(keys, result.hits, strict=True) if k is not None]
 
     def idf_mass(self, parsed: ParsedQuery) -> float:
         """Sum of the idf of the query's distinct terms (a term found nowhere weighs most): what a paper's
