@@ -4,6 +4,11 @@
 points, and what a crash at each one leads to, are listed in docs/reliability.md). Unset — always, outside
 the fault tests — a point costs one string comparison. Failpoints of this kind are how FoundationDB and
 TiKV test their commit paths: the crash lands exactly where it is meant to, every run.
+
+``PAPERWIRE_FAULTS_WINDOW_LOG=path`` makes a sender note, with one unbuffered append each, when a message
+enters the at-most-once window (its dot held, just before the "sent" commit) and when it leaves it (the dot
+released). A test that kills the sender at a random moment reads the log afterwards: a message entered but
+never left is the only one the kill may have lost. Unset, each note is one comparison.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ _point, _, _nth = os.environ.get("PAPERWIRE_CRASH_AT", "").partition(":")
 _target = int(_nth or "1") if _point else 0
 _passed = 0
 _lock = threading.Lock()
+_window_log = os.environ.get("PAPERWIRE_FAULTS_WINDOW_LOG", "")
+_window_fd = os.open(_window_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644) if _window_log else -1
 
 
 def crash_point(name: str) -> None:
@@ -29,3 +36,22 @@ def crash_point(name: str) -> None:
         _passed += 1
         if _passed == _target:
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+def note_window(event: str, message_id: str) -> None:
+    """``event`` is "enter" or "leave"; the write is a single system call, so it survives a SIGKILL after it."""
+    if _window_fd >= 0:
+        os.write(_window_fd, f"{event} {message_id}\n".encode())
+
+
+def open_windows(log: str) -> set[str]:
+    """The message ids a log shows entering the window and never leaving it."""
+    inside: set[str] = set()
+    with open(log, encoding="utf-8") as lines:
+        for line in lines:
+            event, _, message_id = line.strip().partition(" ")
+            if event == "enter":
+                inside.add(message_id)
+            elif event == "leave":
+                inside.discard(message_id)
+    return inside

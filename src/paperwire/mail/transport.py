@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from paperwire.db import dev_mail
 from paperwire.db.engine import Database
-from paperwire.faults import crash_point
+from paperwire.faults import crash_point, note_window
 from paperwire.mail.compose import Outgoing
 
 
@@ -116,7 +116,7 @@ class SmtpTransport:
         an unfinished message). Right after the commit the dot is released. A crash before the commit: the
         message was not delivered and the row is not sent — the next sender delivers it. After the release:
         delivered and recorded. The only window in which a crash loses a digest is the tail of the database
-        commit itself (the commit is durable, the release not yet made): microseconds. Nothing can double it.
+        commit itself (the commit is durable, the release not yet made): usually microseconds. Nothing doubles it.
         """
         try:
             smtp = self._smtp = self._smtp or self._connect()
@@ -157,7 +157,7 @@ class SmtpTransport:
         crash_point("body_sent")
         if before_final is None:
             smtp.send(b".\r\n")
-        elif not before_final(lambda: _hold_dot(smtp), lambda: _release_dot(smtp)):
+        elif not before_final(lambda: _hold_dot(smtp, message), lambda: _release_dot(smtp, message)):
             raise LeaseLost("another sender owns this message now")
         crash_point("released")
         _expect(smtp.getreply(), (250,))
@@ -196,20 +196,25 @@ _LINGER_RESET = struct.pack("ii", 1, 0)  # on close (or death): discard unsent d
 _LINGER_NORMAL = struct.pack("ii", 0, 0)
 
 
-def _hold_dot(smtp: smtplib.SMTP) -> None:
+def _hold_dot(smtp: smtplib.SMTP, message: Outgoing) -> None:
     """Queue the final dot in the kernel without letting it leave, and make a death drop it."""
     assert smtp.sock is not None
     smtp.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
     smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
     smtp.send(b".\r\n")
     crash_point("dot_held")
+    note_window("enter", ",".join(message.recipients))  # before the commit: the fault tests' view of the window
 
 
-def _release_dot(smtp: smtplib.SMTP) -> None:
+def _release_dot(smtp: smtplib.SMTP, message: Outgoing) -> None:
     crash_point("committed")  # the documented window: "sent" is durable, the dot not yet released
     assert smtp.sock is not None
-    smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)  # the dot leaves now
+    # Normal linger first: from this call on, even a death delivers the dot (closing a socket sends what is
+    # queued, corked or not, and then FIN). Uncorking first would leave a moment in which the dot is out but a
+    # death still resets the connection, and a server that sees the reset before it reads the dot drops it.
     smtp.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_NORMAL)
+    note_window("leave", ",".join(message.recipients))
+    smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)  # the dot leaves now
 
 
 _EXPECTED_ENVELOPE, _EXPECTED_DATA = (250, 251), (354,)
