@@ -137,9 +137,7 @@ def test_crash_at_each_point_of_the_delivery_path(point: str, thousand: Planned,
     assert missing == (1 if point == "committed" else 0)
 
 
-def test_ten_random_kills_while_sending_a_thousand_digests(
-    thousand: Planned, sink: SmtpSink, tmp_path: Path
-) -> None:
+def test_ten_random_kills_while_sending_a_thousand_digests(thousand: Planned, sink: SmtpSink, tmp_path: Path) -> None:
     """Only a digest that the kill caught inside the documented window may be missing, and none doubled.
 
     The sender notes each message entering the window (dot held, before the "sent" commit) and leaving it (dot
