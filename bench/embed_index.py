@@ -36,6 +36,10 @@ def load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def now() -> str:
+    return time.strftime("%H:%M:%S", time.gmtime())
+
+
 def directory_bytes(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
@@ -51,6 +55,7 @@ def main() -> None:
         print(f"skipped: {CORPUS} not found")
         return
     out: dict[str, object] = {"load_start": load(), "cpus": os.cpu_count()}
+    print(f"{now()} UTC start, load {load()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="paperwire-embed-index-") as tmp:
         home = Path(tmp)
         settings = Settings(home=home, database_url=f"sqlite:///{home / 'paperwire.db'}")
@@ -69,7 +74,8 @@ def main() -> None:
         out["first_pass_catch_up_s"] = round(first.seconds, 1)
         out["searchable_s"] = round(time.perf_counter() - started, 1)
         print(
-            f"{first.indexed:,} papers searchable (keywords + first pass) {out['searchable_s']}s after start",
+            f"{now()} {first.indexed:,} papers searchable (keywords + first pass) {out['searchable_s']}s after start, "
+            f"load {load()}",
             flush=True,
         )
         upgrade_started, upgrade_cpu = time.perf_counter(), time.process_time()
@@ -81,8 +87,8 @@ def main() -> None:
             elapsed = time.perf_counter() - upgrade_started
             cpu_s = time.process_time() - upgrade_cpu
             print(
-                f"  upgraded {done:,} in {elapsed:.0f}s ({done / elapsed:.1f}/s; {done / cpu_s:.1f} per CPU-second), "
-                f"{pending:,} pending, load {load()}",
+                f"{now()}  upgraded {done:,} in {elapsed:.0f}s ({done / elapsed:.1f}/s; "
+                f"{done / cpu_s:.1f} per CPU-second), {pending:,} pending, load {load()}",
                 flush=True,
             )
         elapsed = time.perf_counter() - upgrade_started
