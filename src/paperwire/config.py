@@ -9,16 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from paperwire.core import signals
-
-
-def default_home() -> Path:
-    """The user's data folder (platformdirs), so the database does not follow the current folder."""
-    return Path(user_data_dir("paperwire", appauthor=False))
+from paperwire.core.home import database_url_for
+from paperwire.core.home import default_home as default_home  # where it was: tests and callers import it here
 
 
 def _weight_settings() -> dict[str, Any]:
@@ -277,9 +273,7 @@ class Settings(_SignalWeights):
 
     @property
     def resolved_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{(self.home / 'paperwire.db').as_posix()}"
+        return database_url_for(self.home, self.database_url)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -1,5 +1,7 @@
-"""The command starts at once (issue 16): `paperwire --help` imports no command module, and each command only
-what it needs. Which modules a process imported is checked, not how long it took (timings are in
+"""The command starts at once (issue 16): `paperwire --help` imports no command module, each command only
+what it needs, and the light commands (`papers count`, `subscribers list`, `ingest status`) not even typer,
+pydantic or SQLAlchemy (the light path, `cli/light.py`; its output is compared with typer's in
+test_light_cli.py). Which modules a process imported is checked, not how long it took (timings are in
 bench/cli.py and docs/benchmarks.md)."""
 
 from __future__ import annotations
@@ -28,11 +30,25 @@ HEAVY = [
     "tokenizers",
     "httpx",
 ]
+LIBRARIES = ["typer", "click", "pydantic", "pydantic_settings", "pydantic_core", "sqlalchemy"]
+# What the light path may load of paperwire (cli/light.py): nothing that imports those libraries.
+LIGHT_PATH = {
+    "paperwire.cli",
+    "paperwire.cli.light",
+    "paperwire.cli.output",
+    "paperwire.core",
+    "paperwire.core.home",
+    "paperwire.db",
+    "paperwire.db.lite",
+    "paperwire.db.revisions",
+    "paperwire.db.rows",
+}
 PROGRAM = """
 import json, os, sys
-from paperwire.cli import app
+from paperwire.cli import main
+sys.argv = ["paperwire", *sys.argv[1:]]
 try:
-    app(sys.argv[1:])
+    main()
 except SystemExit:
     pass
 with open(os.environ["MODULES_OUT"], "w") as out:
@@ -41,9 +57,11 @@ with open(os.environ["MODULES_OUT"], "w") as out:
 
 
 def imported_by(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> set[str]:
-    """The modules a fresh interpreter has imported after running ``paperwire ARGS``."""
+    """The modules a fresh interpreter has imported after running ``paperwire ARGS`` (with no paperwire
+    setting from the suite's environment: a PostgreSQL URL would take the full path)."""
     out = tmp_path / "modules.json"
-    environment = {**os.environ, **(env or {}), "MODULES_OUT": str(out)}
+    inherited = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAPERWIRE_")}
+    environment = {**inherited, **(env or {}), "MODULES_OUT": str(out)}
     subprocess.run([sys.executable, "-c", PROGRAM, *args], env=environment, capture_output=True, check=True)
     return set(json.loads(out.read_text()))
 
@@ -67,7 +85,7 @@ def test_the_root_table_lists_every_command_a_module_registers(module: str) -> N
 
 def test_help_lists_every_command_without_importing_any(tmp_path: Path) -> None:
     modules = imported_by(tmp_path, "--help")
-    assert not {m for m in modules if m.startswith("paperwire.") and m != "paperwire.cli"}
+    assert not {m for m in modules if m.startswith("paperwire.") and m not in {"paperwire.cli", "paperwire.cli.root"}}
     assert not top_level(modules) & {*HEAVY, "sqlalchemy", "pydantic"}
     result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
@@ -94,12 +112,30 @@ def initialised(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    "command", [["papers", "count"], ["subscribers", "list"], ["ingest", "status"], ["papers", "show", "2401.00001"]]
+    "command",
+    [["papers", "count"], ["subscribers", "list"], ["subscribers", "list", "--json"], ["ingest", "status", "--json"]],
 )
-def test_light_commands_import_no_web_search_mail_or_migration_machinery(
+def test_light_commands_import_neither_typer_nor_pydantic_nor_sqlalchemy(
     tmp_path: Path, initialised: dict[str, str], command: list[str]
 ) -> None:
     modules = imported_by(tmp_path, *command, env=initialised)
+    assert not top_level(modules) & {*HEAVY, *LIBRARIES}
+    assert not {m for m in modules if m.startswith("paperwire.") and m not in LIGHT_PATH}
+    assert "paperwire.db.lite" in modules  # (the probe ran the command)
+
+
+def test_a_light_command_with_more_settings_builds_them_but_still_skips_typer_and_sqlalchemy(
+    tmp_path: Path, initialised: dict[str, str]
+) -> None:
+    modules = imported_by(tmp_path, "papers", "count", env={**initialised, "PAPERWIRE_LOG_LEVEL": "DEBUG"})
+    assert "pydantic_settings" in modules
+    assert not top_level(modules) & {*HEAVY, "typer", "click", "sqlalchemy"}
+
+
+def test_other_commands_import_no_web_search_mail_or_migration_machinery(
+    tmp_path: Path, initialised: dict[str, str]
+) -> None:
+    modules = imported_by(tmp_path, "papers", "show", "2401.00001", env=initialised)
     assert not top_level(modules) & set(HEAVY)
     assert not {m for m in modules if m.startswith(("paperwire.search", "paperwire.web", "paperwire.mail"))}
     assert {"paperwire.cli.common", "sqlalchemy"} <= modules  # (the probe ran the command)

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from paperwire.db import migrate
+from paperwire.db import migrate, revisions
 from paperwire.db.engine import Database
 
 
 def test_head_from_files_agrees_with_alembic() -> None:
-    assert migrate.head_from_files() == migrate.head_revision()
+    assert revisions.head_from_files() == migrate.head_revision()
 
 
 def test_is_current_only_at_the_head(db: Database) -> None:
@@ -58,12 +58,12 @@ def test_head_from_files_only_for_one_plain_chain(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pairs: list[tuple[str, str | None]], head: str | None
 ) -> None:
     write_chain(tmp_path, *pairs)
-    monkeypatch.setattr(migrate, "MIGRATIONS", tmp_path)
-    migrate.head_from_files.cache_clear()
+    monkeypatch.setattr(revisions, "MIGRATIONS", tmp_path)
+    revisions.head_from_files.cache_clear()
     try:
-        assert migrate.head_from_files() == head
+        assert revisions.head_from_files() == head
     finally:
-        migrate.head_from_files.cache_clear()
+        revisions.head_from_files.cache_clear()
 
 
 def test_upgrade_of_a_current_database_does_not_import_alembic(sqlite_db: Database) -> None:

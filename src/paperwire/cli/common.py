@@ -7,18 +7,17 @@ handle); the ingest pipeline's types are for annotations only and progress bars 
 from __future__ import annotations
 
 import functools
-import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from paperwire.cli.output import print_error, stderr_console
+from paperwire.cli.output import print_json as print_json  # every command module imports it from here
 from paperwire.config import ConfigurationError, Settings, load_settings
 from paperwire.core.records import SourceError
 from paperwire.db.engine import Database, MissingDatabase, display_url, require_existing, sqlite_file
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
     from paperwire.core.records import Page
     from paperwire.ingest.pipeline import IngestReport, PageResult
 
-err = Console(stderr=True)
+err = stderr_console()
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -58,7 +57,7 @@ def clean_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def _fail(message: str) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    print_error(message)
     raise typer.Exit(code=1)
 
 
@@ -88,16 +87,6 @@ def database_description(config: Settings) -> str:
     if path is None:
         return display_url(url)
     return f"{path.absolute()}" + ("" if path.exists() else " (not created yet: run `paperwire init`)")
-
-
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2) + "\n")
-
-
-def _json_default(value: object) -> str:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 # --- progress --------------------------------------------------------------------------------------------

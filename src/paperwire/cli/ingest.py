@@ -6,7 +6,6 @@ have their own options below; any other registered source gets the plain command
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -23,10 +22,10 @@ from paperwire.cli.common import (
     err,
     open_database,
     parse_day,
-    print_json,
     run_ingest,
     settings,
 )
+from paperwire.cli.output import show_harvests
 from paperwire.core.clock import utcnow
 from paperwire.db import harvest
 from paperwire.ingest.sources import SOURCES, HarvestRun, PaperSource
@@ -221,20 +220,7 @@ def ingest_sample(as_json: JsonOpt = False) -> None:
 def ingest_status(as_json: JsonOpt = False) -> None:
     """Where each resumable harvest stands (and which database that is)."""
     config = settings()
-    db = open_database(config)
-    states = harvest.all_states(db)
-    if as_json:
-        print_json([dataclasses.asdict(s) for s in states])
-        return
-    err.print(f"database: {database_description(config)}", highlight=False, soft_wrap=True)
-    if not states:
-        err.print("no harvests yet")
-    for s in states:
-        err.print(
-            f"{s.source}: {s.status}, {s.pages_done} pages, {s.records_done:,} records, "
-            f"last datestamp {s.last_datestamp or '-'}" + (f", error: {s.error}" if s.error else ""),
-            highlight=False,
-        )
+    show_harvests(harvest.all_states(open_database(config)), database_description(config), as_json=as_json)
 
 
 def add_plain_command(group: typer.Typer, source: PaperSource) -> None:

@@ -27,6 +27,7 @@ from paperwire.cli.common import (
     print_json,
     settings,
 )
+from paperwire.cli.output import show_subscribers
 from paperwire.core.clock import utcnow
 from paperwire.db import outbox
 from paperwire.db import subscribers as subs
@@ -117,18 +118,7 @@ def subscribers_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List subscribers."""
-    rows = subs.all_subscribers(open_database(settings()), status=status)
-    if as_json:
-        print_json([s.as_dict() for s in rows])
-        return
-    for s in rows:
-        flags = " paused" if s.paused else ""
-        flags += f" suppressed({s.suppressed_reason})" if s.suppressed_at else ""
-        print(
-            f"{s.email}\t{s.status}{flags}\t{s.frequency}@{s.hour:02d} {s.timezone}\t"
-            f"topics={';'.join(s.topics)}\tcategories={';'.join(s.categories)}"
-        )
-    err.print(f"{len(rows)} subscriber(s)")
+    show_subscribers(subs.all_subscribers(open_database(settings()), status=status), as_json=as_json)
 
 
 CSV_FIELDS = [

@@ -22,6 +22,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from paperwire.db.lite import MissingDatabase as MissingDatabase  # the light read path refuses it too
+from paperwire.db.lite import missing_database_message
+
 try:
     import fcntl
 except ImportError:  # not on Windows: there, writers of different processes queue on busy_timeout alone
@@ -60,10 +63,6 @@ def display_url(url: str) -> str:
     return make_url(normalize_url(url)).render_as_string(hide_password=True)
 
 
-class MissingDatabase(RuntimeError):
-    """A SQLite database file that should exist does not (only ``paperwire init`` and ``run`` create one)."""
-
-
 def sqlite_file(url: str) -> Path | None:
     """The file behind a SQLite URL; None for other backends and in-memory databases."""
     parsed = make_url(normalize_url(url))
@@ -81,8 +80,7 @@ def require_existing(url: str) -> None:
     """
     path = sqlite_file(url)
     if path is not None and not path.exists():
-        where = path.absolute()
-        raise MissingDatabase(f"No paperwire database at {where}: run `paperwire init`, or set PAPERWIRE_HOME")
+        raise MissingDatabase(missing_database_message(path))
 
 
 class Database:

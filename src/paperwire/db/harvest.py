@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
 from paperwire.db.engine import Database
+from paperwire.db.rows import HarvestState as HarvestState  # defined without SQLAlchemy, for the light read path
 from paperwire.db.schema import harvest_state
 from paperwire.db.upsert import insert_ignore
 
 RUNNING, COMPLETE, FAILED = "running", "complete", "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class HarvestState:
-    source: str
-    status: str
-    resume: dict[str, Any] | None
-    last_datestamp: str | None
-    pages_done: int
-    records_done: int
-    error: str | None
-    started_at: datetime | None
-    updated_at: datetime
 
 
 def get_state(db: Database, source: str) -> HarvestState | None:

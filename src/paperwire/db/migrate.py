@@ -8,21 +8,16 @@ Alembic only when they differ (or when the files are anything but one plain chai
 
 from __future__ import annotations
 
-import re
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from paperwire.db.engine import Database
+from paperwire.db.revisions import MIGRATIONS, head_from_files
 
 if TYPE_CHECKING:
     from alembic.config import Config
-
-MIGRATIONS = Path(__file__).parent / "migrations"
-_ASSIGNMENT = re.compile(r"""^(revision|down_revision)\s*(?::[^=]+)?=\s*(?:"([^"]*)"|'([^']*)'|(None))\s*$""", re.M)
 
 
 def _config() -> Config:
@@ -43,27 +38,6 @@ def upgrade(db: Database) -> None:
     with db.engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
-
-
-@cache
-def head_from_files() -> str | None:
-    """The head revision as the migration files spell it, without Alembic; None unless they form one chain
-    (every file names one revision and at most one parent, and exactly one revision is nobody's parent)."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        found: dict[str, str | None] = {}
-        for match in _ASSIGNMENT.finditer(path.read_text(encoding="utf-8")):
-            found[match.group(1)] = match.group(2) or match.group(3)  # None for `= None`
-        revision = found.get("revision")
-        if revision is None or "down_revision" not in found:
-            return None  # a tuple of parents, a computed value: not a plain chain
-        revisions.add(revision)
-        parent = found["down_revision"]
-        if parent is not None:
-            parents.add(parent)
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 and parents <= revisions else None
 
 
 def is_current(db: Database) -> bool:

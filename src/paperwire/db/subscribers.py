@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,11 +11,15 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from paperwire.db.clicks import clicks_for_export
 from paperwire.db.engine import Database
+
+# Defined without SQLAlchemy (for the light read path, db/lite.py); callers keep importing them from here.
+from paperwire.db.rows import CONFIRMED as CONFIRMED
+from paperwire.db.rows import PENDING as PENDING
+from paperwire.db.rows import UNSUBSCRIBED as UNSUBSCRIBED
+from paperwire.db.rows import Subscriber as Subscriber
 from paperwire.db.schema import bounces, deliveries, feedback, mail_clicks, outbox, personal_feeds, subscribers
 from paperwire.db.upsert import insert_ignore
 from paperwire.db.users import export_account, find_user
-
-PENDING, CONFIRMED, UNSUBSCRIBED = "pending", "confirmed", "unsubscribed"
 
 
 @dataclass(slots=True)
@@ -32,39 +36,6 @@ class Preferences:
     digest_size: int = 10
     liked: list[str] = field(default_factory=list)  # ids of stored papers the reader likes (seed the profile)
     author_name: str | None = None  # the reader's own name as an author: their papers seed the profile
-
-
-@dataclass(frozen=True, slots=True)
-class Subscriber:
-    id: int
-    email: str
-    status: str
-    topics: list[str]
-    categories: list[str]
-    authors: list[str]
-    frequency: str
-    weekday: int
-    hour: int
-    timezone: str
-    digest_size: int
-    paused: bool
-    hard_bounces: int
-    suppressed_at: datetime | None
-    suppressed_reason: str | None
-    confirm_sent_at: datetime | None
-    confirm_sent_count: int
-    created_at: datetime
-    confirmed_at: datetime | None
-    unsubscribed_at: datetime | None
-    liked: list[str] = field(default_factory=list)
-    author_name: str | None = None
-
-    @property
-    def receives_digests(self) -> bool:
-        return self.status == CONFIRMED and not self.paused and self.suppressed_at is None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _row_to_subscriber(row: Any) -> Subscriber:

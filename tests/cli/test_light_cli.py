@@ -1,0 +1,229 @@
+"""The light path (issue 16): ``papers count``, ``subscribers list`` and ``ingest status`` answered without
+typer, pydantic or SQLAlchemy print exactly what the typer commands print, and everything else goes to typer.
+
+Both paths run as the user runs them, in a new process: ``paperwire.cli.main`` (light first) against the
+typer root alone (``paperwire.cli.root.app``), on the same SQLite home; stdout, stderr and the exit code must
+be equal. What the light path imports is checked in ``test_startup.py``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from paperwire.cli import light
+from paperwire.config import Settings
+from paperwire.core.home import HomeSettings
+from paperwire.db import harvest, lite, papers
+from paperwire.db import subscribers as subs
+from paperwire.db.engine import Database, sqlite_file
+from paperwire.db.migrate import upgrade
+from paperwire.ingest import service
+
+LIGHT = "from paperwire.cli import main; main()"
+FULL = "from paperwire.cli.root import app; app()"
+NOW = datetime(2026, 12, 2, 4, 30, 15, 123456)
+
+
+def clean_environ(**extra: str) -> dict[str, str]:
+    """The process environment without any paperwire setting the suite may set (a PostgreSQL URL)."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAPERWIRE_")}
+    return {**env, **extra}
+
+
+def run(program: str, args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    done = subprocess.run([sys.executable, "-c", program, *args], env=env, capture_output=True, text=True)
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home with papers (one deleted), subscribers in every state, and harvests complete, running, failed."""
+    root = tmp_path_factory.mktemp("light") / "home"
+    settings = Settings(home=root, database_url=None)
+    db = Database(settings.resolved_database_url)
+    try:
+        upgrade(db)
+        service.load_sample(db, settings)
+        with db.write() as conn:
+            conn.exec_driver_sql("UPDATE papers SET deleted = 1 WHERE id IN (SELECT id FROM papers LIMIT 3)")
+        prefs = subs.Preferences(topics=["graph neural networks", "ünïcode"], categories=["cs.LG", "cs.CL"])
+        subs.add(db, "a@example.org", prefs, confirmed=True, now=NOW)
+        subs.add(db, "b@example.org", subs.Preferences(frequency="weekly", hour=18), confirmed=False, now=NOW)
+        paused, _ = subs.add(db, "c@example.org", prefs, confirmed=True, now=NOW)
+        subs.update_preferences(db, paused.id, prefs, paused=True)
+        subs.add(db, "d@example.org", prefs, confirmed=True, now=NOW)
+        subs.suppress(db, "d@example.org", "hard bounce [550 user unknown]", now=NOW)
+        with db.write() as conn:
+            harvest.start(conn, "oai:cs", now=NOW)
+            harvest.page_done(
+                conn, "oai:cs", resume={"token": "abc|1", "n": 2}, records=1234, last_datestamp="2026-12-01", now=NOW
+            )
+            harvest.start(conn, "rss:cs.LG", now=NOW)
+            harvest.page_done(conn, "rss:cs.LG", resume=None, records=7, last_datestamp=None, now=NOW)
+            harvest.start(conn, "hf-daily", now=NOW)
+        harvest.fail(db, "hf-daily", "a long error message " * 8 + "[bold]not markup[/bold] [x]", now=NOW)
+    finally:
+        db.dispose()
+    return root
+
+
+LIGHT_COMMANDS = [
+    ["papers", "count"],
+    ["subscribers", "list"],
+    ["subscribers", "list", "--json"],
+    ["subscribers", "list", "--status", "confirmed"],
+    ["subscribers", "list", "--status=pending", "--json"],
+    ["subscribers", "list", "--json", "--status", "nobody", "--status", "confirmed"],
+    ["subscribers", "list", "--status="],
+    ["ingest", "status"],
+    ["ingest", "status", "--json"],
+]
+
+
+@pytest.mark.parametrize("args", LIGHT_COMMANDS, ids=" ".join)
+@pytest.mark.parametrize("columns", ["80", "40"])
+def test_a_light_command_prints_what_the_typer_command_prints(home: Path, args: list[str], columns: str) -> None:
+    env = clean_environ(PAPERWIRE_HOME=str(home), COLUMNS=columns)
+    light_result = run(LIGHT, args, env)
+    assert light_result == run(FULL, args, env)
+    assert light_result[0] == 0
+    assert light_result[1] or light_result[2]  # (it printed something)
+
+
+def test_the_light_path_answers_them_itself(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = os.environ.copy()
+    try:
+        os.environ.clear()
+        os.environ.update(clean_environ(PAPERWIRE_HOME=str(home)))
+        assert light.run(["papers", "count"]) == 0
+        db = Database(f"sqlite:///{home / 'paperwire.db'}")
+        try:
+            assert capsys.readouterr().out == f"{papers.count_papers(db)}\n"
+            assert lite_rows_equal(db, home)
+        finally:
+            db.dispose()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+
+
+def lite_rows_equal(db: Database, home: Path) -> bool:
+    with lite.open_current(home / "paperwire.db") as conn:
+        assert conn is not None
+        return (
+            lite.all_subscribers(conn) == subs.all_subscribers(db)
+            and lite.all_subscribers(conn, status="pending") == subs.all_subscribers(db, status="pending")
+            and lite.all_states(conn) == harvest.all_states(db)
+        )
+
+
+@pytest.mark.parametrize(
+    ("args", "extra"),
+    [
+        (["papers", "count", "--help"], {}),
+        (["papers", "count", "extra"], {}),
+        (["subscribers", "list", "--status"], {}),
+        (["subscribers", "list", "--json=1"], {}),
+        (["subscribers", "list", "--jsn"], {}),
+        (["ingest", "status", "--status", "x"], {}),
+        (["papers", "count"], {"PAPERWIRE_HARVEST_SOURCES": "nonsense"}),  # full settings: the same refusal
+        (["ingest", "status"], {"PAPERWIRE_LOG_LEVEL": "DEBUG"}),  # full settings, still the light path
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else ",".join(value),
+)
+def test_anything_else_gets_what_typer_says(home: Path, args: list[str], extra: dict[str, str]) -> None:
+    env = clean_environ(PAPERWIRE_HOME=str(home), **extra)
+    assert run(LIGHT, args, env) == run(FULL, args, env)
+
+
+def test_settings_that_fail_validation_fail_as_before(home: Path) -> None:
+    env = clean_environ(PAPERWIRE_HOME=str(home), PAPERWIRE_PORT="not a port")
+    light_code, light_out, light_err = run(LIGHT, ["papers", "count"], env)
+    full_code, full_out, full_err = run(FULL, ["papers", "count"], env)
+    assert (light_code, light_out) == (full_code, full_out) == (1, "")
+    assert light_err.splitlines()[-3:] == full_err.splitlines()[-3:]
+    assert "validation error" in light_err
+
+
+@pytest.mark.parametrize("args", [["papers", "count"], ["subscribers", "list", "--json"], ["ingest", "status"]])
+def test_a_missing_database_is_refused_the_same_way(tmp_path: Path, args: list[str]) -> None:
+    env = clean_environ(PAPERWIRE_HOME=str(tmp_path / "nowhere"), COLUMNS="60")
+    result = run(LIGHT, args, env)
+    assert result == run(FULL, args, env)
+    assert result[0] == 1
+    assert "No paperwire database at" in result[2]
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_database_behind_the_newest_schema_goes_to_the_full_path(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'paperwire.db'}")
+    try:
+        upgrade(db)
+        with lite.open_current(tmp_path / "paperwire.db") as conn:
+            assert conn is not None
+        with db.write() as conn:
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+        with lite.open_current(tmp_path / "paperwire.db") as conn:
+            assert conn is None  # the typer command migrates it first
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"PAPERWIRE_HOME": "/srv/paperwire"},
+        {"paperwire_home": "relative/home"},
+        {"PAPERWIRE_HOME": "/srv/pw", "PAPERWIRE_DATABASE_URL": "postgresql://u@db/pw"},
+        {"Paperwire_Database_Url": "sqlite:////tmp/x.db"},
+        {},
+    ],
+)
+def test_home_settings_read_the_environment_as_settings_do(
+    environ: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in list(os.environ):
+        if key.upper().startswith("PAPERWIRE_"):
+            monkeypatch.delenv(key)
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
+    light_settings = HomeSettings.from_environ(os.environ)
+    assert light_settings is not None
+    full = Settings()
+    assert (light_settings.home, light_settings.database_url) == (full.home, full.database_url)
+    assert light_settings.resolved_database_url == full.resolved_database_url
+    assert {"home", "database_url"} <= set(Settings.model_fields)
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [{"PAPERWIRE_HOME": ""}, {"PAPERWIRE_MAIL_URL": "dev://"}, {"PAPERWIRE_HOME": "/a", "paperwire_home": "/b"}],
+)
+def test_anything_more_needs_the_full_settings(environ: dict[str, str]) -> None:
+    assert HomeSettings.from_environ(environ) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "handled"),
+    [
+        ("sqlite:////srv/paperwire/paperwire.db", True),
+        ("sqlite:///var/paperwire.db", True),
+        ("sqlite:////tmp/with space/paperwire.db", True),
+        ("sqlite:////tmp/x.db?mode=ro", False),
+        ("sqlite:////tmp/100%25.db", False),
+        ("sqlite://", False),
+        ("sqlite:///:memory:", False),
+        ("sqlite+pysqlite:////tmp/x.db", False),
+        ("postgresql://u@h/db", False),
+    ],
+)
+def test_the_plain_sqlite_file_is_the_one_sqlalchemy_reads(url: str, handled: bool) -> None:
+    plain = lite.plain_sqlite_file(url)
+    assert (plain is not None) == handled
+    if plain is not None:
+        assert plain == sqlite_file(url)
