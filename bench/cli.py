@@ -3,10 +3,11 @@ this checkout and a baseline (the code the CLI work started from), measured in t
 
 Usage:
   .venv/bin/python bench/cli.py                       # baseline: the start commit, exported once (below)
-  .venv/bin/python bench/cli.py --repeat 9 --base-src /tmp/cli-base/src --base-python /work/main/.venv/bin/python
+  .venv/bin/python bench/cli.py --repeat 9 --base-src /tmp/cli-base/src --base-python .venv/bin/python
 
 The baseline is the source tree of the commit the work started from, run by another venv with the same
-dependencies (`git archive 29c280d | tar -x -C /tmp/cli-base`; PYTHONPATH puts its `src` first). Each
+dependencies, or the same one (`git archive <start> | tar -x -C /tmp/cli-base`; PYTHONPATH puts its `src` first;
+the light path's start was bcf2e96, the first CLI work's 29c280d). Each
 command runs ``--repeat`` times, every time in a new process (so "cold" means a new interpreter: nothing
 imported, nothing loaded; the operating system's file cache is warm after the first run, as it is for a
 user typing commands). Both versions get their own home with the bundled sample loaded and indexed
@@ -28,23 +29,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parents[1]
-COMMANDS: dict[str, list[str]] = {
-    "--help": ["--help"],
-    "papers count": ["papers", "count"],
-    "subscribers list": ["subscribers", "list"],
-    "ingest status": ["ingest", "status"],
-    "search (cold)": ["search", "graph neural networks for molecules", "--limit", "10"],
+QUIET = {"PAPERWIRE_LOG_LEVEL": "WARNING"}
+# label -> (arguments, paperwire settings beyond PAPERWIRE_HOME). The light commands run with PAPERWIRE_HOME
+# alone, as a user runs them; "+1 setting" shows the same command when the environment sets another paperwire
+# setting (then the full pydantic Settings are built and validated: cli/light.py).
+COMMANDS: dict[str, tuple[list[str], dict[str, str]]] = {
+    "--help": (["--help"], {}),
+    "papers count": (["papers", "count"], {}),
+    "subscribers list": (["subscribers", "list"], {}),
+    "ingest status": (["ingest", "status"], {}),
+    "papers count +1 setting": (["papers", "count"], QUIET),
+    "search (cold)": (["search", "graph neural networks for molecules", "--limit", "10"], QUIET),
 }
-# What no command can go below: the interpreter, and the libraries every database command needs (typer, which
-# itself imports pydantic; pydantic-settings for the typed settings; SQLAlchemy).
+# What no command can go below: the interpreter; what the light path imports (the standard library's sqlite3,
+# rich for stderr, platformdirs for the default home); the libraries every other database command needs
+# (typer, which itself imports pydantic; pydantic-settings for the typed settings; SQLAlchemy).
 FLOORS: dict[str, str] = {
     "python -c pass": "pass",
-    "libraries only": "import typer.main, pydantic_settings, sqlalchemy",
+    "light libraries": "import sqlite3, json, urllib.parse, rich.console, platformdirs",
+    "full libraries": "import typer.main, pydantic_settings, sqlalchemy",
 }
 HEAVY = [
+    "typer",
     "sqlalchemy",
     "alembic",
     "pydantic",
+    "pydantic_settings",
     "fastapi",
     "uvicorn",
     "httpx",
@@ -63,15 +73,17 @@ class Version:
     python: str
     src: Path
 
-    def env(self, home: Path) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
-        env.update({"PYTHONPATH": str(self.src), "PAPERWIRE_HOME": str(home), "PAPERWIRE_LOG_LEVEL": "WARNING"})
+    def env(self, home: Path, extra: dict[str, str]) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAPERWIRE_")}
+        env.update({"PYTHONPATH": str(self.src), "PAPERWIRE_HOME": str(home), **extra})
         return env
 
-    def run(self, home: Path, args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, home: Path, args: list[str], extra: dict[str, str] = QUIET, *, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [self.python, "-m", "paperwire", *args],
-            env=self.env(home),
+            env=self.env(home, extra),
             cwd=home.parent,
             capture_output=True,
             text=True,
@@ -90,11 +102,11 @@ def prepare(version: Version, home: Path) -> None:
     (home / ".prepared").write_text("ok\n")
 
 
-def timed(version: Version, home: Path, args: list[str]) -> tuple[float, float]:
+def timed(version: Version, home: Path, args: list[str], extra: dict[str, str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one run in a new process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    result = version.run(home, args, check=False)
+    result = version.run(home, args, extra, check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
@@ -112,11 +124,11 @@ def timed_python(python: str, program: str) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def heavy_imports(version: Version, home: Path, args: list[str]) -> list[str]:
+def heavy_imports(version: Version, home: Path, args: list[str], extra: dict[str, str]) -> list[str]:
     """Which of HEAVY the command imports (from ``python -X importtime``)."""
     result = subprocess.run(
         [version.python, "-X", "importtime", "-m", "paperwire", *args],
-        env=version.env(home),
+        env=version.env(home, extra),
         cwd=home.parent,
         capture_output=True,
         text=True,
@@ -148,9 +160,9 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     figures: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     for _ in range(options.repeat):  # interleaved, so a burst of load on the machine hits both versions
-        for label, args in COMMANDS.items():
+        for label, (args, extra) in COMMANDS.items():
             for version in versions:
-                figures[(label, version.name)].append(timed(version, homes[version.name], args))
+                figures[(label, version.name)].append(timed(version, homes[version.name], args, extra))
         for label, program in FLOORS.items():
             figures[(label, "now")].append(timed_python(sys.executable, program))
     load_after = os.getloadavg()[0]
@@ -159,7 +171,7 @@ def main() -> None:
         f"paperwire CLI start-up, {options.repeat} runs each, new process every run; "
         f"load average {load_before:.1f} → {load_after:.1f} on {os.cpu_count()} cores"
     )
-    print(f"{'command':<18} {'base wall':>17} {'now wall':>17} {'base cpu':>9} {'now cpu':>8} {'wall ×':>7}")
+    print(f"{'command':<24} {'base wall':>17} {'now wall':>17} {'base cpu':>9} {'now cpu':>8} {'wall ×':>7}")
     for label in COMMANDS:
         row = []
         for version in versions:
@@ -168,15 +180,15 @@ def main() -> None:
             row.append((statistics.median(walls), min(walls), statistics.median(cpus)))
         (bw, bmin, bc), (nw, nmin, nc) = row
         print(
-            f"{label:<18} {bw:6.2f} s (≥{bmin:4.2f}) {nw:6.2f} s (≥{nmin:4.2f}) {bc:7.2f} s {nc:6.2f} s {bw / nw:6.1f}×"
+            f"{label:<24} {bw:6.2f} s (≥{bmin:4.2f}) {nw:6.2f} s (≥{nmin:4.2f}) {bc:7.2f} s {nc:6.2f} s {bw / nw:6.1f}×"
         )
     for label in FLOORS:
         walls, cpus = [w for w, _ in figures[(label, "now")]], [c for _, c in figures[(label, "now")]]
         floor = f"{statistics.median(walls):6.2f} s (≥{min(walls):4.2f})"
-        print(f"{label:<18} {'':>17} {floor} {'':>9} {statistics.median(cpus):6.2f} s")
+        print(f"{label:<24} {'':>17} {floor} {'':>9} {statistics.median(cpus):6.2f} s")
     print("\nheavy packages imported now (python -X importtime):")
-    for label, args in COMMANDS.items():
-        print(f"  {label:<18} {', '.join(heavy_imports(versions[1], homes['now'], args)) or '-'}")
+    for label, (args, extra) in COMMANDS.items():
+        print(f"  {label:<24} {', '.join(heavy_imports(versions[1], homes['now'], args, extra)) or '-'}")
 
 
 if __name__ == "__main__":

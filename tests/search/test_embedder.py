@@ -73,3 +73,15 @@ def test_matches_the_sentence_transformers_reference(embedder: OnnxMiniLM) -> No
     cosines = (embedder.embed(texts) * expected).sum(axis=1)
     assert len(texts) == 100
     assert cosines.min() >= 0.99
+
+
+def test_a_one_shot_embedder_gives_the_same_query_vectors(embedder: OnnxMiniLM) -> None:
+    """The CLI's embedder skips onnxruntime's graph optimisations for its one query (issue 16: a faster
+    cold search); the vector must be the optimised session's, to float rounding."""
+    quick = OnnxMiniLM(max_tokens=embedder.max_tokens, batch_size=8, one_shot=True)
+    for query in ["graph neural networks for molecules", "a", "Attention is all you need"]:
+        optimised = embedder.embed([query])[0]
+        unoptimised = quick.embed([query])[0]
+        assert np.abs(optimised - unoptimised).max() < 1e-5
+        assert float(optimised @ unoptimised) > 0.99999
+    assert quick.name == embedder.name  # the same space: stored vectors stay valid

@@ -69,9 +69,9 @@ def _index_progress(description: str) -> Iterator[Callable[[int, int], None]]:
         progress.stop()
 
 
-def _service() -> SearchService:
+def _service(*, one_shot: bool = False) -> SearchService:
     config = settings()
-    return SearchService(config, open_database(config))
+    return SearchService(config, open_database(config), one_shot=one_shot)
 
 
 def _report(report: CatchUpReport | None, *, quiet_when_current: bool = False) -> None:
@@ -142,7 +142,7 @@ def search(
     )
     if sort not in {"relevance", "date"}:
         raise CliError(f"unknown sort {sort!r}: use relevance or date")
-    service = _service()
+    service = _service(one_shot=True)  # one query, then the process ends
     with _search_errors():
         with _index_progress("indexing new papers") as on_progress:
             caught_up = service.catch_up_if_behind(on_progress)

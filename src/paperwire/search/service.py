@@ -59,11 +59,15 @@ class SearchService:
         *,
         embedder: Embedder | None = None,
         first_pass: Embedder | None = None,
+        one_shot: bool = False,
     ) -> None:
+        """``one_shot``: this process answers one query and exits (the CLI), so the model is loaded for a
+        fast start rather than for fast queries (see ``OnnxMiniLM``)."""
         self.settings = settings
         self.db = db
         self._embedder = embedder
         self._first_pass = first_pass
+        self._one_shot = one_shot
         self.directory = IndexDirectory(settings.home / "search")
         self._index: SearchIndex | None = None
         self._stamp: tuple[int, int] | None = None
@@ -82,6 +86,7 @@ class SearchService:
                     self.settings.search_embedder,
                     max_tokens=self.settings.search_max_tokens,
                     batch_size=self.settings.search_embed_batch_size,
+                    one_shot=self._one_shot,
                 )
             return self._embedder
 
