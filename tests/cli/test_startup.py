@@ -146,4 +146,5 @@ def test_search_imports_the_search_stack_but_not_the_web_or_alembic(
 ) -> None:
     modules = imported_by(tmp_path, "search", "graph neural networks", env=initialised)
     assert "paperwire.search.service" in modules
+    assert "rich.progress" not in modules  # nothing to index: no progress bar built
     assert not top_level(modules) & {"alembic", "fastapi", "starlette", "uvicorn", "jinja2", "httpx"}
