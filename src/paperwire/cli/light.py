@@ -38,24 +38,33 @@ def run(argv: Sequence[str]) -> int | None:
         return None
     command, status, as_json = parsed
     try:
-        settings = _settings()
-        path = lite.plain_sqlite_file(settings.resolved_database_url) if settings is not None else None
+        path = lite.plain_sqlite_file(_settings().resolved_database_url)
         if path is None:
             return None
-        if not path.exists():
-            print_error(lite.missing_database_message(path))
-            return 1
-        with lite.open_current(path) as conn:
-            if conn is None:
-                return None
-            show = _read(conn, command, path, status=status, as_json=as_json)
+        refusal = lite.missing_database_message(path) if not path.exists() else None
+        show: Callable[[], None] | None = None
+        if refusal is None:
+            with lite.open_current(path) as conn:
+                if conn is None:
+                    return None
+                show = _read(conn, command, path, status=status, as_json=as_json)
     except KeyboardInterrupt:
-        print_error("interrupted; rerun the command to continue where it stopped")
-        return 1
+        return _interrupted()
     except Exception:  # whatever it is, the typer command reports it the way it always has
         return None
-    show()
-    return 0
+    try:  # no going back to typer from here: something may have been printed
+        if show is None:
+            print_error(refusal or "")  # what every command but init and run says (engine.require_existing)
+            return 1
+        show()
+        return 0
+    except KeyboardInterrupt:
+        return _interrupted()
+
+
+def _interrupted() -> int:
+    print_error("interrupted; rerun the command to continue where it stopped")  # as cli.common.clean_errors
+    return 1
 
 
 def _parse(argv: list[str]) -> tuple[str, str | None, bool] | None:
@@ -82,7 +91,7 @@ def _parse(argv: list[str]) -> tuple[str, str | None, bool] | None:
     return command, status, as_json
 
 
-def _settings() -> HomeSettings | Settings | None:
+def _settings() -> HomeSettings | Settings:
     """The two settings from the environment; the full settings when it sets more."""
     home = HomeSettings.from_environ(os.environ)
     if home is not None:
