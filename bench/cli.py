@@ -10,7 +10,8 @@ dependencies, or the same one (`git archive <start> | tar -x -C /tmp/cli-base`; 
 the light path's start was bcf2e96, the first CLI work's 29c280d). Each
 command runs ``--repeat`` times, every time in a new process (so "cold" means a new interpreter: nothing
 imported, nothing loaded; the operating system's file cache is warm after the first run, as it is for a
-user typing commands). Both versions get their own home with the bundled sample loaded and indexed
+user typing commands; both source trees are byte-compiled first, as an installed package is). Both versions
+get their own home with the bundled sample loaded and indexed
 (prepared once and kept under ``--cache``). Reported: median and best wall time, median CPU time (user +
 system of the child), and base/now ratios; plus which heavy packages each command imports now.
 """
@@ -156,6 +157,10 @@ def main() -> None:
     homes = {v.name: options.cache / v.name / "home" for v in versions}
     for version in versions:
         prepare(version, homes[version.name])
+        # An installed package has its bytecode; a source tree run with PYTHONDONTWRITEBYTECODE=1 (set on this
+        # machine) never gets any and compiles every paperwire module it imports on every run (~60 ms of a
+        # cold search here). Compile both trees first, so that neither pays it.
+        subprocess.run([version.python, "-m", "compileall", "-q", str(version.src / "paperwire")], check=True)
 
     load_before = os.getloadavg()[0]
     figures: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
