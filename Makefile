@@ -9,6 +9,7 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools  # venv seeds an old setuptools (CVE-2024-6345)
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q src  # bytecode for our own sources too: where PYTHONDONTWRITEBYTECODE is set, every command would compile them
 	touch $@
 
 install: $(BIN)/.installed
