@@ -216,3 +216,31 @@ def test_the_scheduler_refreshes_trending_between_harvests(db: Database, setting
     assert top.id == "2607.00002"
     assert top.counts == {"upvote": 1}
     assert settings.trending_refresh_seconds <= 60
+
+
+def test_a_repository_seen_for_the_first_time_is_a_total_not_a_rise(db: Database, settings: Settings) -> None:
+    """A first star count has nothing before it: it says how many stars there are, not how many came today."""
+    add_papers(db, paper("2607.00001", JULY_1), paper("2607.00002", JULY_1), paper("2607.00003", JULY_1))
+    add_signal(db, "2607.00001", "github_stars", 2300, datetime(2026, 7, 1, 6), source="github")  # first seen
+    add_signal(db, "2607.00002", "github_stars", 500, datetime(2026, 6, 28), source="github")  # seen before
+    add_signal(db, "2607.00002", "github_stars", 540, datetime(2026, 7, 1, 6), source="github")
+    add_signal(db, "2607.00003", "github_stars", 90, datetime(2026, 6, 29), source="github")  # first, then a rise
+    add_signal(db, "2607.00003", "github_stars", 95, datetime(2026, 7, 1, 6), source="github")
+    items = {i.id: i for i in trending.trending(db, settings, window="day", limit=10, now=datetime(2026, 7, 1, 12))}
+    assert items["2607.00001"].reason == "2,300 GitHub stars"
+    assert "github_stars" not in items["2607.00001"].counts
+    assert items["2607.00002"].reason == "+40 GitHub stars today"
+    assert items["2607.00002"].counts == {"github_stars": 40}
+    assert items["2607.00003"].reason == "+5 GitHub stars today"
+    week = {i.id: i for i in trending.trending(db, settings, window="week", limit=10, now=datetime(2026, 7, 1, 12))}
+    assert week["2607.00003"].reason == "+5 GitHub stars this week"  # the first count (90) is not a rise either
+    trending.refresh(db, settings, now=datetime(2026, 7, 1, 12))  # stored scores say the same
+    stored = {i.id: i.reason for i in trending.trending(db, settings, window="day", limit=10)}
+    assert stored["2607.00001"] == "2,300 GitHub stars"
+    assert stored["2607.00002"] == "+40 GitHub stars today"
+
+
+def test_a_first_total_follows_the_span_words() -> None:
+    counts, why = {"upvote": 3}, {"upvote": 2.5, "github_stars": 30.0}
+    assert explain(counts, why, "day", {"github_stars": 2300}) == "3 upvotes here today · 2,300 GitHub stars"
+    assert explain({"github_stars": 4}, why, "day", {"github_stars": 2300}) == "+4 GitHub stars today"

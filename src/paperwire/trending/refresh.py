@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from paperwire.config import Settings
 from paperwire.core.clock import to_minute, utcnow
-from paperwire.core.signals import FIRST_COUNTED, SNAPSHOT_KINDS
+from paperwire.core.signals import BY_NAME, FIRST_COUNTED, SNAPSHOT_KINDS
 from paperwire.db import trending as store
 from paperwire.db.engine import Database
 from paperwire.trending.formula import (
@@ -39,6 +39,7 @@ from paperwire.trending.formula import (
 )
 
 _KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
+_RISE_WORDED = np.array([BY_NAME[kind].counted_sign == "+" for kind in KINDS])  # "+40 GitHub stars"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,19 +55,38 @@ class Scored:
     fingerprint: str
     counts: dict[Window, Floats]  # papers × KINDS: whole events within each window's span
     clock: Clock
+    totals: dict[Window, Floats]  # papers × KINDS: counts of "+N" series first seen in the span (0: none)
+
+    def parts(self, window: Window, i: int) -> dict[str, dict[str, float]]:
+        """Paper ``i``'s explanation in ``window``, as stored (``formula.parts``)."""
+        scores = self.windows[window]
+        return parts(
+            scores.amounts[i], scores.points[i], float(scores.prior[i]), self.counts[window][i], self.totals[window][i]
+        )
 
     def rows(self, window: Window) -> list[dict[str, Any]]:
         """The papers on the ``window`` list as rows of ``trending_scores``."""
-        scores = self.windows[window]
+        scores, order = self.windows[window], self.order[window]
+        # The list's numbers as Python floats in one step each (element by element, numpy scalars cost more
+        # than the rest of the row).
+        columns = zip(
+            scores.score[order].tolist(),
+            scores.amounts[order].tolist(),
+            scores.points[order].tolist(),
+            scores.prior[order].tolist(),
+            self.counts[window][order].tolist(),
+            self.totals[window][order].tolist(),
+            strict=True,
+        )
         rows = []
-        for i in self.order[window]:
+        for i, (score, amounts, points, prior, counts, totals) in zip(order, columns, strict=True):
             paper = self.papers[i]
             rows.append(
                 {
                     "trend_window": window,
                     "paper_id": paper.id,
-                    "score": float(scores.score[i]),
-                    "parts": parts(scores.amounts[i], scores.points[i], float(scores.prior[i]), self.counts[window][i]),
+                    "score": score,
+                    "parts": parts(amounts, points, prior, counts, totals),
                     "categories": category_text(self.categories.get(paper.id, [])),
                     "announced_on": paper.day,
                 }
@@ -168,10 +188,6 @@ def compute(db: Database, settings: Settings, now: datetime, *, digest: str | No
         since = as_of - timedelta(hours=longest)
         reference = store.reference_day(conn, as_of.date()) or as_of.date()
         first_day = reference - timedelta(days=math.ceil(longest / 24))  # the prior's horizon
-        papers = store.candidates(
-            conn, first_day, as_of.date(), since, as_of, SNAPSHOT_KINDS, now_epoch - longest * 3600, now_epoch
-        )
-        index = {paper.id: i for i, paper in enumerate(papers)}
         snapshots = store.snapshot_rows(conn, SNAPSHOT_KINDS, since, as_of)
         floors = store.snapshot_floors(conn, SNAPSHOT_KINDS, since, as_of)
         spans = [
@@ -179,6 +195,10 @@ def compute(db: Database, settings: Settings, now: datetime, *, digest: str | No
         ]
         sums = store.event_sums(conn, now_epoch, spans)
         detail = store.pair_events(conn, now - timedelta(hours=longest), now)
+        # The candidates: the horizon's papers, and any older one with a snapshot or an in-app event just read.
+        signalled = {row[0] for row in snapshots} | {row[0] for row in sums}
+        papers = store.candidates(conn, first_day, as_of.date(), signalled)
+        index = {paper.id: i for i, paper in enumerate(papers)}
     inputs = build_inputs(index, snapshots, floors, sums, detail, as_of, now, params)
     prior_age = prior_age_hours(papers, reference)
     windows = {w: score_window(inputs.increments[w], prior_age, params[w], n_actors=inputs.n_actors) for w in WINDOWS}
@@ -186,13 +206,14 @@ def compute(db: Database, settings: Settings, now: datetime, *, digest: str | No
     with db.read() as conn:
         categories = store.categories_of(conn, sorted({papers[i].id for kept in order.values() for i in kept}))
     read = len(snapshots) + len(sums) + len(detail)
-    return Scored(now, papers, windows, order, categories, read, digest, inputs.counts, clock)
+    return Scored(now, papers, windows, order, categories, read, digest, inputs.counts, clock, inputs.totals)
 
 
 @dataclass(frozen=True, slots=True)
 class Inputs:
     increments: dict[Window, Increments]
     counts: dict[Window, Floats]  # papers × KINDS: whole events (rises of snapshots) within the window's span
+    totals: dict[Window, Floats]  # papers × KINDS: a "+N" series' count when it was first seen in the span
     n_actors: int
 
 
@@ -220,9 +241,19 @@ def build_inputs(
     first_cap = np.array([FIRST_COUNTED.get(k, np.inf) for _, k, _, _ in snaps], dtype=np.float64)
     snap_rise = rises(group, value, floor, first_cap)
     snap_age = np.maximum((_epoch(as_of) - np.array([r[2] for r in snaps], dtype=np.float64)) / 3600.0, 0.0)
+    # A series' first observation with nothing seen before it is a total, not a rise in the span: a kind
+    # whose words say "+N" (GitHub stars) counts only the rises after an earlier observation, and its total
+    # is kept for the words ("2,300 GitHub stars"), never shown as "+2,300 ... today".
+    opens = np.ones(group.size, dtype=bool)
+    opens[1:] = group[1:] != group[:-1]
+    first_seen = opens & np.isnan(floor) & _RISE_WORDED[group % n_kinds]
+    highest = np.zeros(n_papers * n_kinds)
+    np.maximum.at(highest, group, value)
 
     summed = [row for row in sums if row[0] in index]
     sum_key = np.array([index[r[0]] * n_kinds + _KIND_INDEX[r[1]] for r in summed], dtype=np.int64)
+    # (D_1.., C_1..) of every row at once; one row per (paper, kind), so the keys are distinct.
+    sum_values = np.array([r[2:] for r in summed], dtype=np.float64).reshape(len(summed), 2 * len(WINDOWS))
     heavy = [row for row in detail if row[0] in index]
     actors: dict[str, int] = {}
     heavy_actor = np.array([actors.setdefault(a, len(actors)) for _, _, a, _ in heavy], dtype=np.int64)
@@ -232,11 +263,11 @@ def build_inputs(
 
     increments: dict[Window, Increments] = {}
     counts: dict[Window, Floats] = {}
+    totals: dict[Window, Floats] = {}
     for w_index, window in enumerate(WINDOWS):
         p = params[window]
         mass = np.zeros(n_papers * n_kinds)
-        if summed:
-            np.add.at(mass, sum_key, np.array([float(r[2 + w_index]) for r in summed]))
+        mass[sum_key] = sum_values[:, w_index]
         if heavy:
             fresh = heavy_age < p.horizon_hours
             np.add.at(mass, heavy_key[fresh], -(0.5 ** (heavy_age[fresh] / p.half_life_hours)))
@@ -250,12 +281,15 @@ def build_inputs(
             age_hours=np.concatenate([snap_age, np.zeros(keys.size), heavy_age]),
         )
         count = np.zeros(n_papers * n_kinds)
-        if summed:
-            np.add.at(count, sum_key, np.array([float(r[2 + len(WINDOWS) + w_index]) for r in summed]))
+        count[sum_key] = sum_values[:, len(WINDOWS) + w_index]
         in_span = snap_age < SPAN_HOURS[window]
-        np.add.at(count, group[in_span], snap_rise[in_span])
+        risen = in_span & ~first_seen
+        np.add.at(count, group[risen], snap_rise[risen])
         counts[window] = count.reshape(n_papers, n_kinds)
-    return Inputs(increments, counts, len(actors))
+        seen = np.zeros(n_papers * n_kinds, dtype=bool)
+        seen[group[in_span & first_seen]] = True
+        totals[window] = np.where(seen, highest, 0.0).reshape(n_papers, n_kinds)
+    return Inputs(increments, counts, totals, len(actors))
 
 
 def _epoch(moment: datetime) -> float:
