@@ -24,6 +24,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     update,
 )
 
@@ -37,6 +38,7 @@ _INSERT_CHUNK = 5_000
 _IN_CHUNK = 900  # ids per IN (...) list; old SQLite builds allow 999 parameters
 # SQLite's julianday arithmetic can land a hair past a moment: an event stamped exactly `now` counts.
 _EPOCH_SLACK = 0.01
+_SUMS_WORK_MEM = "64MB"  # PostgreSQL's memory for grouping the counts (see event_sums)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +179,10 @@ def event_sums(
         .where(signal_counts.c.t > now_epoch - longest, signal_counts.c.t <= now_epoch + _EPOCH_SLACK)
         .group_by(signal_counts.c.paper_id, signal_counts.c.kind)
     )
+    if conn.dialect.name == "postgresql":
+        # ~200k groups: with the default 4 MB PostgreSQL sorts ~1M rows on disk to group them; with room for a
+        # hash table it groups in memory (a third faster). For this transaction only.
+        conn.execute(text(f"SET LOCAL work_mem = '{_SUMS_WORK_MEM}'"))
     return [tuple(row) for row in conn.execute(query)]
 
 
