@@ -1,17 +1,23 @@
-"""Trending refresh at 100k papers: this code against the current ``main`` in the same run, on the same data.
+"""Trending refresh at 100k papers: this code against ``--baseline-ref`` in the same run, on the same data.
 
 Usage: .venv/bin/python bench/trending.py [--papers 100000] [--load lab|busy|both] [--postgres URL]
-                                          [--baseline-ref main] [--cache /tmp/trending-cache]
+                                          [--baseline-ref main] [--cache /tmp/trending-cache] [--rounds 2]
+                                          [--backends sqlite,postgres] [--build-only]
 
 Builds the scale data of ``bench/replay.py`` (the 61 shared corpus days replicated to ``--papers`` papers,
-seeded synthetic signals at the "lab" or ten times busier "busy" in-app load; SQLite files are cached under
-``--cache``), then times on the same database, alternately, a full refresh (three windows) by
+seeded synthetic signals at the "lab" or ten times busier "busy" in-app load) with the baseline's schema, and
+keeps it: SQLite files under ``--cache``, PostgreSQL databases ``pw_trending_<load>_<papers>`` on the
+``--postgres`` server (the 100k build takes a quarter of an hour or more; ``--build-only`` builds and times
+nothing). This checkout runs on a copy of the data with its own migrations (``*.this.db``, and the database
+``pw_trending_<load>_<papers>_this`` made from the first as a template), kept as well. Then, alternately, each
+in a fresh process, ``--rounds`` times, a full refresh (three windows, stored) by
 
-- this checkout (in-app events read from ``signal_counts``, kept up to date on write), and
-- the baseline: the code of ``--baseline-ref`` (``git archive``), which groups every in-app event,
+- this checkout, and
+- the baseline: the code of ``--baseline-ref`` (``git archive``),
 
-each in a fresh process, three times, and prints the best time of each and their ratio. Also the cost of
-keeping the counts on write: an upvote recorded (and its row recounted) on the busy database.
+and prints the best time of each, their ratio, the load average, and whether every stored list (papers, order,
+scores to 1e-9) is the same. Also the cost of keeping the counts on write: an upvote recorded (and its row
+recounted) on the busy database.
 
 Skips cleanly when ../shared is absent.
 """

@@ -244,3 +244,20 @@ def test_a_first_total_follows_the_span_words() -> None:
     counts, why = {"upvote": 3}, {"upvote": 2.5, "github_stars": 30.0}
     assert explain(counts, why, "day", {"github_stars": 2300}) == "3 upvotes here today · 2,300 GitHub stars"
     assert explain({"github_stars": 4}, why, "day", {"github_stars": 2300}) == "+4 GitHub stars today"
+
+
+def test_a_take_back_changes_the_inputs_fingerprint(db: Database, settings: Settings) -> None:
+    """The fingerprint reads the newest id and a deletion counter, not a count: an un-vote must still count."""
+    add_papers(db, paper("2607.00001", JULY_1), paper("2607.00002", JULY_1))
+    now = datetime(2026, 7, 1, 12)
+    reactions.record_reaction(db, user_id="u", paper_id="2607.00002", kind="save", on=True, now=now)
+    reactions.record_reaction(db, user_id="u", paper_id="2607.00001", kind="upvote", on=True, now=now)
+    assert not trending.refresh(db, settings, now=now).skipped
+    assert trending.refresh(db, settings, now=now).skipped
+    reactions.record_reaction(db, user_id="u", paper_id="2607.00001", kind="upvote", on=False, now=now)
+    assert not trending.refresh(db, settings, now=now).skipped  # the newest row is gone: the id alone went down
+    [item] = [i for i in trending.trending(db, settings, window="day", limit=10) if i.id == "2607.00001"]
+    assert item.counts == {}
+    reactions.record_reaction(db, user_id="u", paper_id="2607.00002", kind="save", on=False, now=now)
+    reactions.record_reaction(db, user_id="v", paper_id="2607.00002", kind="save", on=True, now=now)
+    assert not trending.refresh(db, settings, now=now).skipped  # a delete and an insert: the same row count
