@@ -12,6 +12,7 @@ from paperwire.config import Settings
 from paperwire.core.records import Signal
 from paperwire.db import signals as signals_db
 from paperwire.db.engine import Database
+from paperwire.db.schema import signals as signals_table
 from paperwire.trending import reactions
 from paperwire.trending.explain import describe, explain
 from testkit.trending_data import add_papers, add_signal, paper
@@ -261,3 +262,16 @@ def test_a_take_back_changes_the_inputs_fingerprint(db: Database, settings: Sett
     reactions.record_reaction(db, user_id="u", paper_id="2607.00002", kind="save", on=False, now=now)
     reactions.record_reaction(db, user_id="v", paper_id="2607.00002", kind="save", on=True, now=now)
     assert not trending.refresh(db, settings, now=now).skipped  # a delete and an insert: the same row count
+
+
+def test_a_late_commit_below_the_newest_id_changes_the_fingerprint(db: Database, settings: Settings) -> None:
+    """PostgreSQL hands out ids before commit: a vote can land after one with a higher id."""
+    add_papers(db, paper("2607.00001", JULY_1))
+    now = datetime(2026, 7, 1, 12)
+    row = {"paper_id": "2607.00001", "kind": "view", "value": 1.0, "at": datetime(2026, 7, 1), "source": "app"}
+    with db.write() as conn:
+        conn.execute(signals_table.insert(), [{**row, "id": 10, "actor": "a"}, {**row, "id": 12, "actor": "b"}])
+    assert not trending.refresh(db, settings, now=now).skipped
+    with db.write() as conn:  # the transaction that got id 11 commits now
+        conn.execute(signals_table.insert(), [{**row, "id": 11, "actor": "c"}])
+    assert not trending.refresh(db, settings, now=now).skipped

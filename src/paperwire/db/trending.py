@@ -38,6 +38,7 @@ _INSERT_CHUNK = 5_000
 _IN_CHUNK = 900  # ids per IN (...) list; old SQLite builds allow 999 parameters
 # SQLite's julianday arithmetic can land a hair past a moment: an event stamped exactly `now` counts.
 _EPOCH_SLACK = 0.01
+_RECENT_IDS = 10_000  # a late commit among these many newest signal ids changes the watermark
 _SUMS_WORK_MEM = "64MB"  # PostgreSQL's memory for grouping the counts (see event_sums)
 
 
@@ -55,15 +56,19 @@ class State:
     library_day: date | None = None  # the newest day, when the scores were computed as of it
 
 
-def watermark(conn: Connection) -> tuple[int, int, int]:
-    """(newest signal id, signals ever deleted, newest paper change): any write to the inputs changes it.
+def watermark(conn: Connection) -> tuple[int, int, int, int]:
+    """(newest signal id, signals among the newest ids, signals ever deleted, newest paper change): any write to
+    the inputs changes it.
 
     An insert raises the newest id, a delete (an un-vote) bumps the deletion counter (``note_deleted``), a
-    paper change bumps ``seq``. Three index lookups: counting the signals took most of a second at 100k papers.
+    paper change bumps ``seq``. On PostgreSQL ids are handed out before commit, so a transaction can commit
+    after one with a higher id: the number of rows among the last ``_RECENT_IDS`` ids catches it. Index
+    lookups and a short range: counting all signals took most of a second at 100k papers.
     """
-    newest = conn.execute(select(func.coalesce(func.max(signals.c.id), 0))).scalar_one()
+    newest = int(conn.execute(select(func.coalesce(func.max(signals.c.id), 0))).scalar_one())
+    recent = conn.execute(select(func.count()).where(signals.c.id > newest - _RECENT_IDS)).scalar_one()
     seq = conn.execute(select(func.coalesce(func.max(papers.c.seq), 0))).scalar_one()
-    return int(newest), deleted_count(conn), int(seq)
+    return newest, int(recent), deleted_count(conn), int(seq)
 
 
 def reference_day(conn: Connection, on_or_before: date) -> date | None:
