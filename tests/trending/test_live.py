@@ -275,3 +275,18 @@ def test_a_late_commit_below_the_newest_id_changes_the_fingerprint(db: Database,
     with db.write() as conn:  # the transaction that got id 11 commits now
         conn.execute(signals_table.insert(), [{**row, "id": 11, "actor": "c"}])
     assert not trending.refresh(db, settings, now=now).skipped
+
+
+def test_a_refresh_gives_the_garbage_collector_back_as_it_found_it(db: Database, settings: Settings) -> None:
+    import gc
+
+    _library(db)
+    assert gc.isenabled()
+    trending.refresh(db, settings, now=datetime(2026, 7, 1, 12))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        trending.refresh(db, settings, now=datetime(2026, 7, 1, 13))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

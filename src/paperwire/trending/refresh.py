@@ -7,10 +7,13 @@ refresh``, the scheduler and the after-ingest hook all call ``refresh``.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -117,8 +120,28 @@ def category_text(categories: list[str]) -> str:
     return " " + " ".join(c.lower() for c in categories) + " "
 
 
+@contextmanager
+def _without_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a refresh runs: the refresh holds about a million small
+    objects (the rows it reads), every automatic collection of the oldest generation walks them all, and the
+    refresh makes no reference cycles to collect (measured at 100k papers: a quarter of the refresh). The
+    collector's state is restored after, also when it was paused already."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def refresh(db: Database, settings: Settings, now: datetime | None = None) -> RefreshReport:
     """Recompute and store the scores of every window at ``now``; a no-op when no input changed."""
+    with _without_gc():
+        return _refresh(db, settings, now)
+
+
+def _refresh(db: Database, settings: Settings, now: datetime | None) -> RefreshReport:
     started = time.perf_counter()
     now = now or to_minute(utcnow())  # to the minute: reruns within a minute see the same now (and do nothing)
     with db.read() as conn:
@@ -178,6 +201,11 @@ def clock_for(conn: Connection, settings: Settings, now: datetime) -> Clock:
 
 def compute(db: Database, settings: Settings, now: datetime, *, digest: str | None = None) -> Scored:
     """Score every candidate paper in every window at ``now`` (reads only)."""
+    with _without_gc():
+        return _compute(db, settings, now, digest)
+
+
+def _compute(db: Database, settings: Settings, now: datetime, digest: str | None) -> Scored:
     params = {w: params_for(settings, w) for w in WINDOWS}
     longest = max(p.horizon_hours for p in params.values())
     now_epoch = _epoch(now)
