@@ -44,6 +44,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from ingest import CORPUS, SHARED
 from paperwire.core.records import Page, PaperRecord, Signal
+from paperwire.db import migrate
 from paperwire.db import signals as signals_db
 from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
@@ -255,12 +256,16 @@ def this_copy(url: str) -> str:
         name = f"{parsed.database}_this"
         admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            made = not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            if made:
                 conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{parsed.database}"'))
         admin.dispose()
         target = parsed.set(database=name).render_as_string(hide_password=False)
     db = Database(target)
+    fresh = not migrate.is_current(db)
     upgrade(db)
+    if fresh:  # new indexes: their statistics (and on PostgreSQL the visibility map), as the base has them
+        analyze(db)
     db.dispose()
     return target
 

@@ -39,7 +39,7 @@ _IN_CHUNK = 900  # ids per IN (...) list; old SQLite builds allow 999 parameters
 # SQLite's julianday arithmetic can land a hair past a moment: an event stamped exactly `now` counts.
 _EPOCH_SLACK = 0.01
 _RECENT_IDS = 10_000  # a late commit among these many newest signal ids changes the watermark
-_SUMS_WORK_MEM = "64MB"  # PostgreSQL's memory for grouping the counts (see event_sums)
+_REFRESH_WORK_MEM = "64MB"  # PostgreSQL's memory for the refresh's groupings and sorts (see begin_refresh)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +86,14 @@ def reference_day(conn: Connection, on_or_before: date) -> date | None:
     ).scalar()
     days = [d for d in (announced, submitted.date() if submitted else None) if d is not None]
     return max(days) if days else None
+
+
+def begin_refresh(conn: Connection) -> None:
+    """Settings for the refresh's read transaction. PostgreSQL: room to group and sort in memory (``work_mem``
+    for this transaction only); with the default 4 MB it sorted ~1M count rows on disk to group ~200k (paper,
+    kind) pairs, and the 127k snapshot rows too, where a hash table or an in-memory sort is a third faster."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SET LOCAL work_mem = '{_REFRESH_WORK_MEM}'"))
 
 
 def candidates(conn: Connection, first_day: date, last_day: date, also: Iterable[str]) -> list[Candidate]:
@@ -184,10 +192,6 @@ def event_sums(
         .where(signal_counts.c.t > now_epoch - longest, signal_counts.c.t <= now_epoch + _EPOCH_SLACK)
         .group_by(signal_counts.c.paper_id, signal_counts.c.kind)
     )
-    if conn.dialect.name == "postgresql":
-        # ~200k groups: with the default 4 MB PostgreSQL sorts ~1M rows on disk to group them; with room for a
-        # hash table it groups in memory (a third faster). For this transaction only.
-        conn.execute(text(f"SET LOCAL work_mem = '{_SUMS_WORK_MEM}'"))
     return [tuple(row) for row in conn.execute(query)]
 
 

@@ -210,6 +210,7 @@ def _compute(db: Database, settings: Settings, now: datetime, digest: str | None
     longest = max(p.horizon_hours for p in params.values())
     now_epoch = _epoch(now)
     with db.read() as conn:
+        store.begin_refresh(conn)
         digest = digest or fingerprint(conn, settings, now)  # counting the signals is not free: once a refresh
         clock = clock_for(conn, settings, now)
         as_of = clock.as_of
