@@ -1,17 +1,23 @@
-"""Trending refresh at 100k papers: this code against the current ``main`` in the same run, on the same data.
+"""Trending refresh at 100k papers: this code against ``--baseline-ref`` in the same run, on the same data.
 
 Usage: .venv/bin/python bench/trending.py [--papers 100000] [--load lab|busy|both] [--postgres URL]
-                                          [--baseline-ref main] [--cache /tmp/trending-cache]
+                                          [--baseline-ref main] [--cache /tmp/trending-cache] [--rounds 2]
+                                          [--backends sqlite,postgres] [--build-only]
 
 Builds the scale data of ``bench/replay.py`` (the 61 shared corpus days replicated to ``--papers`` papers,
-seeded synthetic signals at the "lab" or ten times busier "busy" in-app load; SQLite files are cached under
-``--cache``), then times on the same database, alternately, a full refresh (three windows) by
+seeded synthetic signals at the "lab" or ten times busier "busy" in-app load) with the baseline's schema, and
+keeps it: SQLite files under ``--cache``, PostgreSQL databases ``pw_trending_<load>_<papers>`` on the
+``--postgres`` server (the 100k build takes a quarter of an hour or more; ``--build-only`` builds and times
+nothing). This checkout runs on a copy of the data with its own migrations (``*.this.db``, and the database
+``pw_trending_<load>_<papers>_this`` made from the first as a template), kept as well. Then, alternately, each
+in a fresh process, ``--rounds`` times, a full refresh (three windows, stored) by
 
-- this checkout (in-app events read from ``signal_counts``, kept up to date on write), and
-- the baseline: the code of ``--baseline-ref`` (``git archive``), which groups every in-app event,
+- this checkout, and
+- the baseline: the code of ``--baseline-ref`` (``git archive``),
 
-each in a fresh process, three times, and prints the best time of each and their ratio. Also the cost of
-keeping the counts on write: an upvote recorded (and its row recounted) on the busy database.
+and prints the best time of each, their ratio, the load average, and whether every stored list (papers, order,
+scores to 1e-9) is the same. Also the cost of keeping the counts on write: an upvote recorded (and its row
+recounted) on the busy database.
 
 Skips cleanly when ../shared is absent.
 """
@@ -23,6 +29,7 @@ import dataclasses
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -30,12 +37,14 @@ import time
 from datetime import date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from ingest import CORPUS, SHARED, postgres_database
+from ingest import CORPUS, SHARED
 from paperwire.core.records import Page, PaperRecord, Signal
+from paperwire.db import migrate
 from paperwire.db import signals as signals_db
 from paperwire.db.engine import Database
 from paperwire.db.migrate import upgrade
@@ -61,8 +70,15 @@ with db.engine.begin() as conn:
 started = time.perf_counter()
 report = trending.refresh(db, Settings(), now=now)
 seconds = time.perf_counter() - started
-top = trending.trending(db, Settings(), window="day", limit=5)
-print(json.dumps({"seconds": seconds, "papers": report.papers, "top": [i.id for i in top]}))
+with db.engine.connect() as conn:  # every stored list, best first, to hold the two codes' results equal
+    rows = conn.execute(text(
+        "SELECT trend_window, paper_id, score FROM trending_scores "
+        "ORDER BY trend_window, score DESC, announced_on DESC, paper_id DESC"
+    )).all()
+lists = {}
+for window, paper_id, score in rows:
+    lists.setdefault(window, []).append([paper_id, score])
+print(json.dumps({"seconds": seconds, "papers": report.papers, "lists": lists}))
 """
 
 
@@ -160,7 +176,7 @@ def baseline_tree(ref: str, cache: Path) -> Path:
     return target / "src"
 
 
-def timed(url: str, now: datetime, src: Path) -> dict[str, object]:
+def timed(url: str, now: datetime, src: Path) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(src)}
     out = subprocess.run(
         [sys.executable, "-c", TIMER, url, now.isoformat()], env=env, capture_output=True, text=True, check=True
@@ -169,19 +185,32 @@ def timed(url: str, now: datetime, src: Path) -> dict[str, object]:
 
 
 def compare(name: str, url: str, now: datetime, baseline: Path, rounds: int) -> None:
-    mine_src = ROOT / "src"
+    mine = this_copy(url)
     best: dict[str, float] = {}
-    tops: dict[str, object] = {}
+    lists: dict[str, Any] = {}
     for _ in range(rounds):
-        for label, src in (("baseline", baseline), ("counts", mine_src)):
-            result = timed(url, now, src)
-            best[label] = min(best.get(label, math.inf), float(result["seconds"]))  # type: ignore[arg-type]
-            tops[label] = result["top"]
+        for label, src, where in (("baseline", baseline, url), ("counts", ROOT / "src", mine)):
+            result = timed(where, now, src)
+            best[label] = min(best.get(label, math.inf), float(result["seconds"]))
+            lists[label] = result["lists"]
     print(
         f"{name}: refresh (3 windows) counts {best['counts']:.2f} s, baseline {best['baseline']:.2f} s "
-        f"(x{best['baseline'] / best['counts']:.1f}); best of {rounds}; "
-        f"same day-window top 5: {tops['counts'] == tops['baseline']}"
+        f"(x{best['baseline'] / best['counts']:.1f}); best of {rounds}; load average "
+        f"{os.getloadavg()[0]:.1f}; stored lists {same_lists(lists['counts'], lists['baseline'])}"
     )
+
+
+def same_lists(mine: dict[str, list[list[Any]]], theirs: dict[str, list[list[Any]]]) -> str:
+    """Every window's stored list: the same papers in the same order, scores equal to rounding (1e-9)."""
+    said = []
+    for window in sorted(set(mine) | set(theirs)):
+        a, b = mine.get(window, []), theirs.get(window, [])
+        same_order = [p for p, _ in a] == [p for p, _ in b]
+        close = same_order and all(
+            math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12) for (_, x), (_, y) in zip(a, b, strict=True)
+        )
+        said.append(f"{window} {len(a)}/{len(b)} {'equal' if close else 'DIFFER'}")
+    return ", ".join(said)
 
 
 def write_cost(url: str, rounds: int = 50) -> None:
@@ -202,19 +231,109 @@ def write_cost(url: str, rounds: int = 50) -> None:
     print(f"  an upvote written with its count kept: {per_vote * 1000:.1f} ms")
 
 
-def cached_sqlite(cache: Path, n_papers: int, load: str) -> tuple[str, datetime]:
+def this_copy(url: str) -> str:
+    """A copy of the cached data with this checkout's migrations (its indexes), made once and kept: the baseline
+    runs on the data as its own code made it, this checkout on the copy."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from paperwire.db.engine import normalize_url, sqlite_file
+
+    source = sqlite_file(url)
+    if source is not None:
+        copy = source.with_suffix(".this.db")
+        built = source.with_suffix(".now")  # written when the build finished (the file changes at every refresh)
+        if not copy.exists() or copy.stat().st_mtime < built.stat().st_mtime:
+            base = Database(url)
+            with base.engine.connect() as conn:  # the WAL folded in, so the file alone is the database
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            base.dispose()
+            copy.unlink(missing_ok=True)
+            shutil.copyfile(source, copy)
+        target = f"sqlite:///{copy}"
+    else:
+        parsed = make_url(normalize_url(url))
+        name = f"{parsed.database}_this"
+        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            made = not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            if made:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{parsed.database}"'))
+        admin.dispose()
+        target = parsed.set(database=name).render_as_string(hide_password=False)
+    db = Database(target)
+    fresh = not migrate.is_current(db)
+    upgrade(db)
+    if fresh:  # new indexes: their statistics (and on PostgreSQL the visibility map), as the base has them
+        analyze(db)
+    db.dispose()
+    return target
+
+
+def baseline_schema(url: str, baseline: Path) -> None:
+    """The schema the baseline's own migrations make: the data are built as the baseline stores them (this
+    checkout's migrations run on a copy, ``this_copy``)."""
+    script = "import sys; from paperwire.db.engine import Database; from paperwire.db.migrate import upgrade; "
+    script += "db = Database(sys.argv[1]); upgrade(db); db.dispose()"
+    env = {**os.environ, "PYTHONPATH": str(baseline)}
+    subprocess.run([sys.executable, "-c", script, url], env=env, check=True)
+
+
+def cached_sqlite(cache: Path, n_papers: int, load: str, baseline: Path) -> tuple[str, datetime]:
     path = cache / f"scale-{load}-{n_papers}.db"
     stamp = cache / f"scale-{load}-{n_papers}.now"
     url = f"sqlite:///{path}"
     if not stamp.exists():
         path.unlink(missing_ok=True)
+        baseline_schema(url, baseline)
         db = Database(url)
-        upgrade(db)
         started = time.perf_counter()
         stamp.write_text(build(db, n_papers, load).isoformat())
         print(f"built {path.name} in {time.perf_counter() - started:.0f} s")
         db.dispose()
     return url, datetime.fromisoformat(stamp.read_text())
+
+
+def cached_postgres(server: str, n_papers: int, load: str, baseline: Path) -> tuple[str, datetime]:
+    """A database of its own on ``server`` per (load, papers), kept after the run (the 100k build takes half an
+    hour on a loaded machine); the build's "now" is stored in it once the build is complete."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from paperwire.db.engine import normalize_url
+
+    name = f"pw_trending_{load}_{n_papers}"
+    url = make_url(normalize_url(server)).set(database=name).render_as_string(hide_password=False)
+    admin = create_engine(normalize_url(server), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+        if exists:
+            probe = create_engine(url)
+            try:
+                with probe.connect() as conn:
+                    stamp = conn.execute(text("SELECT to_regclass('bench_stamp')")).scalar()
+                    if stamp is not None:
+                        built = conn.execute(text("SELECT now_iso FROM bench_stamp")).scalar_one()
+                        return url, datetime.fromisoformat(built)
+            finally:
+                probe.dispose()
+            with admin.connect() as conn:  # an unfinished build: start again
+                conn.execute(text(f'DROP DATABASE "{name}"'))
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    baseline_schema(url, baseline)
+    db = Database(url)
+    started = time.perf_counter()
+    now = build(db, n_papers, load)
+    with db.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE bench_stamp (now_iso text NOT NULL)"))
+        conn.execute(text("INSERT INTO bench_stamp VALUES (:n)"), {"n": now.isoformat()})
+    print(f"built the postgres {load} data ({name}) in {time.perf_counter() - started:.0f} s")
+    db.dispose()
+    return url, now
 
 
 def main() -> int:
@@ -226,6 +345,7 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/trending-cache"))
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--backends", default="sqlite,postgres", help="which of sqlite, postgres to time")
+    parser.add_argument("--build-only", action="store_true", help="build (or find) the cached data, time nothing")
     parser.add_argument("--vote-latency", type=int, default=0, metavar="N", help="only: N votes on the running sample")
     args = parser.parse_args()
     if args.vote_latency:
@@ -240,21 +360,17 @@ def main() -> int:
     loads = list(LOADS) if args.load == "both" else [args.load]
     for load in loads:
         if "sqlite" in args.backends:
-            url, now = cached_sqlite(args.cache, args.papers, load)
-            compare(f"sqlite {load}", url, now, baseline, args.rounds)
-            if load == "busy":
-                write_cost(url)
-        if args.postgres and "postgres" in args.backends:
-            db, drop = postgres_database(args.postgres)
-            try:
-                started = time.perf_counter()
-                pg_now = build(db, args.papers, load)
-                print(f"built the postgres {load} data in {time.perf_counter() - started:.0f} s")
-                compare(f"postgres {load}", db.url, pg_now, baseline, args.rounds)
+            url, now = cached_sqlite(args.cache, args.papers, load, baseline)
+            if not args.build_only:
+                compare(f"sqlite {load}", url, now, baseline, args.rounds)
                 if load == "busy":
-                    write_cost(db.url)
-            finally:
-                drop()
+                    write_cost(this_copy(url))
+        if args.postgres and "postgres" in args.backends:
+            pg_url, pg_now = cached_postgres(args.postgres, args.papers, load, baseline)
+            if not args.build_only:
+                compare(f"postgres {load}", pg_url, pg_now, baseline, args.rounds)
+                if load == "busy":
+                    write_cost(this_copy(pg_url))
     return 0
 
 

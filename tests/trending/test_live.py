@@ -12,6 +12,7 @@ from paperwire.config import Settings
 from paperwire.core.records import Signal
 from paperwire.db import signals as signals_db
 from paperwire.db.engine import Database
+from paperwire.db.schema import signals as signals_table
 from paperwire.trending import reactions
 from paperwire.trending.explain import describe, explain
 from testkit.trending_data import add_papers, add_signal, paper
@@ -216,3 +217,76 @@ def test_the_scheduler_refreshes_trending_between_harvests(db: Database, setting
     assert top.id == "2607.00002"
     assert top.counts == {"upvote": 1}
     assert settings.trending_refresh_seconds <= 60
+
+
+def test_a_repository_seen_for_the_first_time_is_a_total_not_a_rise(db: Database, settings: Settings) -> None:
+    """A first star count has nothing before it: it says how many stars there are, not how many came today."""
+    add_papers(db, paper("2607.00001", JULY_1), paper("2607.00002", JULY_1), paper("2607.00003", JULY_1))
+    add_signal(db, "2607.00001", "github_stars", 2300, datetime(2026, 7, 1, 6), source="github")  # first seen
+    add_signal(db, "2607.00002", "github_stars", 500, datetime(2026, 6, 28), source="github")  # seen before
+    add_signal(db, "2607.00002", "github_stars", 540, datetime(2026, 7, 1, 6), source="github")
+    add_signal(db, "2607.00003", "github_stars", 90, datetime(2026, 6, 29), source="github")  # first, then a rise
+    add_signal(db, "2607.00003", "github_stars", 95, datetime(2026, 7, 1, 6), source="github")
+    items = {i.id: i for i in trending.trending(db, settings, window="day", limit=10, now=datetime(2026, 7, 1, 12))}
+    assert items["2607.00001"].reason == "2,300 GitHub stars"
+    assert "github_stars" not in items["2607.00001"].counts
+    assert items["2607.00002"].reason == "+40 GitHub stars today"
+    assert items["2607.00002"].counts == {"github_stars": 40}
+    assert items["2607.00003"].reason == "+5 GitHub stars today"
+    week = {i.id: i for i in trending.trending(db, settings, window="week", limit=10, now=datetime(2026, 7, 1, 12))}
+    assert week["2607.00003"].reason == "+5 GitHub stars this week"  # the first count (90) is not a rise either
+    trending.refresh(db, settings, now=datetime(2026, 7, 1, 12))  # stored scores say the same
+    stored = {i.id: i.reason for i in trending.trending(db, settings, window="day", limit=10)}
+    assert stored["2607.00001"] == "2,300 GitHub stars"
+    assert stored["2607.00002"] == "+40 GitHub stars today"
+
+
+def test_a_first_total_follows_the_span_words() -> None:
+    counts, why = {"upvote": 3}, {"upvote": 2.5, "github_stars": 30.0}
+    assert explain(counts, why, "day", {"github_stars": 2300}) == "3 upvotes here today · 2,300 GitHub stars"
+    assert explain({"github_stars": 4}, why, "day", {"github_stars": 2300}) == "+4 GitHub stars today"
+
+
+def test_a_take_back_changes_the_inputs_fingerprint(db: Database, settings: Settings) -> None:
+    """The fingerprint reads the newest id and a deletion counter, not a count: an un-vote must still count."""
+    add_papers(db, paper("2607.00001", JULY_1), paper("2607.00002", JULY_1))
+    now = datetime(2026, 7, 1, 12)
+    reactions.record_reaction(db, user_id="u", paper_id="2607.00002", kind="save", on=True, now=now)
+    reactions.record_reaction(db, user_id="u", paper_id="2607.00001", kind="upvote", on=True, now=now)
+    assert not trending.refresh(db, settings, now=now).skipped
+    assert trending.refresh(db, settings, now=now).skipped
+    reactions.record_reaction(db, user_id="u", paper_id="2607.00001", kind="upvote", on=False, now=now)
+    assert not trending.refresh(db, settings, now=now).skipped  # the newest row is gone: the id alone went down
+    [item] = [i for i in trending.trending(db, settings, window="day", limit=10) if i.id == "2607.00001"]
+    assert item.counts == {}
+    reactions.record_reaction(db, user_id="u", paper_id="2607.00002", kind="save", on=False, now=now)
+    reactions.record_reaction(db, user_id="v", paper_id="2607.00002", kind="save", on=True, now=now)
+    assert not trending.refresh(db, settings, now=now).skipped  # a delete and an insert: the same row count
+
+
+def test_a_late_commit_below_the_newest_id_changes_the_fingerprint(db: Database, settings: Settings) -> None:
+    """PostgreSQL hands out ids before commit: a vote can land after one with a higher id."""
+    add_papers(db, paper("2607.00001", JULY_1))
+    now = datetime(2026, 7, 1, 12)
+    row = {"paper_id": "2607.00001", "kind": "view", "value": 1.0, "at": datetime(2026, 7, 1), "source": "app"}
+    with db.write() as conn:
+        conn.execute(signals_table.insert(), [{**row, "id": 10, "actor": "a"}, {**row, "id": 12, "actor": "b"}])
+    assert not trending.refresh(db, settings, now=now).skipped
+    with db.write() as conn:  # the transaction that got id 11 commits now
+        conn.execute(signals_table.insert(), [{**row, "id": 11, "actor": "c"}])
+    assert not trending.refresh(db, settings, now=now).skipped
+
+
+def test_a_refresh_gives_the_garbage_collector_back_as_it_found_it(db: Database, settings: Settings) -> None:
+    import gc
+
+    _library(db)
+    assert gc.isenabled()
+    trending.refresh(db, settings, now=datetime(2026, 7, 1, 12))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        trending.refresh(db, settings, now=datetime(2026, 7, 1, 13))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from paperwire.core.signals import APP_SOURCE, CLICK, DIGEST_SOURCE, REACTION_KINDS, SAVE, VIEW
 from paperwire.db.engine import Database
 from paperwire.db.schema import papers, signals
-from paperwire.db.signals import recount_event
+from paperwire.db.signals import note_deleted, recount_event
 
 
 def record_reaction(db: Database, *, user_id: str, paper_id: str, kind: str, on: bool, now: datetime) -> int:
@@ -36,6 +36,7 @@ def record_reaction(db: Database, *, user_id: str, paper_id: str, kind: str, on:
             gone = conn.execute(
                 delete(signals).where(*_reaction_of(paper_id, kind), signals.c.actor == user_id).returning(signals.c.at)
             ).all()
+            note_deleted(conn, len(gone))
             for (at,) in gone:
                 recount_event(conn, paper_id, kind, user_id, at)
         return int(conn.execute(select(func.count()).where(*_reaction_of(paper_id, kind))).scalar_one())
@@ -108,7 +109,7 @@ def record_click(db: Database, *, paper_id: str, subscriber: str, now: datetime)
 def withdraw_click(conn: Connection, *, paper_id: str, subscriber: str, day: datetime) -> None:
     """Take back the digest click signal of ``subscriber`` on ``paper_id`` for ``day`` (00:00): it turned out
     to be a mail scanner's (``paperwire.mail.clicks``). Inside the caller's transaction."""
-    conn.execute(
+    gone = conn.execute(
         delete(signals).where(
             signals.c.kind == CLICK,
             signals.c.source == DIGEST_SOURCE,
@@ -117,6 +118,7 @@ def withdraw_click(conn: Connection, *, paper_id: str, subscriber: str, day: dat
             signals.c.at == day,
         )
     )
+    note_deleted(conn, gone.rowcount)
     recount_event(conn, paper_id, CLICK, subscriber, day)  # the kept counts must equal a full recount
 
 

@@ -62,6 +62,9 @@ papers = Table(
     Index("ix_papers_announced_on", "announced_on"),
     Index("ix_papers_primary_category", "primary_category"),
     Index("ix_papers_submitted_at", "submitted_at"),
+    # A trending refresh reads every recent paper's day (and older ones' by id) from these alone.
+    Index("ix_papers_day", "announced_on", "submitted_at", "deleted", "id"),
+    Index("ix_papers_id_day", "id", "announced_on", "submitted_at", "deleted"),
 )
 
 paper_versions = Table(
@@ -166,6 +169,8 @@ Index(
 )
 # Every column a refresh reads from the signals it scores: it reads them from the index alone.
 Index("ix_signals_trending", signals.c.kind, signals.c.at, signals.c.paper_id, signals.c.actor, signals.c.value)
+# The events of the (paper, actor) pairs the per-actor cap may touch, found from the pairs (a few thousand).
+Index("ix_signals_actor", signals.c.paper_id, signals.c.actor, signals.c.kind, signals.c.at)
 
 # In-app events counted per paper, kind and moment, kept up to date as they are written (``db/signals.py``):
 # views and digest clicks are stamped at their day's 00:00, so for them a row is a paper and day. A refresh
@@ -178,7 +183,18 @@ signal_counts = Table(
     Column("at", DateTime, primary_key=True),
     Column("t", Float, nullable=False, comment="at as seconds since the epoch"),
     Column("n", Integer, nullable=False, comment="events of this paper and kind at this moment"),
-    Index("ix_signal_counts_t", "t", "paper_id", "kind", "n"),
+    # The refresh sums per (paper, kind) from this index alone, in its order: no sort, no table lookups (with
+    # an index on `t` first, SQLite's planner took the range on `t` and sorted a million rows).
+    Index("ix_signal_counts_paper", "paper_id", "kind", "t", "n"),
+)
+
+# How many signal rows were ever deleted (an un-vote, a scanner's click taken back): with the newest id, the
+# refresh's inputs fingerprint without counting every signal (an insert raises the id, a delete bumps this).
+signal_changes = Table(
+    "signal_changes",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("deleted", BigInteger, nullable=False),
 )
 
 # (paper, actor) pairs with two or more in-app events: the only ones the per-actor cap can touch (one event

@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Float, cast, delete, func, select
+from sqlalchemy import ColumnElement, Connection, Float, cast, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperwire.core.records import Signal
 from paperwire.core.signals import EVENT_KINDS
 from paperwire.db.engine import Database
-from paperwire.db.schema import signal_counts, signal_pairs, signals
+from paperwire.db.schema import signal_changes, signal_counts, signal_pairs, signals
 from paperwire.db.upsert import insert_ignore
 
 _CHUNK = 400
@@ -43,6 +43,26 @@ def add_signals(conn: Connection, observations: Sequence[tuple[str, Signal]]) ->
     if added and events:
         recount_papers(conn, events)
     return added
+
+
+SIGNALS = "signals"  # the row of ``signal_changes`` that counts deleted signals
+
+
+def note_deleted(conn: Connection, n: int) -> None:
+    """Count ``n`` deleted signal rows (in the deleting transaction): the refresh's fingerprint reads this
+    counter and the newest id instead of counting every signal, so every delete of ``signals`` calls it."""
+    if n <= 0:
+        return
+    bumped = conn.execute(
+        update(signal_changes).where(signal_changes.c.name == SIGNALS).values(deleted=signal_changes.c.deleted + n)
+    )
+    if not bumped.rowcount:
+        insert_ignore(conn, signal_changes, [{"name": SIGNALS, "deleted": n}])
+
+
+def deleted_count(conn: Connection) -> int:
+    found = conn.execute(select(signal_changes.c.deleted).where(signal_changes.c.name == SIGNALS)).scalar()
+    return int(found or 0)
 
 
 def epoch_seconds(conn: Connection, column: Any) -> ColumnElement[float]:

@@ -6,23 +6,40 @@ reads hundreds of thousands of rows, and parsing each timestamp in Python would 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    Integer,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from paperwire.core.signals import EVENT_KINDS
 from paperwire.db.schema import papers, signal_counts, signal_pairs, signals, trending_scores, trending_state
-from paperwire.db.signals import epoch_seconds
+from paperwire.db.signals import deleted_count, epoch_seconds
 from paperwire.db.upsert import insert_ignore
 
 STATE_NAME = "scores"
 _INSERT_CHUNK = 5_000
-_IN_CHUNK = 900
+_IN_CHUNK = 900  # ids per IN (...) list; old SQLite builds allow 999 parameters
 # SQLite's julianday arithmetic can land a hair past a moment: an event stamped exactly `now` counts.
-_EPOCH_SLACK = 0.01  # ids per IN (...) list; old SQLite builds allow 999 parameters
+_EPOCH_SLACK = 0.01
+_RECENT_IDS = 10_000  # a late commit among these many newest signal ids changes the watermark
+_REFRESH_WORK_MEM = "64MB"  # PostgreSQL's memory for the refresh's groupings and sorts (see begin_refresh)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +56,19 @@ class State:
     library_day: date | None = None  # the newest day, when the scores were computed as of it
 
 
-def watermark(conn: Connection) -> tuple[int, int, int]:
-    """(signal rows, newest signal id, newest paper change): any write to the inputs changes it.
+def watermark(conn: Connection) -> tuple[int, int, int, int]:
+    """(newest signal id, signals among the newest ids, signals ever deleted, newest paper change): any write to
+    the inputs changes it.
 
-    An insert raises the newest id, a delete (an un-vote) lowers the count, a paper change bumps ``seq``.
+    An insert raises the newest id, a delete (an un-vote) bumps the deletion counter (``note_deleted``), a
+    paper change bumps ``seq``. On PostgreSQL ids are handed out before commit, so a transaction can commit
+    after one with a higher id: the number of rows among the last ``_RECENT_IDS`` ids catches it. Index
+    lookups and a short range: counting all signals took most of a second at 100k papers.
     """
-    count, newest = conn.execute(select(func.count(), func.coalesce(func.max(signals.c.id), 0))).one()
+    newest = int(conn.execute(select(func.coalesce(func.max(signals.c.id), 0))).scalar_one())
+    recent = conn.execute(select(func.count()).where(signals.c.id > newest - _RECENT_IDS)).scalar_one()
     seq = conn.execute(select(func.coalesce(func.max(papers.c.seq), 0))).scalar_one()
-    return int(count), int(newest), int(seq)
+    return newest, int(recent), deleted_count(conn), int(seq)
 
 
 def reference_day(conn: Connection, on_or_before: date) -> date | None:
@@ -66,47 +88,52 @@ def reference_day(conn: Connection, on_or_before: date) -> date | None:
     return max(days) if days else None
 
 
-def candidates(
-    conn: Connection,
-    first_day: date,
-    last_day: date,
-    since: datetime,
-    now: datetime,
-    snapshot_kinds: Sequence[str],
-    events_since: float,
-    events_until: float,
-) -> list[Candidate]:
-    """Live papers announced in ``[first_day, last_day]``, with a snapshot in ``(since, now]``, or with an
-    in-app event in ``(events_since, events_until]`` (epoch seconds, found in the counts)."""
-    recent_signal = select(signals.c.paper_id).where(
-        signals.c.kind.in_(list(snapshot_kinds)), signals.c.at > since, signals.c.at <= now
-    )
+def begin_refresh(conn: Connection) -> None:
+    """Settings for the refresh's read transaction. PostgreSQL: room to group and sort in memory (``work_mem``
+    for this transaction only); with the default 4 MB it sorted ~1M count rows on disk to group ~200k (paper,
+    kind) pairs, and the 127k snapshot rows too, where a hash table or an in-memory sort is a third faster."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SET LOCAL work_mem = '{_REFRESH_WORK_MEM}'"))
+
+
+def candidates(conn: Connection, first_day: date, last_day: date, also: Iterable[str]) -> list[Candidate]:
+    """Live papers announced in ``[first_day, last_day]``, and those of ``also`` (the papers with a signal the
+    refresh has already read: a snapshot or in-app event inside the longest horizon) listed by ``last_day``.
+
+    Days come back as day numbers computed by the database (``date.toordinal``), not as dates parsed in Python
+    (the horizon holds most of the library). The papers of ``also`` are looked up by id, only those the first
+    query did not find: no second pass over the signals to find them again.
+    """
     announced_in = and_(papers.c.announced_on >= first_day, papers.c.announced_on <= last_day)
     submitted_in = and_(
         papers.c.announced_on.is_(None),
         papers.c.submitted_at >= _day_start(first_day),
         papers.c.submitted_at < _day_start(last_day + timedelta(1)),
     )
-    columns = select(papers.c.id, papers.c.announced_on, papers.c.submitted_at).where(papers.c.deleted.is_(False))
-    # Two queries, not one with `OR id IN (...)`: PostgreSQL, once it has statistics, runs that subquery once
-    # per paper (minutes at 100k papers) instead of as a semi-join.
-    found: dict[str, Candidate] = {}
-    recent_event = select(signal_counts.c.paper_id).where(
-        signal_counts.c.t > events_since, signal_counts.c.t <= events_until + _EPOCH_SLACK
-    )
-    in_horizon = or_(announced_in, submitted_in)
-    outside = ~func.coalesce(in_horizon, False)  # only the papers the first query did not find: fewer rows
-    queries = [
-        columns.where(in_horizon),
-        columns.where(outside, papers.c.id.in_(recent_signal)),
-        columns.where(outside, papers.c.id.in_(recent_event)),
-    ]
-    for query in queries:
-        for paper_id, announced, submitted in conn.execute(query):
-            day = announced or (submitted.date() if submitted else None)
-            if day is None or day <= last_day:  # a paper listed after `now` did not exist yet
-                found[paper_id] = Candidate(paper_id, day)
-    return list(found.values())
+    columns = select(papers.c.id, _day_number(conn)).where(papers.c.deleted.is_(False))
+    found: dict[str, int | None] = {
+        row[0]: row[1] for row in conn.execute(columns.where(or_(announced_in, submitted_in)))
+    }
+    others = sorted(set(also) - found.keys())
+    last = last_day.toordinal()
+    for start in range(0, len(others), _IN_CHUNK):
+        query = columns.where(papers.c.id.in_(others[start : start + _IN_CHUNK]))
+        for paper_id, day in conn.execute(query):
+            if day is None or day <= last:  # a paper listed after `now` did not exist yet
+                found[paper_id] = day
+    return [Candidate(paper_id, None if day is None else date.fromordinal(int(day))) for paper_id, day in found.items()]
+
+
+def _day_number(conn: Connection) -> ColumnElement[Any]:
+    """The announcement day (else the submission day) as ``date.toordinal()`` numbers it."""
+    if conn.dialect.name == "postgresql":
+        origin: ColumnElement[Any] = literal_column("DATE '0001-01-01'")
+        announced = papers.c.announced_on - origin + 1
+        submitted = cast(papers.c.submitted_at, Date) - origin + 1
+    else:  # julianday('0001-01-01') is 1721425.5
+        announced = func.julianday(papers.c.announced_on) - 1721424.5
+        submitted = func.julianday(func.date(papers.c.submitted_at)) - 1721424.5
+    return cast(func.coalesce(announced, submitted), Integer)
 
 
 def categories_of(conn: Connection, paper_ids: Sequence[str]) -> dict[str, list[str]]:
@@ -180,16 +207,6 @@ def pair_events(conn: Connection, since: datetime, now: datetime) -> list[tuple[
         .where(signals.c.kind.in_(EVENT_KINDS), signals.c.at > since, signals.c.at <= now)
     )
     return [(r[0], r[1], r[2], float(r[3])) for r in conn.execute(query)]
-
-
-def event_papers(conn: Connection, since_epoch: float, until_epoch: float) -> set[str]:
-    """Papers with an in-app event in ``(since, until]`` (from the counts)."""
-    query = (
-        select(signal_counts.c.paper_id)
-        .distinct()
-        .where(signal_counts.c.t > since_epoch, signal_counts.c.t <= until_epoch)
-    )
-    return set(conn.execute(query).scalars())
 
 
 def newest_observation(conn: Connection, kinds: Sequence[str], day: date) -> datetime | None:

@@ -32,11 +32,19 @@ def describe(counts: Mapping[str, float], window: str | None = None) -> str:
     return " · ".join(phrases) + span
 
 
-def explain(counts: Mapping[str, float], why: Mapping[str, float], window: str) -> str:
+def explain(
+    counts: Mapping[str, float], why: Mapping[str, float], window: str, totals: Mapping[str, float] | None = None
+) -> str:
     """A list item's reason: its counts in the window's span, or, when it still scores on older signals
-    (decaying, within six half-lives), that it does."""
-    if any(round(counts.get(kind, 0)) > 0 for kind in ORDER):
-        return describe(counts, window)
+    (decaying, within six half-lives), that it does.
+
+    ``totals`` are series first seen in the span (a repository's first star count): with no earlier count
+    there is no rise to tell, so they are named as totals after the span's words ("... today · 2,300 GitHub
+    stars"), and only for a kind with no rise counted."""
+    seen = [_total(kind, n) for kind, n in (totals or {}).items() if round(n) > 0 and round(counts.get(kind, 0)) <= 0]
+    said = [describe(counts, window)] if any(round(counts.get(kind, 0)) > 0 for kind in ORDER) else []
+    if said or seen:
+        return " · ".join(said + seen)
     if any(value > 0 for kind, value in why.items() if kind != PRIOR):
         return f"earlier signals, fading: nothing new {SPAN_WORDS.get(window, 'lately')}"
     return NOTHING
@@ -46,6 +54,14 @@ def describe_points(points: Mapping[str, float]) -> str:
     """What each part added: ``"hf_upvotes +5.03 · recency_prior +1.00"`` (largest first)."""
     ordered = sorted(points.items(), key=lambda item: -item[1])
     return " · ".join(f"{'recency' if name == PRIOR else name} +{value:.2f}" for name, value in ordered)
+
+
+def _total(kind: str, amount: float) -> str:
+    """``"2,300 GitHub stars"``: a count as observed, no sign (it is not a rise)."""
+    signal = BY_NAME[kind]
+    one, many = signal.counted if signal.counted[0] else (signal.one, signal.many)
+    n = round(amount)
+    return f"{n:,} {one if n == 1 else many}"
 
 
 def _phrase(kind: str, amount: float) -> str:

@@ -290,10 +290,16 @@ def _cap_actors(
 
 
 def parts(
-    amounts: Sequence[float], points: Sequence[float], prior: float, counts: Sequence[float] | None = None
+    amounts: Sequence[float],
+    points: Sequence[float],
+    prior: float,
+    counts: Sequence[float] | None = None,
+    totals: Sequence[float] | None = None,
 ) -> dict[str, dict[str, float]]:
-    """One paper's explanation as stored and shown: ``why`` (D_k per kind), ``points`` (per part) and
-    ``counts``: the whole number of events (for snapshots, how much the count rose) within the window's span."""
+    """One paper's explanation as stored and shown: ``why`` (D_k per kind), ``points`` (per part),
+    ``counts``: the whole number of events (for snapshots, how much the count rose) within the window's span,
+    and, only when there are any, ``totals``: the count of a "+N" series first seen in the span (no earlier
+    observation, so no rise can be told)."""
     why = {kind: round(float(a), 2) for kind, a in zip(KINDS, amounts, strict=True) if a > 0}
     scored = {kind: round(float(p), 4) for kind, p in zip(KINDS, points, strict=True) if p > 0}
     if prior > 0:
@@ -301,4 +307,10 @@ def parts(
     counted = {
         kind: float(round(c)) for kind, c in zip(KINDS, () if counts is None else counts, strict=False) if round(c) > 0
     }
-    return {"why": why, "points": scored, "counts": counted}
+    explained = {"why": why, "points": scored, "counts": counted}
+    first_seen = {
+        kind: float(round(t)) for kind, t in zip(KINDS, () if totals is None else totals, strict=False) if round(t) > 0
+    }
+    if first_seen:
+        explained["totals"] = first_seen
+    return explained

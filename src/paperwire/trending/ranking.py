@@ -18,7 +18,7 @@ from paperwire.db import papers as papers_db
 from paperwire.db import trending as store
 from paperwire.db.engine import Database
 from paperwire.trending.explain import explain
-from paperwire.trending.formula import WINDOWS, Window, parts
+from paperwire.trending.formula import WINDOWS, Window
 from paperwire.trending.refresh import Scored, category_text, clock_for, compute
 
 _CATEGORY = re.compile(r"^[A-Za-z][A-Za-z0-9.-]*?(\.\*)?$")
@@ -148,8 +148,7 @@ def _rank_in_memory(
     items = []
     for i in page:
         card = cards[scored.papers[i].id]
-        explanation = parts(result.amounts[i], result.points[i], float(result.prior[i]), scored.counts[window][i])
-        items.append(_item({**card, "score": float(result.score[i]), "parts": explanation}, window))
+        items.append(_item({**card, "score": float(result.score[i]), "parts": scored.parts(window, i)}, window))
     return items
 
 
@@ -167,5 +166,5 @@ def _item(row: dict[str, Any], window: Window) -> TrendingItem:
         abstract=row["abstract"],
         code_links=list(row["code_links"]),
         counts=counts,
-        reason=explain(counts, row["parts"]["why"], window),
+        reason=explain(counts, row["parts"]["why"], window, row["parts"].get("totals", {})),
     )

@@ -7,10 +7,13 @@ refresh``, the scheduler and the after-ingest hook all call ``refresh``.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,7 +23,7 @@ from sqlalchemy import Connection
 
 from paperwire.config import Settings
 from paperwire.core.clock import to_minute, utcnow
-from paperwire.core.signals import FIRST_COUNTED, SNAPSHOT_KINDS
+from paperwire.core.signals import BY_NAME, FIRST_COUNTED, SNAPSHOT_KINDS
 from paperwire.db import trending as store
 from paperwire.db.engine import Database
 from paperwire.trending.formula import (
@@ -39,6 +42,7 @@ from paperwire.trending.formula import (
 )
 
 _KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
+_RISE_WORDED = np.array([BY_NAME[kind].counted_sign == "+" for kind in KINDS])  # "+40 GitHub stars"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,19 +58,38 @@ class Scored:
     fingerprint: str
     counts: dict[Window, Floats]  # papers × KINDS: whole events within each window's span
     clock: Clock
+    totals: dict[Window, Floats]  # papers × KINDS: counts of "+N" series first seen in the span (0: none)
+
+    def parts(self, window: Window, i: int) -> dict[str, dict[str, float]]:
+        """Paper ``i``'s explanation in ``window``, as stored (``formula.parts``)."""
+        scores = self.windows[window]
+        return parts(
+            scores.amounts[i], scores.points[i], float(scores.prior[i]), self.counts[window][i], self.totals[window][i]
+        )
 
     def rows(self, window: Window) -> list[dict[str, Any]]:
         """The papers on the ``window`` list as rows of ``trending_scores``."""
-        scores = self.windows[window]
+        scores, order = self.windows[window], self.order[window]
+        # The list's numbers as Python floats in one step each (element by element, numpy scalars cost more
+        # than the rest of the row).
+        columns = zip(
+            scores.score[order].tolist(),
+            scores.amounts[order].tolist(),
+            scores.points[order].tolist(),
+            scores.prior[order].tolist(),
+            self.counts[window][order].tolist(),
+            self.totals[window][order].tolist(),
+            strict=True,
+        )
         rows = []
-        for i in self.order[window]:
+        for i, (score, amounts, points, prior, counts, totals) in zip(order, columns, strict=True):
             paper = self.papers[i]
             rows.append(
                 {
                     "trend_window": window,
                     "paper_id": paper.id,
-                    "score": float(scores.score[i]),
-                    "parts": parts(scores.amounts[i], scores.points[i], float(scores.prior[i]), self.counts[window][i]),
+                    "score": score,
+                    "parts": parts(amounts, points, prior, counts, totals),
                     "categories": category_text(self.categories.get(paper.id, [])),
                     "announced_on": paper.day,
                 }
@@ -97,8 +120,28 @@ def category_text(categories: list[str]) -> str:
     return " " + " ".join(c.lower() for c in categories) + " "
 
 
+@contextmanager
+def _without_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a refresh runs: the refresh holds about a million small
+    objects (the rows it reads), every automatic collection of the oldest generation walks them all, and the
+    refresh makes no reference cycles to collect (measured at 100k papers: a quarter of the refresh). The
+    collector's state is restored after, also when it was paused already."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def refresh(db: Database, settings: Settings, now: datetime | None = None) -> RefreshReport:
     """Recompute and store the scores of every window at ``now``; a no-op when no input changed."""
+    with _without_gc():
+        return _refresh(db, settings, now)
+
+
+def _refresh(db: Database, settings: Settings, now: datetime | None) -> RefreshReport:
     started = time.perf_counter()
     now = now or to_minute(utcnow())  # to the minute: reruns within a minute see the same now (and do nothing)
     with db.read() as conn:
@@ -158,20 +201,22 @@ def clock_for(conn: Connection, settings: Settings, now: datetime) -> Clock:
 
 def compute(db: Database, settings: Settings, now: datetime, *, digest: str | None = None) -> Scored:
     """Score every candidate paper in every window at ``now`` (reads only)."""
+    with _without_gc():
+        return _compute(db, settings, now, digest)
+
+
+def _compute(db: Database, settings: Settings, now: datetime, digest: str | None) -> Scored:
     params = {w: params_for(settings, w) for w in WINDOWS}
     longest = max(p.horizon_hours for p in params.values())
     now_epoch = _epoch(now)
     with db.read() as conn:
+        store.begin_refresh(conn)
         digest = digest or fingerprint(conn, settings, now)  # counting the signals is not free: once a refresh
         clock = clock_for(conn, settings, now)
         as_of = clock.as_of
         since = as_of - timedelta(hours=longest)
         reference = store.reference_day(conn, as_of.date()) or as_of.date()
         first_day = reference - timedelta(days=math.ceil(longest / 24))  # the prior's horizon
-        papers = store.candidates(
-            conn, first_day, as_of.date(), since, as_of, SNAPSHOT_KINDS, now_epoch - longest * 3600, now_epoch
-        )
-        index = {paper.id: i for i, paper in enumerate(papers)}
         snapshots = store.snapshot_rows(conn, SNAPSHOT_KINDS, since, as_of)
         floors = store.snapshot_floors(conn, SNAPSHOT_KINDS, since, as_of)
         spans = [
@@ -179,6 +224,10 @@ def compute(db: Database, settings: Settings, now: datetime, *, digest: str | No
         ]
         sums = store.event_sums(conn, now_epoch, spans)
         detail = store.pair_events(conn, now - timedelta(hours=longest), now)
+        # The candidates: the horizon's papers, and any older one with a snapshot or an in-app event just read.
+        signalled = {row[0] for row in snapshots} | {row[0] for row in sums}
+        papers = store.candidates(conn, first_day, as_of.date(), signalled)
+        index = {paper.id: i for i, paper in enumerate(papers)}
     inputs = build_inputs(index, snapshots, floors, sums, detail, as_of, now, params)
     prior_age = prior_age_hours(papers, reference)
     windows = {w: score_window(inputs.increments[w], prior_age, params[w], n_actors=inputs.n_actors) for w in WINDOWS}
@@ -186,13 +235,14 @@ def compute(db: Database, settings: Settings, now: datetime, *, digest: str | No
     with db.read() as conn:
         categories = store.categories_of(conn, sorted({papers[i].id for kept in order.values() for i in kept}))
     read = len(snapshots) + len(sums) + len(detail)
-    return Scored(now, papers, windows, order, categories, read, digest, inputs.counts, clock)
+    return Scored(now, papers, windows, order, categories, read, digest, inputs.counts, clock, inputs.totals)
 
 
 @dataclass(frozen=True, slots=True)
 class Inputs:
     increments: dict[Window, Increments]
     counts: dict[Window, Floats]  # papers × KINDS: whole events (rises of snapshots) within the window's span
+    totals: dict[Window, Floats]  # papers × KINDS: a "+N" series' count when it was first seen in the span
     n_actors: int
 
 
@@ -220,9 +270,19 @@ def build_inputs(
     first_cap = np.array([FIRST_COUNTED.get(k, np.inf) for _, k, _, _ in snaps], dtype=np.float64)
     snap_rise = rises(group, value, floor, first_cap)
     snap_age = np.maximum((_epoch(as_of) - np.array([r[2] for r in snaps], dtype=np.float64)) / 3600.0, 0.0)
+    # A series' first observation with nothing seen before it is a total, not a rise in the span: a kind
+    # whose words say "+N" (GitHub stars) counts only the rises after an earlier observation, and its total
+    # is kept for the words ("2,300 GitHub stars"), never shown as "+2,300 ... today".
+    opens = np.ones(group.size, dtype=bool)
+    opens[1:] = group[1:] != group[:-1]
+    first_seen = opens & np.isnan(floor) & _RISE_WORDED[group % n_kinds]
+    highest = np.zeros(n_papers * n_kinds)
+    np.maximum.at(highest, group, value)
 
     summed = [row for row in sums if row[0] in index]
     sum_key = np.array([index[r[0]] * n_kinds + _KIND_INDEX[r[1]] for r in summed], dtype=np.int64)
+    # (D_1.., C_1..) of every row at once; one row per (paper, kind), so the keys are distinct.
+    sum_values = np.array([r[2:] for r in summed], dtype=np.float64).reshape(len(summed), 2 * len(WINDOWS))
     heavy = [row for row in detail if row[0] in index]
     actors: dict[str, int] = {}
     heavy_actor = np.array([actors.setdefault(a, len(actors)) for _, _, a, _ in heavy], dtype=np.int64)
@@ -232,11 +292,11 @@ def build_inputs(
 
     increments: dict[Window, Increments] = {}
     counts: dict[Window, Floats] = {}
+    totals: dict[Window, Floats] = {}
     for w_index, window in enumerate(WINDOWS):
         p = params[window]
         mass = np.zeros(n_papers * n_kinds)
-        if summed:
-            np.add.at(mass, sum_key, np.array([float(r[2 + w_index]) for r in summed]))
+        mass[sum_key] = sum_values[:, w_index]
         if heavy:
             fresh = heavy_age < p.horizon_hours
             np.add.at(mass, heavy_key[fresh], -(0.5 ** (heavy_age[fresh] / p.half_life_hours)))
@@ -250,12 +310,15 @@ def build_inputs(
             age_hours=np.concatenate([snap_age, np.zeros(keys.size), heavy_age]),
         )
         count = np.zeros(n_papers * n_kinds)
-        if summed:
-            np.add.at(count, sum_key, np.array([float(r[2 + len(WINDOWS) + w_index]) for r in summed]))
+        count[sum_key] = sum_values[:, len(WINDOWS) + w_index]
         in_span = snap_age < SPAN_HOURS[window]
-        np.add.at(count, group[in_span], snap_rise[in_span])
+        risen = in_span & ~first_seen
+        np.add.at(count, group[risen], snap_rise[risen])
         counts[window] = count.reshape(n_papers, n_kinds)
-    return Inputs(increments, counts, len(actors))
+        seen = np.zeros(n_papers * n_kinds, dtype=bool)
+        seen[group[in_span & first_seen]] = True
+        totals[window] = np.where(seen, highest, 0.0).reshape(n_papers, n_kinds)
+    return Inputs(increments, counts, totals, len(actors))
 
 
 def _epoch(moment: datetime) -> float:
