@@ -57,9 +57,10 @@ def test_refresh_then_list_from_the_table(env: dict[str, str]) -> None:
 def test_history_json(env: dict[str, str]) -> None:
     code, out, _ = run(env, "trending", "history", "2608.19880", "--days", "2", "--now", "2026-08-21", "--json")
     assert code == 0
+    # The repository's first star count (8) is no observed rise: the history leaves it out.
     assert json.loads(out) == [
         {"day": "2026-08-20", "signals": {}},
-        {"day": "2026-08-21", "signals": {"hf_upvotes": 163.0, "hf_comments": 1.0, "github_stars": 8.0}},
+        {"day": "2026-08-21", "signals": {"hf_upvotes": 163.0, "hf_comments": 1.0}},
     ]
 
 

@@ -1,7 +1,10 @@
 """A paper's signal history in daily buckets, for the sparkline on its page.
 
 Each day holds the *increments* of that day (new HF upvotes, new GitHub stars, upvotes, views, ...), the
-same increments the trending formula decays and sums, so the picture and the score tell one story.
+same increments the trending formula decays and sums, so the picture and the score tell one story — with one
+exception: a repository's first star count. The formula lets up to 50 of it count (a guess at how much of it is
+new), but nothing observed says when those stars came, so the picture and its words leave it out rather than
+draw (and write) "+50 GitHub stars" on the day the repository was first seen.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from paperwire.core.clock import to_minute, utcnow
-from paperwire.core.signals import EVENT_KINDS, SNAPSHOT_KINDS
+from paperwire.core.signals import BY_NAME, EVENT_KINDS, SNAPSHOT_KINDS
 from paperwire.db.engine import Database
 from paperwire.db.papers import get_paper
 from paperwire.db.signals import signals_for
@@ -51,9 +54,12 @@ def daily_buckets(rows: Sequence[Mapping[str, Any]], *, last_day: date, days: in
     """Signal rows (``kind``, ``value``, ``at``) -> each day's increments, ``days`` days to ``last_day``."""
     per_day: defaultdict[date, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
     series = sorted((r for r in rows if r["kind"] in SNAPSHOT_KINDS), key=lambda r: r["at"])
+    seen: set[str] = set()
     for row, rise in zip(series, running_rises((r["kind"], r["value"]) for r in series), strict=True):
-        if rise > 0:
-            per_day[row["at"].date()][row["kind"]] += rise
+        first, kind = row["kind"] not in seen, row["kind"]
+        seen.add(kind)
+        if rise > 0 and not (first and BY_NAME[kind].counted_sign == "+"):  # a first count is no rise
+            per_day[row["at"].date()][kind] += rise
     for row in rows:
         if row["kind"] in EVENT_KINDS:
             per_day[row["at"].date()][row["kind"]] += 1.0
