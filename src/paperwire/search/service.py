@@ -553,11 +553,10 @@ class SearchService:
         rows = store.live_papers_by_id(self.db, [hit.id for hit in page])
         shown = [hit for hit in page if hit.id in rows]  # deleted since the last catch-up: left out
         snippets = index.lexical.snippets_html(parsed, [rows[hit.id]["abstract"] for hit in shown])
+        in_title = index.lexical.titles_match(parsed, [str(rows[hit.id]["title"]) for hit in shown])
         out = []
-        for hit, snippet in zip(shown, snippets, strict=True):
-            row = rows[hit.id]
-            fields = (index.lexical.title_matches(parsed, str(row["title"])), "<mark>" in snippet)
-            out.append(_hit(hit, row, snippet, explain(hit, fields)))
+        for hit, snippet, titled in zip(shown, snippets, in_title, strict=True):
+            out.append(_hit(hit, rows[hit.id], snippet, explain(hit, (titled, "<mark>" in snippet))))
         return out
 
     def similar(self, paper_id: str, limit: int = 10) -> list[SearchHit]:
@@ -638,16 +637,18 @@ def _cosines(
 ) -> dict[str, float]:
     """Cosine similarity of the query to each hit's stored vector (unit vectors: a dot product), in the
     transformer's space for upgraded papers, or (``first_pass``) in the first pass's for the others."""
-    row_of, upgraded = index.rows.row_of, index.rows.upgraded
-    found = [
-        (hit.id, row_of[hit.id]) for hit in hits if hit.id in row_of and bool(upgraded[row_of[hit.id]]) != first_pass
-    ]
-    if not found:
+    row_of = index.rows.row_of
+    ids = [hit.id for hit in hits if hit.id in row_of]
+    rows = np.fromiter((row_of[paper_id] for paper_id in ids), dtype=np.int64, count=len(ids))
+    keep = index.rows.upgraded[rows] != first_pass
+    if not bool(keep.all()):
+        rows = rows[keep]
+        ids = [paper_id for paper_id, kept in zip(ids, keep.tolist(), strict=True) if kept]
+    if not ids:
         return {}
-    rows = np.fromiter((row for _id, row in found), dtype=np.int64, count=len(found))
     space = index.first_pass if first_pass else index.vectors
     scores = space.matrix()[rows] @ vector.astype(np.float32)
-    return {paper_id: float(score) for (paper_id, _row), score in zip(found, scores, strict=True)}
+    return dict(zip(ids, scores.tolist(), strict=True))
 
 
 def _check_page(limit: int, offset: int, sort: str, filters: SearchFilters | None) -> None:
