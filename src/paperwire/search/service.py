@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -71,6 +73,7 @@ class SearchService:
         self._open_lock = threading.Lock()
         self._query_vectors: OrderedDict[str, Vectors] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._embed_pool: tuple[int, ThreadPoolExecutor] | None = None  # (the process it belongs to, the pool)
 
     # --- the model and the index ------------------------------------------------------------------------
 
@@ -370,6 +373,22 @@ class SearchService:
                 self._query_vectors.popitem(last=False)
         return vector
 
+    def _embedding_soon(self, text: str) -> Callable[[], Vectors]:
+        """``embed_query(text)`` started on the embedding thread; call the result to wait for the vector."""
+        with self._cache_lock:
+            cached = self._query_vectors.get(text)
+        if cached is not None:
+            return lambda: cached
+        return self._embedding_pool().submit(self.embed_query, text).result
+
+    def _embedding_pool(self) -> ThreadPoolExecutor:
+        with self._cache_lock:
+            if self._embed_pool is None or self._embed_pool[0] != os.getpid():  # threads do not survive a fork
+                # One thread per core: more queries at once than cores wait for a core either way.
+                pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="query-embedding")
+                self._embed_pool = (os.getpid(), pool)
+            return self._embed_pool[1]
+
     def search(
         self,
         query: str,
@@ -438,15 +457,24 @@ class SearchService:
             return _Found([], 0)  # nothing but quotes: nothing matches it
         if not parsed.text:  # only au:, cat:, id: or filters: every paper they allow, newest first
             return _Found(self._browse(index, allowed, constrained, depth), len(constrained or ()))
-        scored = index.lexical.search_scored(parsed, filters, depth)
-        lexical = {index.id_of_key[k]: score for k, score in scored if k in index.id_of_key}
+        # The query's embedding (the slowest step) runs on another thread while the keyword side, which needs
+        # no vector, runs here: onnxruntime releases the GIL, so on a free core the two overlap.
+        query_vector = self._embedding_soon(parsed.text)
         known = index.id_of_key
+        scored = index.lexical.search_scored(parsed, filters, depth)
+        lexical = {known[k]: score for k, score in scored if k in known}
         title, abstract = (
             [known[k] for k, _s in index.lexical.field_scored(parsed, f, filters, depth) if k in known]
             for f in ("title", "abstract")
         )
-        vector = self.embed_query(parsed.text)
-        neighbours, first_pass_ids = self._meaning_lists(index, parsed.text, vector, allowed, depth)
+        pins = self._pins(index, parsed, filters, allowed)
+        idf_mass = index.lexical.idf_mass(parsed)
+        titled = {known[k] for k in index.lexical.titles_holding_all(parsed, filters, depth) if k in known}
+        author_ids = self._by_author(index, parsed, filters, allowed, depth)
+        vector = query_vector()
+        upgraded_only = bool(index.rows.upgraded.all())
+        first_pass_vector = None if upgraded_only else self.embed_first_pass(parsed.text)
+        neighbours, first_pass_ids = self._meaning_lists(index, vector, first_pass_vector, allowed, depth)
         semantic_ids = [index.rows.ids[n.row] for n in neighbours]
         fused = field_aware_fusion(
             title,
@@ -464,17 +492,17 @@ class SearchService:
         fused = add_first_pass(
             fused, first_pass_ids, k=self.settings.search_rrf_k, weight=self.settings.search_first_pass_weight
         )
-        fused = pin_first(fused, self._pins(index, parsed, filters, allowed))
+        fused = pin_first(fused, pins)
         evidence = QueryEvidence(
             words=len(parsed.text.split()),
-            idf_mass=index.lexical.idf_mass(parsed),
+            idf_mass=idf_mass,
             lexical_top=max(lexical.values(), default=0.0),
             semantic_top=neighbours[0].score if neighbours else 0.0,
         )
         first_pass: dict[str, float] = {}
         first_pass_evidence = evidence
-        if not bool(index.rows.upgraded.all()):  # papers the transformer has not embedded yet: the other model
-            first_pass = _cosines(index, fused, self.embed_first_pass(parsed.text), first_pass=True)
+        if first_pass_vector is not None:  # papers the transformer has not embedded yet: the other model
+            first_pass = _cosines(index, fused, first_pass_vector, first_pass=True)
             first_pass_evidence = replace(evidence, semantic_top=max(first_pass.values(), default=0.0))
         judge(
             fused,
@@ -484,9 +512,7 @@ class SearchService:
             first_pass=first_pass,
             first_pass_query=first_pass_evidence,
         )
-        titled = index.lexical.titles_holding_all(parsed, filters, depth)
-        title_names_it(fused, {known[k] for k in titled if k in known})
-        author_ids = self._by_author(index, parsed, filters, allowed, depth)
+        title_names_it(fused, titled)
         fused = by_author_first(fused, author_ids)
         return _Found(matches_first(fused), len(lexical), author=parsed.name_query if author_ids else None)
 
@@ -522,13 +548,17 @@ class SearchService:
         return [Fused(index.rows.ids[r], 0.0, match=1.0, matched=True) for r in newest]
 
     def _meaning_lists(
-        self, index: SearchIndex, text: str, vector: Vectors, allowed: Mask | None, depth: int
+        self, index: SearchIndex, vector: Vectors, first_pass_vector: Vectors | None, allowed: Mask | None, depth: int
     ) -> tuple[list[Neighbour], list[str]]:
-        """The transformer's neighbours (``vector``) among upgraded papers and the first pass's ranking of the
-        others (see spaces.py)."""
+        """The transformer's neighbours (``vector``) among upgraded papers and the first pass's ranking
+        (``first_pass_vector``) of the others (see spaces.py)."""
         upgraded, pending = space_masks(allowed, index.rows.upgraded)
         neighbours = index.vectors.search(vector, depth, upgraded)
-        first_pass = [] if pending is None else index.first_pass.search(self.embed_first_pass(text), depth, pending)
+        first_pass = (
+            []
+            if pending is None or first_pass_vector is None
+            else index.first_pass.search(first_pass_vector, depth, pending)
+        )
         return neighbours, [index.rows.ids[n.row] for n in first_pass]
 
     def embed_first_pass(self, text: str) -> Vectors:
