@@ -76,6 +76,19 @@ def _rank_feature(rank: int | None) -> float:
     return 1.0 / math.log2(1 + rank) if rank else 0.0
 
 
+# ``_rank_feature`` of ranks 0..1023, computed by it (so to the bit): a query's candidates come from lists of
+# ``search_depth`` (100) papers; a deeper page falls back to the function.
+_RANK_TABLE = np.array([_rank_feature(rank) for rank in range(1024)], dtype=np.float64)
+
+
+def _rank_column(ranks: Sequence[int | None]) -> npt.NDArray[np.float64]:
+    picks = np.array([rank or 0 for rank in ranks], dtype=np.int64)
+    if len(picks) and int(picks.max()) >= len(_RANK_TABLE):
+        return np.array([_rank_feature(rank) for rank in ranks], dtype=np.float64)
+    column: npt.NDArray[np.float64] = _RANK_TABLE[picks]
+    return column
+
+
 @dataclass(frozen=True, slots=True)
 class MatchModel:
     weights: tuple[float, ...]
@@ -153,7 +166,7 @@ def feature_matrix(
 ) -> npt.NDArray[np.float64]:
     """``features`` of many hits at once, one row per hit (the i-th hit is ``lexical_scores[i]``, ``cosines[i]``,
     ...). Column by column in numpy where that gives the same numbers: IEEE division and subtraction are the
-    same in numpy as in Python; the rank columns go through ``_rank_feature`` itself (numpy's ``log2`` is not
+    same in numpy as in Python; the rank columns are ``_rank_feature``'s own values (numpy's ``log2`` is not
     promised to round as ``math.log2`` does), so every value is ``features``' to the bit."""
     out = np.empty((len(cosines), len(FEATURES)), dtype=np.float64)
     bm25 = np.array([score or 0.0 for score in lexical_scores], dtype=np.float64)
@@ -164,8 +177,8 @@ def feature_matrix(
     out[:, 3] = cosine - query.semantic_top
     both = zip(lexical_ranks, semantic_ranks, strict=True)
     out[:, 4] = [1.0 if lexical is not None and semantic is not None else 0.0 for lexical, semantic in both]
-    out[:, 5] = [_rank_feature(rank) for rank in lexical_ranks]
-    out[:, 6] = [_rank_feature(rank) for rank in semantic_ranks]
+    out[:, 5] = _rank_column(lexical_ranks)
+    out[:, 6] = _rank_column(semantic_ranks)
     out[:, 7] = math.log1p(query.words)
     return out
 

@@ -13,7 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -73,7 +73,7 @@ class SearchService:
         self._open_lock = threading.Lock()
         self._query_vectors: OrderedDict[str, Vectors] = OrderedDict()
         self._cache_lock = threading.Lock()
-        self._embed_pool: tuple[int, ThreadPoolExecutor] | None = None  # (the process it belongs to, the pool)
+        self._pool: tuple[int, ThreadPoolExecutor] | None = None  # (the process it belongs to, the pool)
 
     # --- the model and the index ------------------------------------------------------------------------
 
@@ -373,21 +373,14 @@ class SearchService:
                 self._query_vectors.popitem(last=False)
         return vector
 
-    def _embedding_soon(self, text: str) -> Callable[[], Vectors]:
-        """``embed_query(text)`` started on the embedding thread; call the result to wait for the vector."""
+    def _query_pool(self) -> ThreadPoolExecutor:
+        """The threads the meaning side of queries runs on (see ``_ranked``)."""
         with self._cache_lock:
-            cached = self._query_vectors.get(text)
-        if cached is not None:
-            return lambda: cached
-        return self._embedding_pool().submit(self.embed_query, text).result
-
-    def _embedding_pool(self) -> ThreadPoolExecutor:
-        with self._cache_lock:
-            if self._embed_pool is None or self._embed_pool[0] != os.getpid():  # threads do not survive a fork
+            if self._pool is None or self._pool[0] != os.getpid():  # threads do not survive a fork
                 # One thread per core: more queries at once than cores wait for a core either way.
-                pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="query-embedding")
-                self._embed_pool = (os.getpid(), pool)
-            return self._embed_pool[1]
+                pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="search-meaning")
+                self._pool = (os.getpid(), pool)
+            return self._pool[1]
 
     def search(
         self,
@@ -457,24 +450,27 @@ class SearchService:
             return _Found([], 0)  # nothing but quotes: nothing matches it
         if not parsed.text:  # only au:, cat:, id: or filters: every paper they allow, newest first
             return _Found(self._browse(index, allowed, constrained, depth), len(constrained or ()))
-        # The query's embedding (the slowest step) runs on another thread while the keyword side, which needs
-        # no vector, runs here: onnxruntime releases the GIL, so on a free core the two overlap.
-        query_vector = self._embedding_soon(parsed.text)
-        known = index.id_of_key
-        scored = index.lexical.search_scored(parsed, filters, depth)
-        lexical = {known[k]: score for k, score in scored if k in known}
-        title, abstract = (
-            [known[k] for k, _s in index.lexical.field_scored(parsed, f, filters, depth) if k in known]
-            for f in ("title", "abstract")
-        )
-        pins = self._pins(index, parsed, filters, allowed)
-        idf_mass = index.lexical.idf_mass(parsed)
-        titled = {known[k] for k in index.lexical.titles_holding_all(parsed, filters, depth) if k in known}
-        author_ids = self._by_author(index, parsed, filters, allowed, depth)
-        vector = query_vector()
-        upgraded_only = bool(index.rows.upgraded.all())
-        first_pass_vector = None if upgraded_only else self.embed_first_pass(parsed.text)
-        neighbours, first_pass_ids = self._meaning_lists(index, vector, first_pass_vector, allowed, depth)
+        # The meaning side (the query's embedding, the slowest step, then the vector searches) runs on another
+        # thread while the keyword side, which needs no vector, runs here: onnxruntime and faiss release the
+        # GIL, so on a free core the two overlap. The caller's read lock covers both: this thread waits for the
+        # other before it returns, an error included.
+        meaning = self._query_pool().submit(self._meaning_side, index, parsed.text, allowed, depth)
+        try:
+            known = index.id_of_key
+            scored = index.lexical.search_scored(parsed, filters, depth)
+            lexical = {known[k]: score for k, score in scored if k in known}
+            title, abstract = (
+                [known[k] for k, _s in index.lexical.field_scored(parsed, f, filters, depth) if k in known]
+                for f in ("title", "abstract")
+            )
+            pins = self._pins(index, parsed, filters, allowed)
+            idf_mass = index.lexical.idf_mass(parsed)
+            titled = {known[k] for k in index.lexical.titles_holding_all(parsed, filters, depth) if k in known}
+            author_ids = self._by_author(index, parsed, filters, allowed, depth)
+        except BaseException:
+            wait([meaning])
+            raise
+        vector, first_pass_vector, neighbours, first_pass_ids = meaning.result()
         semantic_ids = [index.rows.ids[n.row] for n in neighbours]
         fused = field_aware_fusion(
             title,
@@ -547,19 +543,21 @@ class SearchService:
         newest = rows[np.argsort(-index.rows.day[rows], kind="stable")][:depth]
         return [Fused(index.rows.ids[r], 0.0, match=1.0, matched=True) for r in newest]
 
-    def _meaning_lists(
-        self, index: SearchIndex, vector: Vectors, first_pass_vector: Vectors | None, allowed: Mask | None, depth: int
-    ) -> tuple[list[Neighbour], list[str]]:
-        """The transformer's neighbours (``vector``) among upgraded papers and the first pass's ranking
-        (``first_pass_vector``) of the others (see spaces.py)."""
+    def _meaning_side(
+        self, index: SearchIndex, text: str, allowed: Mask | None, depth: int
+    ) -> tuple[Vectors, Vectors | None, list[Neighbour], list[str]]:
+        """The query's transformer vector and its neighbours among upgraded papers; while some papers are not
+        upgraded, its first-pass vector too and the first pass's ranking of those papers (see spaces.py)."""
+        vector = self.embed_query(text)
         upgraded, pending = space_masks(allowed, index.rows.upgraded)
         neighbours = index.vectors.search(vector, depth, upgraded)
+        first_pass_vector = None if bool(index.rows.upgraded.all()) else self.embed_first_pass(text)
         first_pass = (
             []
             if pending is None or first_pass_vector is None
             else index.first_pass.search(first_pass_vector, depth, pending)
         )
-        return neighbours, [index.rows.ids[n.row] for n in first_pass]
+        return vector, first_pass_vector, neighbours, [index.rows.ids[n.row] for n in first_pass]
 
     def embed_first_pass(self, text: str) -> Vectors:
         """A query's unit vector in the first-pass space (microseconds: not cached)."""
