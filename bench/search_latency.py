@@ -194,12 +194,19 @@ def percentiles(samples: list[float]) -> dict[str, float]:
 
 
 def timed_ms(call: Callable[[str], object], queries: list[str]) -> list[float]:
-    out = []
+    return timed_wall_cpu_ms(call, queries)[0]
+
+
+def timed_wall_cpu_ms(call: Callable[[str], object], queries: list[str]) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds (this process, all its threads) of each call. On a loaded machine the
+    wall clock mostly measures the wait for a core; the CPU time is what the search itself costs."""
+    wall, cpu = [], []
     for query in queries:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         call(query)
-        out.append((time.perf_counter() - start) * 1000)
-    return out
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return wall, cpu
 
 
 def rss_mb() -> float:
@@ -235,17 +242,17 @@ def run_size(size: str, args: argparse.Namespace, postgres_url: str | None = Non
         warm, measured = queries[:20], queries[20:]
         for q in warm:
             service.search(q)
-        library = timed_ms(lambda q: service.search(q, limit=20), measured)
+        library, library_cpu = timed_wall_cpu_ms(lambda q: service.search(q, limit=20), measured)
         embed_only = timed_ms(lambda q: embedder.embed([q]), measured)
         search_rss = rss_mb()
-        baseline = [float("nan")]
+        baseline, baseline_cpu = [float("nan")], [float("nan")]
         if postgres_url is None:
             naive = Naive(
                 Path(str(settings.resolved_database_url).removeprefix("sqlite:///")), db, embedder, embedder.name
             )
             for q in warm:
                 naive.search(q)
-            baseline = timed_ms(naive.search, measured)
+            baseline, baseline_cpu = timed_wall_cpu_ms(naive.search, measured)
         return {
             "backend": "postgresql" if postgres_url else "sqlite",
             "size": size,
@@ -263,6 +270,9 @@ def run_size(size: str, args: argparse.Namespace, postgres_url: str | None = Non
             "library_ms": percentiles(library),
             "query_embedding_ms": percentiles(embed_only),
             "naive_ms": percentiles(baseline),
+            "library_cpu_ms": percentiles(library_cpu),
+            "naive_cpu_ms": percentiles(baseline_cpu),
+            "load_average": [round(x, 1) for x in os.getloadavg()],
         }
     finally:
         if not args.keep:
@@ -373,7 +383,9 @@ def main() -> None:
             print(
                 f"{result['backend']}: {result['papers']:,} papers: library p50 {lib['p50']:.1f} ms, "
                 f"p95 {lib['p95']:.1f}, p99 {lib['p99']:.1f}; "
-                f"naive (SQLite FTS5 + numpy) p50 {naive['p50']:.1f} ms, p99 {naive['p99']:.1f}",
+                f"naive (SQLite FTS5 + numpy) p50 {naive['p50']:.1f} ms, p99 {naive['p99']:.1f}; "
+                f"ratio p50 x{naive['p50'] / lib['p50']:.2f}, p99 x{naive['p99'] / lib['p99']:.2f}; "
+                f"load average {result['load_average']}",
                 file=sys.stderr,
             )
 

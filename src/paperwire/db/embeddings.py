@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperwire.db.engine import Database
@@ -156,15 +156,22 @@ def count_embeddings(db: Database, *, model: str) -> int:
         return int(conn.execute(query).scalar_one())
 
 
+# Built once: a search reads its page's rows with every query, and building the statement (and iterating
+# rows one fetch at a time through ``mappings()``) cost more than SQLite's own work for 20 rows.
+_LIVE_BY_ID = select(*_HIT_COLUMNS).where(
+    papers.c.id.in_(bindparam("ids", expanding=True)), papers.c.deleted.is_(False)
+)
+_HIT_NAMES = tuple(column.name for column in _HIT_COLUMNS)
+
+
 def live_papers_by_id(db: Database, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Display fields of the given papers that exist and are not deleted."""
     found: dict[str, dict[str, Any]] = {}
     with db.read() as conn:
         for start in range(0, len(ids), _SQLITE_MAX_PARAMS):
             chunk = list(ids[start : start + _SQLITE_MAX_PARAMS])
-            query = select(*_HIT_COLUMNS).where(papers.c.id.in_(chunk), papers.c.deleted.is_(False))
-            for row in conn.execute(query).mappings():
-                found[row["id"]] = dict(row)
+            for row in conn.execute(_LIVE_BY_ID, {"ids": chunk}).all():
+                found[row[0]] = dict(zip(_HIT_NAMES, row, strict=True))
     return found
 
 

@@ -76,6 +76,19 @@ def _rank_feature(rank: int | None) -> float:
     return 1.0 / math.log2(1 + rank) if rank else 0.0
 
 
+# ``_rank_feature`` of ranks 0..1023, computed by it (so to the bit): a query's candidates come from lists of
+# ``search_depth`` (100) papers; a deeper page falls back to the function.
+_RANK_TABLE = np.array([_rank_feature(rank) for rank in range(1024)], dtype=np.float64)
+
+
+def _rank_column(ranks: Sequence[int | None]) -> npt.NDArray[np.float64]:
+    picks = np.array([rank or 0 for rank in ranks], dtype=np.int64)
+    if len(picks) and int(picks.max()) >= len(_RANK_TABLE):
+        return np.array([_rank_feature(rank) for rank in ranks], dtype=np.float64)
+    column: npt.NDArray[np.float64] = _RANK_TABLE[picks]
+    return column
+
+
 @dataclass(frozen=True, slots=True)
 class MatchModel:
     weights: tuple[float, ...]
@@ -144,6 +157,32 @@ def is_match(probability: float, threshold: float = MATCH_THRESHOLD) -> bool:
     return probability >= threshold
 
 
+def feature_matrix(
+    query: QueryEvidence,
+    lexical_scores: Sequence[float | None],
+    cosines: Sequence[float],
+    lexical_ranks: Sequence[int | None],
+    semantic_ranks: Sequence[int | None],
+) -> npt.NDArray[np.float64]:
+    """``features`` of many hits at once, one row per hit (the i-th hit is ``lexical_scores[i]``, ``cosines[i]``,
+    ...). Column by column in numpy where that gives the same numbers: IEEE division and subtraction are the
+    same in numpy as in Python; the rank columns are ``_rank_feature``'s own values (numpy's ``log2`` is not
+    promised to round as ``math.log2`` does), so every value is ``features``' to the bit."""
+    out = np.empty((len(cosines), len(FEATURES)), dtype=np.float64)
+    bm25 = np.array([score or 0.0 for score in lexical_scores], dtype=np.float64)
+    cosine = np.array(cosines, dtype=np.float64)
+    out[:, 0] = bm25 / query.idf_mass if query.idf_mass > 0 else 0.0
+    out[:, 1] = bm25 / query.lexical_top if query.lexical_top > 0 else 0.0
+    out[:, 2] = cosine
+    out[:, 3] = cosine - query.semantic_top
+    both = zip(lexical_ranks, semantic_ranks, strict=True)
+    out[:, 4] = [1.0 if lexical is not None and semantic is not None else 0.0 for lexical, semantic in both]
+    out[:, 5] = _rank_column(lexical_ranks)
+    out[:, 6] = _rank_column(semantic_ranks)
+    out[:, 7] = math.log1p(query.words)
+    return out
+
+
 def judge(
     hits: Sequence[Fused],
     query: QueryEvidence,
@@ -158,25 +197,37 @@ def judge(
     """Set ``lexical_score``, ``cosine``, ``match`` and ``matched`` on each fused hit (pinned hits, the exact id
     or title the user typed, are matches by definition). A hit in ``first_pass`` (paper id -> cosine in the
     first-pass space: not embedded by the transformer yet) is judged by the model calibrated for that space,
-    against ``first_pass_query``. One matrix product per space: a query judges a couple of hundred candidates."""
-    spaces: dict[bool, list[tuple[Fused, list[float]]]] = {False: [], True: []}
+    against ``first_pass_query``. One feature matrix and one matrix product per space: a query judges a couple
+    of hundred candidates, and a Python loop over their features cost more than the rest of judging."""
+    other = first_pass if first_pass and first_pass_query is not None else None
+    spaces: dict[bool, tuple[list[Fused], list[float]]] = {False: ([], []), True: ([], [])}
     for hit in hits:
         hit.lexical_score = lexical_scores.get(hit.id)
-        space_query = query
-        if first_pass is not None and first_pass_query is not None and hit.id in first_pass:
-            hit.cosine, space_query = first_pass[hit.id], first_pass_query
+        if other is not None and hit.id in other:
+            judged, cosine = spaces[first_pass_query is not query]
+            hit.cosine = other[hit.id]
         else:
+            judged, cosine = spaces[False]
             hit.cosine = cosines.get(hit.id, 0.0)
-        evidence = HitEvidence(hit.lexical_score, hit.cosine, hit.lexical_rank, hit.semantic_rank)
-        spaces[space_query is not query].append((hit, features(space_query, evidence)))
-    for in_first_pass, judged in spaces.items():
+        judged.append(hit)
+        cosine.append(hit.cosine)
+    for in_first_pass, (judged, cosine) in spaces.items():
         if not judged:
             continue
-        space_model = first_pass_model if in_first_pass else model
-        chances = space_model.probabilities(np.array([row for _hit, row in judged], dtype=np.float64))
-        for (hit, _row), chance in zip(judged, chances, strict=True):
-            hit.match = 1.0 if hit.pinned else float(chance)
-            hit.matched = is_match(hit.match, model.threshold)
+        space_model, space_query = (first_pass_model, first_pass_query) if in_first_pass else (model, query)
+        assert space_query is not None
+        values = feature_matrix(
+            space_query,
+            [hit.lexical_score for hit in judged],
+            cosine,
+            [hit.lexical_rank for hit in judged],
+            [hit.semantic_rank for hit in judged],
+        )
+        chances = space_model.probabilities(values).tolist()
+        threshold = model.threshold
+        for hit, chance in zip(judged, chances, strict=True):
+            hit.match = 1.0 if hit.pinned else chance
+            hit.matched = hit.match >= threshold
 
 
 def title_names_it(hits: Sequence[Fused], ids: set[str], threshold: float = MATCH_THRESHOLD) -> None:

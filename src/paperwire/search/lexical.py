@@ -249,11 +249,13 @@ class LexicalIndex:
     def _plain_words(self, text: str) -> list[str]:
         return list(TextAnalyzerBuilder(Tokenizer.simple()).build().analyze(text))
 
-    def title_matches(self, parsed: ParsedQuery, title: str) -> bool:
-        """Whether the title holds any of the query's words (stemming aside)."""
+    def titles_match(self, parsed: ParsedQuery, titles: Sequence[str]) -> list[bool]:
+        """Whether each title holds any of the query's words (stemming aside); the query is analysed once."""
         text = " ".join([parsed.words, *parsed.phrases, *parsed.title_terms])
         terms = set(self._stemmer.analyze(text)) if text.strip() else set()
-        return bool(terms) and bool(terms & set(self._stemmer.analyze(title)))
+        if not terms:
+            return [False] * len(titles)
+        return [not terms.isdisjoint(self._stemmer.analyze(title)) for title in titles]
 
     def filter_queries(self, filters: SearchFilters | None) -> list[Query]:
         if filters is None or filters.is_empty:

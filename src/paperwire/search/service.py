@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -75,6 +77,7 @@ class SearchService:
         self._open_lock = threading.Lock()
         self._query_vectors: OrderedDict[str, Vectors] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._pool: tuple[int, ThreadPoolExecutor] | None = None  # (the process it belongs to, the pool)
 
     # --- the model and the index ------------------------------------------------------------------------
 
@@ -375,6 +378,15 @@ class SearchService:
                 self._query_vectors.popitem(last=False)
         return vector
 
+    def _query_pool(self) -> ThreadPoolExecutor:
+        """The threads the meaning side of queries runs on (see ``_ranked``)."""
+        with self._cache_lock:
+            if self._pool is None or self._pool[0] != os.getpid():  # threads do not survive a fork
+                # One thread per core: more queries at once than cores wait for a core either way.
+                pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="search-meaning")
+                self._pool = (os.getpid(), pool)
+            return self._pool[1]
+
     def search(
         self,
         query: str,
@@ -443,15 +455,27 @@ class SearchService:
             return _Found([], 0)  # nothing but quotes: nothing matches it
         if not parsed.text:  # only au:, cat:, id: or filters: every paper they allow, newest first
             return _Found(self._browse(index, allowed, constrained, depth), len(constrained or ()))
-        scored = index.lexical.search_scored(parsed, filters, depth)
-        lexical = {index.id_of_key[k]: score for k, score in scored if k in index.id_of_key}
-        known = index.id_of_key
-        title, abstract = (
-            [known[k] for k, _s in index.lexical.field_scored(parsed, f, filters, depth) if k in known]
-            for f in ("title", "abstract")
-        )
-        vector = self.embed_query(parsed.text)
-        neighbours, first_pass_ids = self._meaning_lists(index, parsed.text, vector, allowed, depth)
+        # The meaning side (the query's embedding, the slowest step, then the vector searches) runs on another
+        # thread while the keyword side, which needs no vector, runs here: onnxruntime and faiss release the
+        # GIL, so on a free core the two overlap. The caller's read lock covers both: this thread waits for the
+        # other before it returns, an error included.
+        meaning = self._query_pool().submit(self._meaning_side, index, parsed.text, allowed, depth)
+        try:
+            known = index.id_of_key
+            scored = index.lexical.search_scored(parsed, filters, depth)
+            lexical = {known[k]: score for k, score in scored if k in known}
+            title, abstract = (
+                [known[k] for k, _s in index.lexical.field_scored(parsed, f, filters, depth) if k in known]
+                for f in ("title", "abstract")
+            )
+            pins = self._pins(index, parsed, filters, allowed)
+            idf_mass = index.lexical.idf_mass(parsed)
+            titled = {known[k] for k in index.lexical.titles_holding_all(parsed, filters, depth) if k in known}
+            author_ids = self._by_author(index, parsed, filters, allowed, depth)
+        except BaseException:
+            wait([meaning])
+            raise
+        vector, first_pass_vector, neighbours, first_pass_ids = meaning.result()
         semantic_ids = [index.rows.ids[n.row] for n in neighbours]
         fused = field_aware_fusion(
             title,
@@ -469,17 +493,17 @@ class SearchService:
         fused = add_first_pass(
             fused, first_pass_ids, k=self.settings.search_rrf_k, weight=self.settings.search_first_pass_weight
         )
-        fused = pin_first(fused, self._pins(index, parsed, filters, allowed))
+        fused = pin_first(fused, pins)
         evidence = QueryEvidence(
             words=len(parsed.text.split()),
-            idf_mass=index.lexical.idf_mass(parsed),
+            idf_mass=idf_mass,
             lexical_top=max(lexical.values(), default=0.0),
             semantic_top=neighbours[0].score if neighbours else 0.0,
         )
         first_pass: dict[str, float] = {}
         first_pass_evidence = evidence
-        if not bool(index.rows.upgraded.all()):  # papers the transformer has not embedded yet: the other model
-            first_pass = _cosines(index, fused, self.embed_first_pass(parsed.text), first_pass=True)
+        if first_pass_vector is not None:  # papers the transformer has not embedded yet: the other model
+            first_pass = _cosines(index, fused, first_pass_vector, first_pass=True)
             first_pass_evidence = replace(evidence, semantic_top=max(first_pass.values(), default=0.0))
         judge(
             fused,
@@ -489,9 +513,7 @@ class SearchService:
             first_pass=first_pass,
             first_pass_query=first_pass_evidence,
         )
-        titled = index.lexical.titles_holding_all(parsed, filters, depth)
-        title_names_it(fused, {known[k] for k in titled if k in known})
-        author_ids = self._by_author(index, parsed, filters, allowed, depth)
+        title_names_it(fused, titled)
         fused = by_author_first(fused, author_ids)
         return _Found(matches_first(fused), len(lexical), author=parsed.name_query if author_ids else None)
 
@@ -526,15 +548,21 @@ class SearchService:
         newest = rows[np.argsort(-index.rows.day[rows], kind="stable")][:depth]
         return [Fused(index.rows.ids[r], 0.0, match=1.0, matched=True) for r in newest]
 
-    def _meaning_lists(
-        self, index: SearchIndex, text: str, vector: Vectors, allowed: Mask | None, depth: int
-    ) -> tuple[list[Neighbour], list[str]]:
-        """The transformer's neighbours (``vector``) among upgraded papers and the first pass's ranking of the
-        others (see spaces.py)."""
+    def _meaning_side(
+        self, index: SearchIndex, text: str, allowed: Mask | None, depth: int
+    ) -> tuple[Vectors, Vectors | None, list[Neighbour], list[str]]:
+        """The query's transformer vector and its neighbours among upgraded papers; while some papers are not
+        upgraded, its first-pass vector too and the first pass's ranking of those papers (see spaces.py)."""
+        vector = self.embed_query(text)
         upgraded, pending = space_masks(allowed, index.rows.upgraded)
         neighbours = index.vectors.search(vector, depth, upgraded)
-        first_pass = [] if pending is None else index.first_pass.search(self.embed_first_pass(text), depth, pending)
-        return neighbours, [index.rows.ids[n.row] for n in first_pass]
+        first_pass_vector = None if bool(index.rows.upgraded.all()) else self.embed_first_pass(text)
+        first_pass = (
+            []
+            if pending is None or first_pass_vector is None
+            else index.first_pass.search(first_pass_vector, depth, pending)
+        )
+        return vector, first_pass_vector, neighbours, [index.rows.ids[n.row] for n in first_pass]
 
     def embed_first_pass(self, text: str) -> Vectors:
         """A query's unit vector in the first-pass space (microseconds: not cached)."""
@@ -558,11 +586,10 @@ class SearchService:
         rows = store.live_papers_by_id(self.db, [hit.id for hit in page])
         shown = [hit for hit in page if hit.id in rows]  # deleted since the last catch-up: left out
         snippets = index.lexical.snippets_html(parsed, [rows[hit.id]["abstract"] for hit in shown])
+        in_title = index.lexical.titles_match(parsed, [str(rows[hit.id]["title"]) for hit in shown])
         out = []
-        for hit, snippet in zip(shown, snippets, strict=True):
-            row = rows[hit.id]
-            fields = (index.lexical.title_matches(parsed, str(row["title"])), "<mark>" in snippet)
-            out.append(_hit(hit, row, snippet, explain(hit, fields)))
+        for hit, snippet, titled in zip(shown, snippets, in_title, strict=True):
+            out.append(_hit(hit, rows[hit.id], snippet, explain(hit, (titled, "<mark>" in snippet))))
         return out
 
     def similar(self, paper_id: str, limit: int = 10) -> list[SearchHit]:
@@ -643,16 +670,18 @@ def _cosines(
 ) -> dict[str, float]:
     """Cosine similarity of the query to each hit's stored vector (unit vectors: a dot product), in the
     transformer's space for upgraded papers, or (``first_pass``) in the first pass's for the others."""
-    row_of, upgraded = index.rows.row_of, index.rows.upgraded
-    found = [
-        (hit.id, row_of[hit.id]) for hit in hits if hit.id in row_of and bool(upgraded[row_of[hit.id]]) != first_pass
-    ]
-    if not found:
+    row_of = index.rows.row_of
+    ids = [hit.id for hit in hits if hit.id in row_of]
+    rows = np.fromiter((row_of[paper_id] for paper_id in ids), dtype=np.int64, count=len(ids))
+    keep = index.rows.upgraded[rows] != first_pass
+    if not bool(keep.all()):
+        rows = rows[keep]
+        ids = [paper_id for paper_id, kept in zip(ids, keep.tolist(), strict=True) if kept]
+    if not ids:
         return {}
-    rows = np.fromiter((row for _id, row in found), dtype=np.int64, count=len(found))
     space = index.first_pass if first_pass else index.vectors
     scores = space.matrix()[rows] @ vector.astype(np.float32)
-    return {paper_id: float(score) for (paper_id, _row), score in zip(found, scores, strict=True)}
+    return dict(zip(ids, scores.tolist(), strict=True))
 
 
 def _check_page(limit: int, offset: int, sort: str, filters: SearchFilters | None) -> None:

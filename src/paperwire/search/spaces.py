@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from paperwire.search.fusion import Fused
+from paperwire.search.fusion import Fused, fused_order
 from paperwire.search.rows import Mask
 
 
@@ -55,10 +55,4 @@ def add_first_pass(fused: list[Fused], first_pass_ids: Sequence[str], *, k: int,
         if hit.semantic_rank is None:
             hit.semantic_rank = rank
         hit.score += weight / (k + rank)
-    return sorted(by_id.values(), key=_order)
-
-
-def _order(hit: Fused) -> tuple[float, int, str]:
-    # The same order as reciprocal_rank_fusion: score, then the better single rank, then id.
-    best = min((r for r in (hit.lexical_rank, hit.semantic_rank) if r is not None), default=10**9)
-    return (-hit.score, best, hit.id)
+    return sorted(by_id.values(), key=fused_order)  # the same order as field_aware_fusion
