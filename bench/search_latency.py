@@ -37,6 +37,9 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+# isort: off
+import paperwire  # noqa: F401  first, so that its numpy thread setting applies here as in the product
+# isort: on
 import numpy as np
 
 from paperwire.config import Settings
