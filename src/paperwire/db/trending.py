@@ -6,6 +6,7 @@ reads hundreds of thousands of rows, and parsing each timestamp in Python would 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -34,7 +35,6 @@ from paperwire.db.signals import deleted_count, epoch_seconds
 from paperwire.db.upsert import insert_ignore
 
 STATE_NAME = "scores"
-_INSERT_CHUNK = 5_000
 _IN_CHUNK = 900  # ids per IN (...) list; old SQLite builds allow 999 parameters
 # SQLite's julianday arithmetic can land a hair past a moment: an event stamped exactly `now` counts.
 _EPOCH_SLACK = 0.01
@@ -236,8 +236,7 @@ def read_state(conn: Connection) -> State | None:
 def replace_scores(conn: Connection, rows: Sequence[dict[str, Any]], state: State) -> None:
     """Swap in a complete new set of scores and the state that produced it (one transaction)."""
     conn.execute(delete(trending_scores))
-    for start in range(0, len(rows), _INSERT_CHUNK):
-        conn.execute(trending_scores.insert(), list(rows[start : start + _INSERT_CHUNK]))
+    _insert_scores(conn, rows)
     values = {
         "as_of": state.as_of,
         "fingerprint": state.fingerprint,
@@ -246,6 +245,30 @@ def replace_scores(conn: Connection, rows: Sequence[dict[str, Any]], state: Stat
     }
     if not insert_ignore(conn, trending_state, [{"name": STATE_NAME, **values}]):
         conn.execute(update(trending_state).where(trending_state.c.name == STATE_NAME).values(**values))
+
+
+_SCORE_COLUMNS = ("trend_window", "paper_id", "score", "parts", "categories", "announced_on")
+
+
+def _insert_scores(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """The ~15k rows of a refresh at 100k papers, written without SQLAlchemy's per-row bind processing: a
+    quarter to a third of the refresh went into it (0.3 s on SQLite; 0.8 s on PostgreSQL, where psycopg's
+    executemany sends a statement per row). PostgreSQL gets COPY; SQLite one executemany of plain tuples. The
+    values are what the column types would store: ``parts`` as JSON text, the day as an ISO date."""
+    values = [
+        (r["trend_window"], r["paper_id"], r["score"], json.dumps(r["parts"]), r["categories"], r["announced_on"])
+        for r in rows
+    ]
+    driver = conn.connection.driver_connection
+    columns = ", ".join(_SCORE_COLUMNS)
+    if conn.dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f"COPY trending_scores ({columns}) FROM STDIN") as copy:  # type: ignore[union-attr]
+            for value in values:
+                copy.write_row(value)
+        return
+    as_text = [(*value[:5], None if value[5] is None else value[5].isoformat()) for value in values]
+    placeholders = ", ".join("?" for _ in _SCORE_COLUMNS)
+    driver.executemany(f"INSERT INTO trending_scores ({columns}) VALUES ({placeholders})", as_text)  # type: ignore[union-attr]
 
 
 def ranked(

@@ -304,13 +304,15 @@ def parts(
     scored = {kind: round(float(p), 4) for kind, p in zip(KINDS, points, strict=True) if p > 0}
     if prior > 0:
         scored[PRIOR] = round(float(prior), 4)
-    counted = {
-        kind: float(round(c)) for kind, c in zip(KINDS, () if counts is None else counts, strict=False) if round(c) > 0
-    }
-    explained = {"why": why, "points": scored, "counts": counted}
-    first_seen = {
-        kind: float(round(t)) for kind, t in zip(KINDS, () if totals is None else totals, strict=False) if round(t) > 0
-    }
+    explained = {"why": why, "points": scored, "counts": _whole(counts)}
+    first_seen = _whole(totals)
     if first_seen:
         explained["totals"] = first_seen
     return explained
+
+
+def _whole(amounts: Sequence[float] | None) -> dict[str, float]:
+    """The kinds with a whole count above zero, as floats (rounded once: this runs for every stored row)."""
+    if amounts is None:
+        return {}
+    return {kind: float(n) for kind, c in zip(KINDS, amounts, strict=False) if c >= 0.5 and (n := round(c)) > 0}
