@@ -56,9 +56,10 @@ def daily_buckets(rows: Sequence[Mapping[str, Any]], *, last_day: date, days: in
     series = sorted((r for r in rows if r["kind"] in SNAPSHOT_KINDS), key=lambda r: r["at"])
     seen: set[str] = set()
     for row, rise in zip(series, running_rises((r["kind"], r["value"]) for r in series), strict=True):
-        first, kind = row["kind"] not in seen, row["kind"]
+        kind = row["kind"]
+        opens = kind not in seen
         seen.add(kind)
-        if rise > 0 and not (first and BY_NAME[kind].counted_sign == "+"):  # a first count is no rise
+        if rise > 0 and not (opens and BY_NAME[kind].counted_sign == "+"):  # a first count is no rise
             per_day[row["at"].date()][kind] += rise
     for row in rows:
         if row["kind"] in EVENT_KINDS:
