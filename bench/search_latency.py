@@ -39,6 +39,7 @@ from pathlib import Path
 
 # isort: off
 import paperwire  # noqa: F401  first, so that its numpy thread setting applies here as in the product
+
 # isort: on
 import numpy as np
 
