@@ -75,6 +75,8 @@ def clone(template_url: str, target_url: str) -> None:
     try:
         upgrade(target_db)
         with source_db.read() as read, target_db.write() as write:
+            for table in reversed(metadata.sorted_tables):  # rows the migrations seed (signal_changes) go too
+                write.execute(table.delete())
             for table in metadata.sorted_tables:
                 rows = [dict(row) for row in read.execute(select(table)).mappings()]
                 if rows:
