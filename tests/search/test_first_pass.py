@@ -182,3 +182,19 @@ def test_upgraded_rows_replace_the_first_pass_rows_and_compaction_keeps_both_spa
         assert np.array_equal(index.first_pass.vector(row), first_pass[paper_id])
         expected = np.frombuffer(stored[paper_id] or b"", dtype="<f2").astype(np.float32)
         assert np.allclose(index.vectors.vector(row), expected, atol=1e-3)  # stored as float16
+
+
+class _ClearedAfterUpdate(dict[str, np.ndarray]):
+    """A word cache that another thread clears right after this one filled it (the race web requests run)."""
+
+    def update(self, *args: object, **kwargs: object) -> None:
+        super().update(*args, **kwargs)  # type: ignore[arg-type]
+        self.clear()
+
+
+def test_a_cache_cleared_by_another_thread_mid_lookup_changes_nothing() -> None:
+    text = "Graph neural networks for molecules, and graph transformers"
+    expected = StaticEmbedder().token_ids(text)
+    racing = StaticEmbedder()
+    racing._word_ids = _ClearedAfterUpdate()
+    assert np.array_equal(racing.token_ids(text), expected)

@@ -90,9 +90,13 @@ class StaticEmbedder:
         try:
             return np.concatenate([cache[w] for w in words])
         except KeyError:
-            unseen = list(dict.fromkeys(w for w in words if w not in cache))
+            # Web requests share the cache across threads and another may clear it at any moment, so this
+            # text's ids are gathered in a dict of its own and only then handed to the cache.
+            distinct = dict.fromkeys(words)
+            ids = {w: known for w in distinct if (known := cache.get(w)) is not None}
+            unseen = [w for w in distinct if w not in ids]
+            ids.update(zip(unseen, content_token_ids(unseen, self._tokenizer), strict=True))
             if len(cache) + len(unseen) > WORD_CACHE_SIZE:
                 cache.clear()
-                unseen = list(dict.fromkeys(words))
-            cache.update(zip(unseen, content_token_ids(unseen, self._tokenizer), strict=True))
-            return np.concatenate([cache[w] for w in words])
+            cache.update(ids)
+            return np.concatenate([ids[w] for w in words])
