@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Sequence
 
 DELIVERY_POINTS = ("claimed", "composed", "body_sent", "dot_held", "committed", "released", "acknowledged")
 
@@ -38,14 +39,15 @@ def crash_point(name: str) -> None:
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def note_window(event: str, message_id: str) -> None:
-    """``event`` is "enter" or "leave"; the write is a single system call, so it survives a SIGKILL after it."""
+def note_window(event: str, recipients: Sequence[str]) -> None:
+    """``event`` is "enter" or "leave" for the message to ``recipients``; the write is a single system call,
+    so it survives a SIGKILL after it. Unarmed, nothing is built (it runs on every message's commit path)."""
     if _window_fd >= 0:
-        os.write(_window_fd, f"{event} {message_id}\n".encode())
+        os.write(_window_fd, f"{event} {','.join(recipients)}\n".encode())
 
 
 def open_windows(log: str) -> set[str]:
-    """The message ids a log shows entering the window and never leaving it."""
+    """The messages (their recipients, comma-joined) a log shows entering the window and never leaving it."""
     inside: set[str] = set()
     with open(log, encoding="utf-8") as lines:
         for line in lines:

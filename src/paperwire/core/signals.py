@@ -52,6 +52,11 @@ class SignalKind:
     def weight_setting(self) -> str:
         return f"trending_weight_{self.name}"
 
+    @property
+    def told_as_rise(self) -> bool:
+        """Its words say "+N": a series' first observation (nothing seen before it) is then a total, no rise."""
+        return self.counted_sign == "+"
+
 
 GITHUB = Collector(
     "github",

@@ -203,7 +203,7 @@ def _hold_dot(smtp: smtplib.SMTP, message: Outgoing) -> None:
     smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
     smtp.send(b".\r\n")
     crash_point("dot_held")
-    note_window("enter", ",".join(message.recipients))  # before the commit: the fault tests' view of the window
+    note_window("enter", message.recipients)  # before the commit: the fault tests' view of the window
 
 
 def _release_dot(smtp: smtplib.SMTP, message: Outgoing) -> None:
@@ -213,7 +213,7 @@ def _release_dot(smtp: smtplib.SMTP, message: Outgoing) -> None:
     # queued, corked or not, and then FIN). Uncorking first would leave a moment in which the dot is out but a
     # death still resets the connection, and a server that sees the reset before it reads the dot drops it.
     smtp.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_NORMAL)
-    note_window("leave", ",".join(message.recipients))
+    note_window("leave", message.recipients)
     smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)  # the dot leaves now
 
 

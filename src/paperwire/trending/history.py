@@ -59,7 +59,7 @@ def daily_buckets(rows: Sequence[Mapping[str, Any]], *, last_day: date, days: in
         kind = row["kind"]
         opens = kind not in seen
         seen.add(kind)
-        if rise > 0 and not (opens and BY_NAME[kind].counted_sign == "+"):  # a first count is no rise
+        if rise > 0 and not (opens and BY_NAME[kind].told_as_rise):  # a first count is no rise
             per_day[row["at"].date()][kind] += rise
     for row in rows:
         if row["kind"] in EVENT_KINDS:

@@ -42,7 +42,7 @@ from paperwire.trending.formula import (
 )
 
 _KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
-_RISE_WORDED = np.array([BY_NAME[kind].counted_sign == "+" for kind in KINDS])  # "+40 GitHub stars"
+_RISE_WORDED = np.array([BY_NAME[kind].told_as_rise for kind in KINDS])  # "+40 GitHub stars"
 
 
 @dataclass(frozen=True, slots=True)
