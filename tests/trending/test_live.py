@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import threading
+import time
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -290,3 +292,40 @@ def test_a_refresh_gives_the_garbage_collector_back_as_it_found_it(db: Database,
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_two_writers_counting_one_row_at_once_both_succeed(db: Database) -> None:
+    """Two views of a paper on one day share a count row; a second writer recounting it while the first has
+    not committed yet must wait for it, not fail on the row's key (it did on PostgreSQL) or lose a view."""
+    add_papers(db, paper("2607.00001", JULY_1))
+    day = datetime(2026, 7, 1)
+    first_in, let_first_commit = threading.Event(), threading.Event()
+
+    def first_writer() -> None:
+        with db.write() as conn:
+            signals_db.add_signals(conn, [("2607.00001", Signal("view", 1.0, day, "app", "visitor-a"))])
+            first_in.set()
+            let_first_commit.wait(10)
+
+    failures: list[BaseException] = []
+
+    def second_writer() -> None:
+        try:
+            reactions.record_view(db, paper_id="2607.00001", visitor="visitor-b", now=day.replace(hour=9))
+        except BaseException as error:  # handed to the test's thread, which asserts on it
+            failures.append(error)
+
+    first = threading.Thread(target=first_writer)
+    first.start()
+    assert first_in.wait(10)
+    second = threading.Thread(target=second_writer)
+    second.start()
+    time.sleep(0.5)  # the second writer is now waiting on the first one's open transaction
+    let_first_commit.set()
+    first.join(10)
+    second.join(10)
+    assert not failures, failures
+    with db.read() as conn:
+        kept = signals_db.stored_counts(conn)[0]
+        assert kept == signals_db.full_recount(conn)[0]
+    assert {(p, k, n) for p, k, _, n in kept} == {("2607.00001", "view", 2)}

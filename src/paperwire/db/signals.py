@@ -23,6 +23,7 @@ from paperwire.db.schema import signal_changes, signal_counts, signal_pairs, sig
 from paperwire.db.upsert import insert_ignore
 
 _CHUNK = 400
+_RECOUNT_LOCKS = 1_715_001  # the class of PostgreSQL advisory locks that serialise recounts of one paper
 
 
 def add_signals(conn: Connection, observations: Sequence[tuple[str, Signal]]) -> int:
@@ -73,6 +74,7 @@ def epoch_seconds(conn: Connection, column: Any) -> ColumnElement[float]:
 
 def recount_event(conn: Connection, paper_id: str, kind: str, actor: str, at: Any) -> None:
     """Recount the one row an in-app event of ``actor`` at ``at`` belongs to (after an insert or delete)."""
+    _one_recount_at_a_time(conn, [paper_id])
     _recount(
         conn,
         key=(signal_counts.c.paper_id == paper_id, signal_counts.c.kind == kind, signal_counts.c.at == at),
@@ -86,6 +88,7 @@ def recount_papers(conn: Connection, paper_ids: Iterable[str]) -> None:
     ids = sorted(set(paper_ids))
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
+        _one_recount_at_a_time(conn, chunk)
         _recount(conn, key=(signal_counts.c.paper_id.in_(chunk),), scope=(signals.c.paper_id.in_(chunk),))
         _add_pairs(conn, (signals.c.paper_id.in_(chunk),))
 
@@ -108,6 +111,20 @@ def stored_counts(conn: Connection) -> tuple[set[tuple[str, str, Any, int]], set
     rows = conn.execute(select(signal_counts.c.paper_id, signal_counts.c.kind, signal_counts.c.at, signal_counts.c.n))
     pairs = conn.execute(select(signal_pairs.c.paper_id, signal_pairs.c.actor))
     return {(r[0], r[1], r[2], int(r[3])) for r in rows}, {(p, a) for p, a in pairs}
+
+
+def _one_recount_at_a_time(conn: Connection, paper_ids: Sequence[str]) -> None:
+    """On PostgreSQL, wait for any other open transaction recounting one of these papers.
+
+    Two views of a paper on one day are stamped 00:00, so they recount the same ``signal_counts`` row; under
+    READ COMMITTED neither transaction's DELETE sees the other's uncommitted row and both INSERT it (a
+    unique violation, a lost page view). Holding a per-paper lock until commit makes the second recount run
+    after the first committed, so it deletes that row and counts both events. Ids are locked in sorted order
+    (no two writers wait on each other in a cycle). SQLite has one writer at a time already."""
+    if conn.dialect.name != "postgresql":
+        return
+    for paper_id in sorted(set(paper_ids)):
+        conn.execute(select(func.pg_advisory_xact_lock(_RECOUNT_LOCKS, func.hashtext(paper_id))))
 
 
 def _grouped(conn: Connection, scope: tuple[Any, ...]) -> Any:
