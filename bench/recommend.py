@@ -37,7 +37,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -267,7 +267,51 @@ def neighbour_ranking(ids: list[str], day_matrix: Matrix, likes: Matrix) -> npt.
     return score
 
 
+@dataclass(frozen=True)
+class CorpusPaper:
+    title: str
+    abstract: str
+    authors: list[str]
+
+
+def corpus_paper(record: dict[str, object]) -> CorpusPaper:
+    return CorpusPaper(str(record["title"]), str(record.get("summary", "")), list(record["authors"]))  # type: ignore[call-overload]
+
+
+@dataclass
+class Case:
+    author: str
+    dev: bool
+    ids: list[str]
+    target: str
+    fixed: dict[str, npt.NDArray[np.float32]]  # ranking name -> scores (methods without weights)
+    parts: Any  # signals.Components
+    has_vector: npt.NDArray[np.bool_]
+
+
+FIXED = ("trending only", "neighbours of each like (before)", "centroid", "logistic profile alone")
+MIXES = {
+    "meaning alone (centred max cosine)": {"meaning": 1.0},
+    "words alone (tf-idf max cosine)": {"words": 1.0},
+    "co-authors alone": {"authors": 1.0},
+}
+
+
+def mix_scores(case: Case, weights: Any) -> npt.NDArray[np.float32]:
+    from paperwire.recommend import signals
+
+    parts = signals.contributions(case.parts, case.has_vector, weights)
+    return signals.mixed(parts)
+
+
+def figures(cases: list[Case], scorer: Any) -> tuple[float, float, int]:
+    ranks = np.array([rank_of(c.target, c.ids, scorer(c)) for c in cases])
+    return float(np.mean(ranks <= 10)), float(np.mean(1.0 / ranks)), int(np.median(ranks))
+
+
 def bench_continuity(settings: Settings, cache: Path, days: list[str], authors_wanted: int) -> None:
+    from paperwire.recommend import signals
+
     corpus = load_corpus()
     early = set(corpus.days[:40])
     by_author: dict[str, list[str]] = defaultdict(list)
@@ -281,6 +325,7 @@ def bench_continuity(settings: Settings, cache: Path, days: list[str], authors_w
     }
     on_days = sorted(name for name, ids in eligible.items() if any(corpus.first_day[i] in days for i in ids))
     sample = random.Random(14).sample(on_days, min(authors_wanted, len(on_days)))
+    dev_authors = set(sample[0::2])  # weights are tuned on these; the other half is held out
     likes = {
         name: sorted((i for i in eligible[name] if corpus.first_day[i] in early), key=lambda i: corpus.first_day[i])
         for name in sample
@@ -295,47 +340,112 @@ def bench_continuity(settings: Settings, cache: Path, days: list[str], authors_w
         [(i, text_of(corpus.records[i])) for i in sorted(wanted)]
     )
     background_matrix = np.vstack([vectors[i] for i in background])
-    methods = ("trending only", "neighbours of each like (before)", "centroid", "chosen: logistic profile")
-    ranks: dict[str, list[int]] = {m: [] for m in methods}
     train_ms: list[float] = []
+    started = time.perf_counter()
     day_matrices = {d: np.vstack([vectors[i] for i in corpus.order[d]]) for d in days}
+    periods = {
+        d: signals.PeriodSignals(
+            [corpus_paper(corpus.records[i]) for i in corpus.order[d]],
+            day_matrices[d],
+            np.ones(len(corpus.order[d]), dtype=bool),
+        )
+        for d in days
+    }
+    period_seconds = time.perf_counter() - started
+    cases: list[Case] = []
+    reader_ms: list[float] = []
     for name in sample:
         like_matrix = np.vstack([vectors[i] for i in likes[name]])
         started = time.perf_counter()
         model = train_logistic(like_matrix, background_matrix)
         train_ms.append((time.perf_counter() - started) * 1000)
         centroid = train_centroid(like_matrix)
+        liked = {i: corpus_paper(corpus.records[i]) for i in likes[name]}
+        authors = signals.LikedAuthors.of(liked, own_name=name)  # the reader is this author: never their own name
         for target in eligible[name]:
             day = corpus.first_day[target]
             if day not in days:
                 continue
-            ids, matrix = corpus.order[day], day_matrices[day]
-            listing = -np.arange(len(ids), dtype=np.float32)
-            ranks["trending only"].append(rank_of(target, ids, listing))
-            ranks["neighbours of each like (before)"].append(
-                rank_of(target, ids, neighbour_ranking(ids, matrix, like_matrix))
-            )
-            ranks["centroid"].append(rank_of(target, ids, centroid.scores(matrix)))
-            ranks["chosen: logistic profile"].append(rank_of(target, ids, model.scores(matrix)))
-    cases = len(ranks["centroid"])
+            ids, matrix, period = corpus.order[day], day_matrices[day], periods[day]
+            started = time.perf_counter()
+            meaning, meaning_like = period.meaning(period.centre(like_matrix))
+            words, words_like = period.words([period.tfidf(signals.terms_of(p)) for p in liked.values()])
+            author_score, coauthor = signals.coauthors(period, authors)
+            model_scores = model.scores(matrix)
+            reader_ms.append((time.perf_counter() - started) * 1000)
+            parts = signals.Components(model_scores, meaning, meaning_like, words, words_like, author_score, coauthor)
+            fixed = {
+                "trending only": -np.arange(len(ids), dtype=np.float32),
+                "neighbours of each like (before)": neighbour_ranking(ids, matrix, like_matrix),
+                "centroid": centroid.scores(matrix),
+                "logistic profile alone": model_scores,
+            }
+            cases.append(Case(name, name in dev_authors, ids, target, fixed, parts, period.has_vector))
+    dev = [c for c in cases if c.dev]
+    held = [c for c in cases if not c.dev]
+    chosen, plain = tune(dev)
     day_sizes = [len(corpus.order[d]) for d in days]
     print(
-        f"\n### Author continuity ({len(sample)} authors, {cases} later papers, days {', '.join(days)}: "
-        f"{min(day_sizes)}–{max(day_sizes)} papers each)\n"
+        f"\n### Author continuity ({len(sample)} authors, {len(cases)} later papers, days {', '.join(days)}: "
+        f"{min(day_sizes)}–{max(day_sizes)} papers each; dev: {len(dev)} cases of {len(dev_authors)} authors, "
+        f"held out: {len(held)} cases of {len(sample) - len(dev_authors)} authors)\n"
     )
-    print("| ranking | hit@10 | MRR | median rank |")
-    print("|---|---:|---:|---:|")
-    hits = {}
-    for method in methods:
-        r = np.array(ranks[method])
-        hits[method] = float(np.mean(r <= 10))
-        print(f"| {method} | {hits[method]:.3f} | {float(np.mean(1.0 / r)):.3f} | {int(np.median(r))} |")
-    before = hits["neighbours of each like (before)"]
-    ratio = hits["chosen: logistic profile"] / before if before else float("inf")
+    print(f"Tuned on dev: without authors {plain}; with authors {chosen}; shipped {signals.WEIGHTS}.\n")
+    rankings: dict[str, Any] = {m: (lambda c, m=m: c.fixed[m]) for m in FIXED}
+    for label, w in MIXES.items():
+        rankings[label] = lambda c, w=w: mix_scores(
+            c, signals.Weights(**{"model": 0.0, "meaning": 0.0, "words": 0.0, "authors": 0.0, **w})
+        )
+    rankings["mix without the author signal (dev-tuned)"] = lambda c: mix_scores(c, plain)
+    rankings["**mix with co-authors (dev-tuned)**"] = lambda c: mix_scores(c, chosen)
+    rankings["shipped weights (signals.WEIGHTS)"] = lambda c: mix_scores(c, signals.WEIGHTS)
+    rankings["shipped weights, author signal off"] = lambda c: mix_scores(c, replace(signals.WEIGHTS, authors=0.0))
+    print("| ranking | held-out hit@10 | MRR | median rank | dev hit@10 | all hit@10 |")
+    print("|---|---:|---:|---:|---:|---:|")
+    held_hits = {}
+    for label, scorer in rankings.items():
+        h, mrr, median = figures(held, scorer)
+        d, _, _ = figures(dev, scorer)
+        a, _, _ = figures(cases, scorer)
+        held_hits[label] = h
+        print(f"| {label} | {h:.3f} | {mrr:.3f} | {median} | {d:.3f} | {a:.3f} |")
+    before = held_hits["neighbours of each like (before)"]
+    for label in (
+        "**mix with co-authors (dev-tuned)**",
+        "mix without the author signal (dev-tuned)",
+        "shipped weights (signals.WEIGHTS)",
+        "shipped weights, author signal off",
+        "logistic profile alone",
+    ):
+        print(
+            f"\nHeld out, {label.strip('*')} vs before: hit@10 × {held_hits[label] / before:.2f} (target ≥ 1.5).",
+            end="",
+        )
     print(
-        f"\nChosen vs before: hit@10 × {ratio:.2f} (target ≥ 1.5). Profile training: median "
-        f"{np.median(train_ms):.1f} ms, p95 {np.percentile(train_ms, 95):.1f} ms per reader (2+ likes, 256 background)."
+        f"\n\nProfile training: median {np.median(train_ms):.1f} ms, p95 {np.percentile(train_ms, 95):.1f} ms per "
+        f"reader (2+ likes, 256 background). Signals per reader and day: median {np.median(reader_ms):.2f} ms, "
+        f"p95 {np.percentile(reader_ms, 95):.2f} ms; the days' period signals built in {period_seconds:.1f} s."
     )
+
+
+GRID = (0.0, 0.25, 0.5, 1.0)
+AUTHOR_GRID = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+
+
+def tune(dev: list[Case]) -> tuple[Any, Any]:
+    """Best weights by dev hit@10 (MRR breaks ties): first the three content signals, then the author weight."""
+    from paperwire.recommend.signals import Weights
+
+    def key(w: Weights) -> tuple[float, float]:
+        h, mrr, _ = figures(dev, lambda c: mix_scores(c, w))
+        return h, mrr
+
+    content = [Weights(m, e, w, 0.0) for m in GRID for e in GRID for w in GRID if m or e or w]
+    plain = max(content, key=key)
+    chosen = max((replace(plain, authors=a) for a in AUTHOR_GRID), key=key)
+    if chosen.authors == AUTHOR_GRID[-1]:
+        print(f"  note: the author weight is at the grid's edge ({chosen.authors})", file=sys.stderr)
+    return chosen, plain
 
 
 # --- cost -------------------------------------------------------------------------------------------------

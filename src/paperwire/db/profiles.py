@@ -141,17 +141,33 @@ def announced_between(db: Database, since: date, until: date) -> list[PeriodPape
         .order_by(papers.c.announced_on.desc(), papers.c.id.desc())
     )
     with db.read() as conn:
-        return [
-            PeriodPaper(
-                str(r.id),
-                str(r.title),
-                list(r.authors or []),
-                list(r.categories or []),
-                r.announced_on,
-                r.abstract or "",
-            )
-            for r in conn.execute(query)
-        ]
+        return [_period_paper(r) for r in conn.execute(query)]
+
+
+def papers_by_ids(db: Database, ids: Sequence[str]) -> dict[str, PeriodPaper]:
+    """These live papers' titles, abstracts and authors (what the recommender compares with a reader's likes)."""
+    found: dict[str, PeriodPaper] = {}
+    keys = list(dict.fromkeys(ids))
+    columns = (
+        papers.c.id,
+        papers.c.title,
+        papers.c.authors,
+        papers.c.categories,
+        papers.c.announced_on,
+        papers.c.abstract,
+    )
+    with db.read() as conn:
+        for start in range(0, len(keys), _CHUNK):
+            query = select(*columns).where(papers.c.id.in_(keys[start : start + _CHUNK]), papers.c.deleted.is_(False))
+            for r in conn.execute(query):
+                found[str(r.id)] = _period_paper(r)
+    return found
+
+
+def _period_paper(r: Any) -> PeriodPaper:
+    return PeriodPaper(
+        str(r.id), str(r.title), list(r.authors or []), list(r.categories or []), r.announced_on, r.abstract or ""
+    )
 
 
 def background_ids(db: Database, *, embedder: str, before: date, limit: int, seed: int = 7) -> list[str]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 
 from paperwire import trending as _trending
 from paperwire.recommend.periods import Period
@@ -31,6 +32,35 @@ def liked(title: str, label: str) -> str:
 
 def profile(title: str, label: str) -> str:
     return f"fits what you read; closest to “{short(title)}”, {POSITIVE_LABELS.get(label, label)}"
+
+
+# What the reader did with a paper, as "a paper you ...": for "who wrote 2 papers you liked".
+_DID = {
+    "liked": "you liked",
+    "own": "with you",
+    "saved": "you saved",
+    "more": "you asked for more like",
+    "upvoted": "you upvoted",
+    "clicked": "you opened from a digest",
+}
+
+
+def coauthor(name: str, labels: Sequence[str]) -> str:
+    """ "by A. Author, who wrote 2 papers you liked" (``labels``: one per paper of the reader's they wrote, so
+    the counts are the real ones); "... 2 papers you liked and 1 you saved" when they differ."""
+    counts = Counter(labels)
+    parts = []
+    for n, (label, count) in enumerate(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))):
+        noun = ("paper" if count == 1 else "papers") if n == 0 else ""
+        parts.append(" ".join(x for x in (str(count), noun, _DID.get(label, label)) if x))
+    return f"by {name}, who wrote {' and '.join(parts)}"
+
+
+def shares_words(words: Sequence[str], title: str, label: str) -> str:
+    if not words:
+        return f"shares words with “{short(title)}”, {POSITIVE_LABELS.get(label, label)}"
+    quoted = ", ".join(f"“{w}”" for w in words)
+    return f"shares the words {quoted} with “{short(title)}”, {POSITIVE_LABELS.get(label, label)}"
 
 
 def trending(counts: Mapping[str, int], period: Period) -> str:

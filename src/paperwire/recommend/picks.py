@@ -7,7 +7,10 @@ For-you page and feed use; the digest planner uses ``Recommender.prepare`` + ``R
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -22,10 +25,10 @@ from paperwire.core.clock import utcnow
 from paperwire.db import profiles as store
 from paperwire.db.engine import Database
 from paperwire.db.profiles import PeriodPaper, StoredProfile
-from paperwire.recommend import explain
+from paperwire.recommend import explain, signals
 from paperwire.recommend.matching import TopicMatch, topic_matches
 from paperwire.recommend.periods import Period, period_for
-from paperwire.recommend.profile import MIN_POSITIVES, LinearModel, build, fingerprint, nearest_positive
+from paperwire.recommend.profile import MIN_POSITIVES, LinearModel, build, fingerprint
 from paperwire.recommend.reader import Reader
 from paperwire.search import SearchService
 
@@ -38,6 +41,7 @@ FEWER_NEIGHBOUR_COSINE = 0.75  # this close to a "fewer like this" paper: to the
 MMR_PENALTY = 0.5  # how much closeness to an already chosen pick costs (one theme must not fill a digest)
 BACKGROUND_NEGATIVES = 256
 GRAM_MAX_PAPERS = 5000  # 5,000 papers: a 100 MB pairwise table, once per period
+PERIOD_SIGNALS_KEPT = 4  # periods whose signals a process keeps (a day and a week, with room for a change)
 
 Matrix = npt.NDArray[np.float32]
 
@@ -90,6 +94,23 @@ class PeriodPool:
         self._scores: dict[str, float] | None = None
         self.end = datetime.combine(period.until, dtime(23, 59))
         self._gram: Matrix | None = None
+        self._signals: signals.PeriodSignals | None = None
+        self._streams: dict[tuple[str, str], list[tuple[int, Pick]]] = {}
+
+    def signals(self) -> signals.PeriodSignals:
+        """The period's side of the personal signals: built once per period and process (the For-you page makes
+        a new recommender per view; the same papers and vectors give the same signals)."""
+        if self._signals is None:
+            self._signals = _period_signals(self.papers, self.matrix, self.has_vector, self.period.key)
+        return self._signals
+
+    def stream(self, kind: str, name: str) -> list[tuple[int, Pick]] | None:
+        return self._streams.get((kind, name))
+
+    def keep_stream(self, kind: str, name: str, items: list[tuple[int, Pick]]) -> list[tuple[int, Pick]]:
+        """Interest streams are the same for every reader with that interest: built once per period."""
+        self._streams[(kind, name)] = items
+        return items
 
     def closeness(self) -> Matrix | None:
         """Cosine of every pair of the period's papers, computed once (diversity asks it per pick), or None
@@ -147,6 +168,30 @@ class PeriodPool:
         return self._trending
 
 
+_SIGNALS: OrderedDict[str, signals.PeriodSignals] = OrderedDict()
+_SIGNALS_LOCK = threading.Lock()
+
+
+def _period_signals(
+    papers: Sequence[PeriodPaper], matrix: Matrix, has_vector: npt.NDArray[np.bool_], period_key: str
+) -> signals.PeriodSignals:
+    digest = hashlib.blake2b(period_key.encode(), digest_size=16)
+    for paper in papers:
+        digest.update("\x1f".join([paper.id, paper.title, paper.abstract, *paper.authors, "\x1e"]).encode())
+    digest.update(matrix.tobytes())
+    key = digest.hexdigest()
+    with _SIGNALS_LOCK:
+        if key in _SIGNALS:
+            _SIGNALS.move_to_end(key)
+            return _SIGNALS[key]
+    built = signals.PeriodSignals(papers, matrix, has_vector)
+    with _SIGNALS_LOCK:
+        _SIGNALS[key] = built
+        while len(_SIGNALS) > PERIOD_SIGNALS_KEPT:
+            _SIGNALS.popitem(last=False)
+    return built
+
+
 @dataclass(slots=True)
 class ReaderState:
     reader: Reader
@@ -155,6 +200,9 @@ class ReaderState:
     pos_matrix: Matrix | None = None
     fewer_matrix: Matrix | None = None
     model: LinearModel | None = None
+    text_ids: list[str] = field(default_factory=list)  # positives whose words and authors are known
+    terms: list[list[str]] = field(default_factory=list)  # their words, in the order of text_ids
+    authors: signals.LikedAuthors = field(default_factory=signals.LikedAuthors)
 
 
 class Recommender:
@@ -177,6 +225,7 @@ class Recommender:
         self._embedder_known = False
         self._background: Matrix | None = None
         self._titles: dict[str, str] = {}
+        self._terms: dict[str, list[str]] = {}  # a liked paper's words, analysed once for all its readers
 
     @property
     def embedder(self) -> str | None:
@@ -212,12 +261,17 @@ class Recommender:
             states.append(ReaderState(reader, reader.positives()))
         wanted = {pid for s in states for pid in [*s.positives, *s.reader.fewer]}
         vectors = store.vectors(self.db, sorted(wanted), embedder=self.embedder) if self.embedder and wanted else {}
-        self._titles.update(store.titles(self.db, sorted(wanted)) if wanted else {})
+        texts = store.papers_by_ids(self.db, sorted(wanted)) if wanted else {}
+        self._titles.update({pid: paper.title for pid, paper in texts.items()})
+        for pid, paper in texts.items():
+            if pid not in self._terms:
+                self._terms[pid] = signals.terms_of(paper)
         keyed = [s for s in states if sum(pid in vectors for pid in s.positives) >= MIN_POSITIVES]
         stored = store.profiles(self.db, [s.reader.key for s in keyed]) if keyed else {}
         trained: list[StoredProfile] = []
         for state in states:
             self._fill_vectors(state, vectors)
+            self._fill_texts(state, texts)
             if state.pos_matrix is None or len(state.pos_ids) < MIN_POSITIVES or self.embedder is None:
                 continue
             report.with_profile += 1
@@ -252,6 +306,12 @@ class Recommender:
             store.save_profiles(self.db, trained)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _fill_texts(self, state: ReaderState, texts: dict[str, PeriodPaper]) -> None:
+        state.text_ids = [pid for pid in state.positives if pid in texts]
+        state.terms = [self._terms[pid] for pid in state.text_ids]
+        mine = {pid: texts[pid] for pid in state.text_ids}
+        state.authors = signals.LikedAuthors.of(mine, own_name=state.reader.author_name)
 
     def _fill_vectors(self, state: ReaderState, vectors: dict[str, Matrix]) -> None:
         state.pos_ids = [pid for pid in state.positives if pid in vectors]
@@ -315,55 +375,121 @@ class Recommender:
         reader, period = state.reader, pool.period
         streams: list[list[tuple[int, Pick]]] = []
         for name in reader.authors:
-            rows = pool.author(name)
-            if not rows:
-                notes.append(explain.nothing_new_by(name, period))
-            streams.append([(r, Pick(pool.papers[r].id, AUTHOR, explain.author(name), 1.0, name)) for r in rows])
-        for topic in reader.topics:
-            matches = pool.topic(topic)
-            if not matches:
-                notes.append(explain.nothing_new_on(topic, period))
-            streams.append(
-                [(m.row, Pick(pool.papers[m.row].id, TOPIC, explain.topic(topic), m.score, topic)) for m in matches]
+            stream = pool.stream(AUTHOR, name.casefold()) or pool.keep_stream(
+                AUTHOR,
+                name.casefold(),
+                [(r, Pick(pool.papers[r].id, AUTHOR, explain.author(name), 1.0, name)) for r in pool.author(name)],
             )
+            if not stream:
+                notes.append(explain.nothing_new_by(name, period))
+            streams.append(stream)
+        for topic in reader.topics:
+            stream = pool.stream(TOPIC, topic) or pool.keep_stream(
+                TOPIC,
+                topic,
+                [
+                    (m.row, Pick(pool.papers[m.row].id, TOPIC, explain.topic(topic), m.score, topic))
+                    for m in pool.topic(topic)
+                ],
+            )
+            if not stream:
+                notes.append(explain.nothing_new_on(topic, period))
+            streams.append(stream)
         personal = self._personal(state, pool)
         if personal:
             streams.append(personal)
         for category in reader.categories:
-            rows = pool.category(category)
-            if not rows:
-                notes.append(explain.nothing_new_in(category, period))
-            streams.append(
-                [(r, Pick(pool.papers[r].id, CATEGORY, explain.category(category), 0.0, category)) for r in rows]
+            stream = pool.stream(CATEGORY, category) or pool.keep_stream(
+                CATEGORY,
+                category,
+                [
+                    (r, Pick(pool.papers[r].id, CATEGORY, explain.category(category), 0.0, category))
+                    for r in pool.category(category)
+                ],
             )
+            if not stream:
+                notes.append(explain.nothing_new_in(category, period))
+            streams.append(stream)
         return streams
 
     def _personal(self, state: ReaderState, pool: PeriodPool) -> list[tuple[int, Pick]]:
-        """Picks from what the reader liked: the learned profile, or (too little feedback to learn from yet)
-        nearest neighbours of each liked paper. Each names the liked paper it is closest to."""
-        if state.pos_matrix is None or not pool.matrix.shape[1] or state.pos_matrix.shape[1] != pool.matrix.shape[1]:
+        """Picks from what the reader liked, by the four signals of ``signals.py`` mixed into one score. A paper
+        is a candidate only if one signal truly ties it to a liked paper (a co-author; shared words; the learned
+        profile rating it above its background, or — too little feedback for a profile — a cosine of 0.5 to a
+        liked paper), and its explanation names the signal that counted most among those."""
+        if not state.positives or not pool.papers:
             return []
-        if state.model is not None:
-            scores = state.model.scores(pool.matrix)
-            eligible = np.flatnonzero((scores > 0) & pool.has_vector)
-            reason = PROFILE
+        period = pool.signals()
+        vectors = (
+            state.pos_matrix is not None
+            and pool.matrix.shape[1] > 0
+            and state.pos_matrix.shape[1] == pool.matrix.shape[1]
+        )
+        n = len(pool.papers)
+        model = state.model.scores(pool.matrix) if vectors and state.model is not None else None
+        if vectors and state.pos_matrix is not None:
+            meaning, meaning_like = period.meaning(period.centre(state.pos_matrix))
         else:
-            scores = max_cosine(pool.matrix, state.pos_matrix)
-            eligible = np.flatnonzero((scores >= LIKED_MIN_COSINE) & pool.has_vector)
-            reason = LIKED
-        rows = eligible[np.argsort(-scores[eligible], kind="stable")][:STREAM_DEPTH]
-        nearest, _ = nearest_positive(pool.matrix[rows], state.pos_matrix)  # only for the rows kept: cheap
+            meaning, meaning_like = np.zeros(n, np.float32), np.zeros(n, np.intp)
+        liked_words = [period.tfidf(terms) for terms in state.terms]
+        words, words_like = period.words(liked_words)
+        author_score, coauthor = signals.coauthors(period, state.authors)
+        components = signals.Components(model, meaning, meaning_like, words, words_like, author_score, coauthor)
+        parts = signals.contributions(components, pool.has_vector)
+        total = signals.mixed(parts)
+        if model is not None:
+            content_ok = (model > 0) & pool.has_vector
+        elif vectors and state.pos_matrix is not None:
+            content_ok = (max_cosine(pool.matrix, state.pos_matrix) >= LIKED_MIN_COSINE) & pool.has_vector
+        else:
+            content_ok = np.zeros(n, dtype=bool)
+        words_ok = words >= signals.WORDS_MIN
+        eligible = np.flatnonzero(content_ok | words_ok | (author_score > 0))
+        rows = eligible[np.argsort(-total[eligible], kind="stable")][:STREAM_DEPTH]
         out = []
-        for row, near in zip(rows, nearest, strict=True):
-            like = state.pos_ids[int(near)]
-            label = state.positives[like]
-            why = (
-                explain.profile(self._titles.get(like, like), label)
-                if reason == PROFILE
-                else explain.liked(self._titles.get(like, like), label)
-            )
-            out.append((int(row), Pick(pool.papers[row].id, reason, why, float(scores[row]), None, like)))
+        for row in rows.tolist():
+            led = _leading(parts, row, content_ok[row], words_ok[row], author_score[row] > 0)
+            out.append((row, self._explained(state, pool, components, liked_words, row, led, float(total[row]))))
         return out
+
+    def _explained(
+        self,
+        state: ReaderState,
+        pool: PeriodPool,
+        c: signals.Components,
+        liked_words: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]],
+        row: int,
+        led: str,
+        score: float,
+    ) -> Pick:
+        paper_id = pool.papers[row].id
+        reason = PROFILE if state.model is not None else LIKED
+        if led == "authors":
+            author = c.coauthor[row]
+            labels = [state.positives[pid] for pid in author.liked]
+            return Pick(paper_id, LIKED, explain.coauthor(author.name, labels), score, None, author.liked[0])
+        if led == "words":
+            like = state.text_ids[int(c.words_like[row])]
+            words = pool.signals().shared_words(row, liked_words[int(c.words_like[row])])
+            title, label = self._titles.get(like, like), state.positives[like]
+            return Pick(paper_id, reason, explain.shares_words(words, title, label), score, None, like)
+        like = state.pos_ids[int(c.meaning_like[row])]
+        title, label = self._titles.get(like, like), state.positives[like]
+        why = explain.profile(title, label) if reason == PROFILE else explain.liked(title, label)
+        return Pick(paper_id, reason, why, score, None, like)
+
+
+def _leading(parts: dict[str, npt.NDArray[np.float32]], row: int, content: bool, words: bool, authors: bool) -> str:
+    """Which true tie counted most for this paper: "authors", "words" or "content" (profile and meaning)."""
+    options = []
+    if authors:
+        options.append((float(parts["authors"][row]), "authors"))
+    if words:
+        options.append((float(parts["words"][row]), "words"))
+    if content:
+        model = float(parts["model"][row]) if "model" in parts else 0.0
+        options.append((float(parts["meaning"][row]) + model, "content"))
+    return max(options)[1]
 
 
 def max_cosine(matrix: Matrix, others: Matrix) -> npt.NDArray[np.float32]:
@@ -381,10 +507,11 @@ def _mix(
     """Round-robin over interests (one broad interest cannot crowd out the others); within an interest, the
     next pick is the best one not too close to those already chosen (maximal marginal relevance)."""
     chosen: list[Pick] = []
-    rows: list[int] = []
     later: list[Pick] = []
     seen = set(skip)
     queues = [[(r, p) for r, p in s if p.paper_id not in skip] for s in streams]
+    # Each paper's highest closeness to a pick so far, kept up to date pick by pick (one row per pick).
+    closeness: npt.NDArray[np.float32] | None = None
     while len(chosen) < limit and any(queues):
         for queue in queues:
             if len(chosen) >= limit:
@@ -393,28 +520,31 @@ def _mix(
                 queue.pop(0)
             if not queue:
                 continue
-            best = _mmr_choice(queue, pool, rows)
+            best = _mmr_choice(queue, closeness)
             row, pick = queue.pop(best)
             seen.add(pick.paper_id)
             if pick.paper_id in demoted:
                 later.append(pick)
                 continue
             chosen.append(pick)
-            rows.append(row)
+            closeness = _closer(pool, row, closeness)
     return chosen, later
 
 
-def _mmr_choice(queue: list[tuple[int, Pick]], pool: PeriodPool, chosen_rows: list[int]) -> int:
-    if not chosen_rows or not pool.matrix.shape[1]:
+def _closer(pool: PeriodPool, row: int, closeness: npt.NDArray[np.float32] | None) -> npt.NDArray[np.float32] | None:
+    if not pool.matrix.shape[1] or not pool.has_vector[row]:
+        return closeness
+    gram = pool.closeness()
+    to_row: npt.NDArray[np.float32] = gram[row] if gram is not None else pool.matrix @ pool.matrix[row]
+    return to_row.copy() if closeness is None else np.maximum(closeness, to_row)
+
+
+def _mmr_choice(queue: list[tuple[int, Pick]], closeness: npt.NDArray[np.float32] | None) -> int:
+    if closeness is None:
         return 0
     window = [r for r, _ in queue[:10]]
-    gram = pool.closeness()
-    if gram is not None:
-        closeness = gram[np.ix_(window, chosen_rows)].max(axis=1)
-    else:
-        closeness = (pool.matrix[window] @ pool.matrix[chosen_rows].T).max(axis=1)
     relevance = _RANK_RELEVANCE[: len(window)]  # by rank in its own interest: the streams' scores differ
-    return int(np.argmax(relevance - MMR_PENALTY * np.maximum(closeness, 0.0)))
+    return int(np.argmax(relevance - MMR_PENALTY * np.maximum(closeness[window], 0.0)))
 
 
 _RANK_RELEVANCE = 1.0 / (1.0 + 0.15 * np.arange(10))

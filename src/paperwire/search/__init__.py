@@ -8,8 +8,10 @@ Each hit carries ``match`` (the calibrated chance, 0..1, that it is relevant to 
 (``match >= MATCH_THRESHOLD``); ``SearchResults.matches`` counts the matched hits, which come first.
 """
 
+from paperwire.search.authors import author_keys
 from paperwire.search.calibration import MATCH_THRESHOLD, match_probability
 from paperwire.search.filters import SearchFilters
+from paperwire.search.lexical import index_terms
 from paperwire.search.query import QueryError
 from paperwire.search.results import CatchUpReport, Coverage, IndexStatus, SearchHit, SearchResults
 from paperwire.search.service import SearchService
@@ -26,5 +28,7 @@ __all__ = [
     "SearchHit",
     "SearchResults",
     "SearchService",
+    "author_keys",
+    "index_terms",
     "match_probability",
 ]

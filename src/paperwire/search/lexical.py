@@ -57,6 +57,18 @@ def _analyzer(*, stopwords: bool) -> tantivy.TextAnalyzer:
     return builder.filter(Filter.stemmer("english")).build()
 
 
+_INDEX_TERMS: tantivy.TextAnalyzer | None = None
+
+
+def index_terms(text: str) -> list[str]:
+    """The words of ``text`` as the keyword index stores them (folded, stemmed, stop words dropped), in order:
+    the recommender compares papers' words with these, so "models" and "modelling" are one word there too."""
+    global _INDEX_TERMS
+    if _INDEX_TERMS is None:
+        _INDEX_TERMS = _analyzer(stopwords=True)
+    return list(_INDEX_TERMS.analyze(text))
+
+
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("key", indexed=True, fast=True)
