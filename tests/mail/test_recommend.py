@@ -195,3 +195,69 @@ def test_digest_preview_json_has_exactly_the_documented_shape(world: World) -> N
     assert {"topic", "profile"} <= reasons
     assert data["notes"] == ["Nothing new on *protein folding* today"]
     assert outbox.counts(world.db) == {}  # a preview plans nothing
+
+
+# --- co-authors: papers by people who wrote papers the reader liked -------------------------------------------
+
+FABRICATION = "2605.13343"  # by Carl Osborne, Minghao Guo, Wojciech Matusik and Crystal Owens
+
+
+def add_papers(world: World, *papers: tuple[str, str, list[str]]) -> None:
+    """New papers of the listing day, stored without vectors (the author signal needs none)."""
+    from paperwire.core.records import PaperRecord
+    from paperwire.db.papers import upsert_papers
+    from paperwire.ingest.normalize import make_record
+
+    records = [
+        make_record(
+            raw_id=pid,
+            title=title,
+            abstract="A study.",
+            source="test",
+            authors=authors,
+            categories=["cs.GR"],
+            announced=LISTING_DAY,
+        )
+        for pid, title, authors in papers
+    ]
+    with world.db.write() as conn:
+        upsert_papers(conn, [r for r in records if isinstance(r, PaperRecord)], now=NOW)
+
+
+def test_a_paper_by_a_coauthor_of_a_liked_paper_says_who_and_how_many_truly(world: World) -> None:
+    add_papers(
+        world,
+        ("2605.99001", "Knitting robots", ["Wojciech Matusik", "Somebody Else"]),
+        ("2605.99002", "Sheep farming at scale", ["Crystal Owens"]),
+        ("2605.99003", "Unrelated entirely", ["Nobody Known"]),
+    )
+    reader = world.subscriber("coauthor@example.org", liked=[FABRICATION], author_name="Crystal Owens", digest_size=10)
+    plan = planned(world)[reader.id]
+    by_id = {i.id: i for i in plan.items}
+    assert by_id["2605.99001"].reason == "liked"
+    assert by_id["2605.99001"].why == "by Wojciech Matusik, who wrote 1 paper you liked"
+    assert by_id["2605.99001"].resembles == FABRICATION
+    # The reader's own name is never a co-author: their own new paper is not offered as "by Crystal Owens, ...".
+    assert not any(i.why.startswith("by Crystal Owens") for i in plan.items)
+    assert "2605.99002" not in by_id or by_id["2605.99002"].reason == "trending"
+    assert "2605.99003" not in by_id or by_id["2605.99003"].reason == "trending"
+    # Every "who wrote N papers" count is the real number of the reader's papers with that author.
+    liked_authors = {pid: store.papers_by_ids(world.db, [pid])[pid].authors for pid in [FABRICATION]}
+    for item in plan.items:
+        if ", who wrote " in item.why:
+            name = item.why.removeprefix("by ").split(", who wrote ")[0]
+            count = int(item.why.split(", who wrote ")[1].split()[0])
+            assert count == sum(name in authors for authors in liked_authors.values())
+
+
+def test_the_coauthor_count_is_every_liked_paper_of_that_author(world: World) -> None:
+    add_papers(
+        world,
+        ("2605.99011", "Older paper one", ["Ada Lovelace"]),
+        ("2605.99012", "Older paper two", ["Ada Lovelace", "Charles Babbage"]),
+        ("2605.99013", "Analytical engines", ["Lovelace, Ada"]),
+    )
+    reader = world.subscriber("ada@example.org", liked=["2605.99011", "2605.99012"], digest_size=10)
+    plan = planned(world)[reader.id]
+    item = next(i for i in plan.items if i.id == "2605.99013")
+    assert (item.reason, item.why) == ("liked", "by Lovelace, Ada, who wrote 2 papers you liked")
