@@ -11,10 +11,11 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from datetime import time as dtime
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -104,13 +105,12 @@ class PeriodPool:
             self._signals = _period_signals(self.papers, self.matrix, self.has_vector, self.period.key)
         return self._signals
 
-    def stream(self, kind: str, name: str) -> list[tuple[int, Pick]] | None:
-        return self._streams.get((kind, name))
-
-    def keep_stream(self, kind: str, name: str, items: list[tuple[int, Pick]]) -> list[tuple[int, Pick]]:
-        """Interest streams are the same for every reader with that interest: built once per period."""
-        self._streams[(kind, name)] = items
-        return items
+    def stream(self, kind: str, name: str, build: Callable[[], list[tuple[int, Pick]]]) -> list[tuple[int, Pick]]:
+        """An interest's stream is the same for every reader with that interest: built once per period."""
+        key = (kind, name)
+        if key not in self._streams:
+            self._streams[key] = build()
+        return self._streams[key]
 
     def closeness(self) -> Matrix | None:
         """Cosine of every pair of the period's papers, computed once (diversity asks it per pick), or None
@@ -375,23 +375,12 @@ class Recommender:
         reader, period = state.reader, pool.period
         streams: list[list[tuple[int, Pick]]] = []
         for name in reader.authors:
-            stream = pool.stream(AUTHOR, name.casefold()) or pool.keep_stream(
-                AUTHOR,
-                name.casefold(),
-                [(r, Pick(pool.papers[r].id, AUTHOR, explain.author(name), 1.0, name)) for r in pool.author(name)],
-            )
+            stream = pool.stream(AUTHOR, name, partial(_author_stream, pool, name))
             if not stream:
                 notes.append(explain.nothing_new_by(name, period))
             streams.append(stream)
         for topic in reader.topics:
-            stream = pool.stream(TOPIC, topic) or pool.keep_stream(
-                TOPIC,
-                topic,
-                [
-                    (m.row, Pick(pool.papers[m.row].id, TOPIC, explain.topic(topic), m.score, topic))
-                    for m in pool.topic(topic)
-                ],
-            )
+            stream = pool.stream(TOPIC, topic, partial(_topic_stream, pool, topic))
             if not stream:
                 notes.append(explain.nothing_new_on(topic, period))
             streams.append(stream)
@@ -399,14 +388,7 @@ class Recommender:
         if personal:
             streams.append(personal)
         for category in reader.categories:
-            stream = pool.stream(CATEGORY, category) or pool.keep_stream(
-                CATEGORY,
-                category,
-                [
-                    (r, Pick(pool.papers[r].id, CATEGORY, explain.category(category), 0.0, category))
-                    for r in pool.category(category)
-                ],
-            )
+            stream = pool.stream(CATEGORY, category, partial(_category_stream, pool, category))
             if not stream:
                 notes.append(explain.nothing_new_in(category, period))
             streams.append(stream)
@@ -477,6 +459,23 @@ class Recommender:
         title, label = self._titles.get(like, like), state.positives[like]
         why = explain.profile(title, label) if reason == PROFILE else explain.liked(title, label)
         return Pick(paper_id, reason, why, score, None, like)
+
+
+def _author_stream(pool: PeriodPool, name: str) -> list[tuple[int, Pick]]:
+    return [(r, Pick(pool.papers[r].id, AUTHOR, explain.author(name), 1.0, name)) for r in pool.author(name)]
+
+
+def _topic_stream(pool: PeriodPool, topic: str) -> list[tuple[int, Pick]]:
+    return [
+        (m.row, Pick(pool.papers[m.row].id, TOPIC, explain.topic(topic), m.score, topic)) for m in pool.topic(topic)
+    ]
+
+
+def _category_stream(pool: PeriodPool, category: str) -> list[tuple[int, Pick]]:
+    return [
+        (r, Pick(pool.papers[r].id, CATEGORY, explain.category(category), 0.0, category))
+        for r in pool.category(category)
+    ]
 
 
 def _leading(parts: dict[str, npt.NDArray[np.float32]], row: int, content: bool, words: bool, authors: bool) -> str:

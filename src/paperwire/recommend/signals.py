@@ -39,10 +39,13 @@ MEANING_MIN = 0.25  # centred cosine a meaning-led pick has to a liked paper
 
 @dataclass(frozen=True, slots=True)
 class Weights:
+    # Tuned on the development half of author continuity (700 authors, 495 cases; docs/benchmarks.md): the
+    # grid was 0, 0.25, 0.5, 1 for the three content signals and 0-64 for authors. Meaning got 0 there (it adds
+    # nothing the profile and the words do not already say); it still names the liked paper a pick is closest to.
     model: float = 0.25
-    meaning: float = 0.25
-    words: float = 0.5
-    authors: float = 8.0
+    meaning: float = 0.0
+    words: float = 0.25
+    authors: float = 4.0
 
 
 WEIGHTS = Weights()
@@ -271,8 +274,11 @@ def standardised(values: Vector, mask: npt.NDArray[np.bool_] | None = None) -> V
 
 
 def contributions(c: Components, has_vector: npt.NDArray[np.bool_], w: Weights = WEIGHTS) -> dict[str, Vector]:
+    """Each signal's share of every paper's score. Without a learned profile (fewer than 3 liked papers with
+    vectors) closeness in meaning stands in for it, with its weight."""
+    meaning = w.meaning if c.model is not None else w.meaning + w.model
     parts = {
-        "meaning": w.meaning * standardised(c.meaning, has_vector),
+        "meaning": meaning * standardised(c.meaning, has_vector),
         "words": w.words * standardised(c.words),
         "authors": w.authors * c.authors,
     }
