@@ -203,6 +203,7 @@ class ReaderState:
     text_ids: list[str] = field(default_factory=list)  # positives whose words and authors are known
     terms: list[list[str]] = field(default_factory=list)  # their words, in the order of text_ids
     authors: signals.LikedAuthors = field(default_factory=signals.LikedAuthors)
+    words_led: dict[str, tuple[int, str]] = field(default_factory=dict)  # paper id -> (row, liked id) to word
 
 
 class Recommender:
@@ -359,7 +360,7 @@ class Recommender:
                 chosen.append(Pick(paper_id, TRENDING, why))
                 taken.add(paper_id)
         chosen += later[: max(0, limit - len(chosen))]
-        return ReaderPicks(period, chosen[:limit], notes)
+        return ReaderPicks(period, [self._worded(state, pool, p) for p in chosen[:limit]], notes)
 
     def _fewer_close(self, state: ReaderState, pool: PeriodPool) -> set[str]:
         if (
@@ -413,7 +414,7 @@ class Recommender:
             meaning, meaning_like = period.meaning(period.centre(state.pos_matrix))
         else:
             meaning, meaning_like = np.zeros(n, np.float32), np.zeros(n, np.intp)
-        liked_words = [period.tfidf(terms) for terms in state.terms]
+        liked_words = [period.tfidf_of(pid, terms) for pid, terms in zip(state.text_ids, state.terms, strict=True)]
         words, words_like = period.words(liked_words)
         author_score, coauthor = signals.coauthors(period, state.authors)
         components = signals.Components(model, meaning, meaning_like, words, words_like, author_score, coauthor)
@@ -429,10 +430,22 @@ class Recommender:
         eligible = np.flatnonzero(content_ok | words_ok | (author_score > 0))
         rows = eligible[np.argsort(-total[eligible], kind="stable")][:STREAM_DEPTH]
         out = []
+        state.words_led = {}
         for row in rows.tolist():
             led = _leading(parts, row, content_ok[row], words_ok[row], author_score[row] > 0)
             out.append((row, self._explained(state, pool, components, liked_words, row, led, float(total[row]))))
         return out
+
+    def _worded(self, state: ReaderState, pool: PeriodPool, pick: Pick) -> Pick:
+        """A words-led pick's explanation, written only for the picks kept (naming the words costs a little)."""
+        if pick.why or pick.paper_id not in state.words_led:
+            return pick
+        row, like = state.words_led[pick.paper_id]
+        period = pool.signals()
+        index = state.text_ids.index(like)
+        words = period.shared_words(row, period.tfidf_of(like, state.terms[index]))
+        title, label = self._titles.get(like, like), state.positives[like]
+        return replace(pick, why=explain.shares_words(words, title, label))
 
     def _explained(
         self,
@@ -452,9 +465,8 @@ class Recommender:
             return Pick(paper_id, LIKED, explain.coauthor(author.name, labels), score, None, author.liked[0])
         if led == "words":
             like = state.text_ids[int(c.words_like[row])]
-            words = pool.signals().shared_words(row, liked_words[int(c.words_like[row])])
-            title, label = self._titles.get(like, like), state.positives[like]
-            return Pick(paper_id, reason, explain.shares_words(words, title, label), score, None, like)
+            state.words_led[paper_id] = (row, like)
+            return Pick(paper_id, reason, "", score, None, like)  # worded once kept (``_worded``)
         like = state.pos_ids[int(c.meaning_like[row])]
         title, label = self._titles.get(like, like), state.positives[like]
         why = explain.profile(title, label) if reason == PROFILE else explain.liked(title, label)

@@ -121,6 +121,7 @@ class PeriodSignals:
             [(key, name) for name in dict.fromkeys(p.authors) if (key := identity(name))] for p in papers
         ]
         self._surface: dict[int, dict[int, str]] = {}
+        self._liked: dict[tuple[str, int], tuple[npt.NDArray[np.int64], Vector]] = {}
         self.rows_by: dict[str, list[int]] = {}
         for row, names in enumerate(self.names):
             for key, _ in names:
@@ -142,6 +143,14 @@ class PeriodSignals:
         self.term_start = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         self.post_rows = np.array([r for p in postings for r, _ in p], dtype=np.int64)
         self.post_weights = np.array([w for p in postings for _, w in p], dtype=np.float32)
+
+    def tfidf_of(self, paper_id: str, terms: Sequence[str]) -> tuple[npt.NDArray[np.int64], Vector]:
+        """``tfidf`` of a liked paper, kept: many readers like the same papers."""
+        key = (paper_id, hash(tuple(terms)))
+        found = self._liked.get(key)
+        if found is None:
+            found = self._liked[key] = self.tfidf(terms)
+        return found
 
     def tfidf(self, terms: Sequence[str]) -> tuple[npt.NDArray[np.int64], Vector]:
         """A text's unit tf-idf vector in the period's vocabulary (words the period lacks cannot match)."""
