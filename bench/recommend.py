@@ -1,7 +1,7 @@
 """Recommendation quality and cost: claim truth, author continuity, planning with profiles.
 
 Usage: .venv/bin/python bench/recommend.py [--part claims continuity cost] [--cache /tmp/recommend-cache]
-                                           [--authors 300] [--days 2026-06-09 ...] [--subscribers 20000]
+                                           [--authors 700] [--days 2026-06-09 ...] [--subscribers 20000]
 
 **Claim truth** (CISI, Cranfield): each query is a subscriber's topic and the whole collection one listing
 day. A paper is claimed "matches your topic" exactly when ``paperwire.recommend.matching`` says so (the same
@@ -576,7 +576,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--part", nargs="+", default=["claims", "continuity", "cost"])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/recommend-cache"))
-    parser.add_argument("--authors", type=int, default=300)
+    parser.add_argument("--authors", type=int, default=700)
     parser.add_argument("--days", nargs="+", default=DEFAULT_DAYS)
     parser.add_argument("--subscribers", type=int, default=20_000)
     parser.add_argument("--with-profiles", type=float, default=0.2)
