@@ -59,8 +59,9 @@ def test_meaning_removes_the_direction_every_paper_of_the_period_shares() -> Non
 def test_meaning_names_the_liked_paper_each_paper_is_closest_to() -> None:
     day = unit(np.vstack([np.eye(4)[0] + 0.1, np.eye(4)[1] + 0.1, np.eye(4)[2] + 0.1, np.eye(4)[3] + 0.1]))
     period = period_of([Paper(f"p{i}") for i in range(4)], day)
-    closeness, which = period.meaning(period.centre(unit(np.vstack([np.eye(4)[1], np.eye(4)[0]]))))
-    assert which[0] == 1 and which[1] == 0  # row 0 is the second liked paper's, row 1 the first's
+    _closeness, which = period.meaning(period.centre(unit(np.vstack([np.eye(4)[1], np.eye(4)[0]]))))
+    assert which[0] == 1
+    assert which[1] == 0
 
 
 def test_words_rank_the_paper_sharing_the_liked_papers_rare_words_first() -> None:
@@ -78,11 +79,13 @@ def test_words_rank_the_paper_sharing_the_liked_papers_rare_words_first() -> Non
     closeness, which = period.words(liked)
     assert list(np.argsort(-closeness)[:2]) == [0, 2]
     assert (which[0], which[2]) == (0, 1)
-    assert closeness[1] < closeness[0] and closeness[3] < closeness[0]
+    assert closeness[1] < closeness[0]
+    assert closeness[3] < closeness[0]
     # the words named are the paper's own words (as printed, lower case) that it shares with the liked paper
     shared = period.shared_words(0, liked[0])
     # ("Drafting" in the liked paper and "draft" here are one word to the index: shown as this paper prints it)
-    assert shared[0] == "decoding" and set(shared) == {"decoding", "speculative", "draft"}
+    assert shared[0] == "decoding"
+    assert set(shared) == {"decoding", "speculative", "draft"}
 
 
 def test_words_without_shared_words_are_zero_and_formula_symbols_do_not_count() -> None:
@@ -147,4 +150,5 @@ def test_standardising_puts_each_signal_on_one_scale_and_leaves_unknown_rows_at_
     mask = np.array([True, True, True, False])
     out = signals.standardised(values, mask)
     assert out[3] == 0.0
-    assert abs(float(out[:3].mean())) < 1e-6 and abs(float(out[:3].std()) - 1.0) < 1e-5
+    assert abs(float(out[:3].mean())) < 1e-6
+    assert abs(float(out[:3].std()) - 1.0) < 1e-5
