@@ -44,7 +44,7 @@ from paperwire.trending.formula import (
 )
 
 _KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
-_RISE_WORDED = np.array([BY_NAME[kind].told_as_rise for kind in KINDS])  # "+40 GitHub stars"
+_FIRST_IS_TOTAL = np.array([BY_NAME[kind].first_count_is_total for kind in KINDS])  # HF and GitHub
 _FIRST_CAP = np.array([FIRST_COUNTED.get(kind, np.inf) for kind in KINDS])  # of a first observation
 
 
@@ -286,12 +286,13 @@ def build_inputs(
     floor = floor_of[group]
     snap_rise = rises(group, value, floor, _FIRST_CAP[group % n_kinds])
     snap_age = np.maximum((_epoch(as_of) - snap_t) / 3600.0, 0.0)
-    # A series' first observation with nothing seen before it is a total, not a rise in the span: a kind
-    # whose words say "+N" (GitHub stars) counts only the rises after an earlier observation, and its total
-    # is kept for the words ("2,300 GitHub stars"), never shown as "+2,300 ... today".
+    # A series' first observation with nothing seen before it is a total, not a rise in the span: the words
+    # count only the rises after an earlier observation, and keep the total apart ("163 on Hugging Face",
+    # "2,300 GitHub stars"), never "163 on Hugging Face today" or "+2,300 GitHub stars today" (the score
+    # counts the first observation all the same: in full, a star count up to `first_counted`).
     opens = np.ones(group.size, dtype=bool)
     opens[1:] = group[1:] != group[:-1]
-    first_seen = opens & np.isnan(floor) & _RISE_WORDED[group % n_kinds]
+    first_seen = opens & np.isnan(floor) & _FIRST_IS_TOTAL[group % n_kinds]
     highest = np.zeros(n_papers * n_kinds)
     np.maximum.at(highest, group, value)
 
