@@ -51,6 +51,26 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class Candidates:
+    """The papers a refresh scores, by position: ids and days as ``date.toordinal()`` numbers (None: no day),
+    as the database gives them; a ``Candidate`` is made only for a paper looked at (a list's few thousand, not
+    the horizon's hundred thousand)."""
+
+    ids: list[str]
+    days: list[int | None]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i: int) -> Candidate:
+        day = self.days[i]
+        return Candidate(self.ids[i], None if day is None else date.fromordinal(day))
+
+    def __iter__(self) -> Iterator[Candidate]:
+        return (self[i] for i in range(len(self.ids)))
+
+
+@dataclass(frozen=True, slots=True)
 class State:
     as_of: datetime
     fingerprint: str
@@ -98,7 +118,7 @@ def begin_refresh(conn: Connection) -> None:
         conn.execute(text(f"SET LOCAL work_mem = '{_REFRESH_WORK_MEM}'"))
 
 
-def candidates(conn: Connection, first_day: date, last_day: date, also: Iterable[str]) -> list[Candidate]:
+def candidates(conn: Connection, first_day: date, last_day: date, also: Iterable[str]) -> Candidates:
     """Live papers announced in ``[first_day, last_day]``, and those of ``also`` (the papers with a signal the
     refresh has already read: a snapshot or in-app event inside the longest horizon) listed by ``last_day``.
 
@@ -121,7 +141,7 @@ def candidates(conn: Connection, first_day: date, last_day: date, also: Iterable
         for paper_id, day in _rows(conn, query):
             if day is None or day <= last:  # a paper listed after `now` did not exist yet
                 found[paper_id] = day
-    return [Candidate(paper_id, None if day is None else date.fromordinal(int(day))) for paper_id, day in found.items()]
+    return Candidates(list(found), [None if day is None else int(day) for day in found.values()])
 
 
 def _day_number(conn: Connection) -> ColumnElement[Any]:

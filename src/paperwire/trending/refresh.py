@@ -53,7 +53,7 @@ class Scored:
     """Every candidate paper scored in every window at one moment, and each window's list."""
 
     now: datetime
-    papers: list[store.Candidate]
+    papers: store.Candidates
     windows: dict[Window, WindowScores]
     order: dict[Window, list[int]]  # the list: best first, at most `trending_keep` papers (indexes of papers)
     categories: dict[str, list[str]]  # of the papers on a list
@@ -230,13 +230,13 @@ def _compute(db: Database, settings: Settings, now: datetime, digest: str | None
         # The candidates: the horizon's papers, and any older one with a snapshot or an in-app event just read.
         signalled = set(snapshots[0]) | set(sums[0])
         papers = store.candidates(conn, first_day, as_of.date(), signalled)
-        index = {paper.id: i for i, paper in enumerate(papers)}
+        index = {paper_id: i for i, paper_id in enumerate(papers.ids)}
     inputs = build_inputs(index, snapshots, floors, sums, detail, as_of, now, params)
     prior_age = prior_age_hours(papers, reference)
     windows = {w: score_window(inputs.increments[w], prior_age, params[w], n_actors=inputs.n_actors) for w in WINDOWS}
     order = {w: best_first(papers, windows[w].score, settings.trending_keep) for w in WINDOWS}
     with db.read() as conn:
-        categories = store.categories_of(conn, sorted({papers[i].id for kept in order.values() for i in kept}))
+        categories = store.categories_of(conn, sorted({papers.ids[i] for kept in order.values() for i in kept}))
     read = len(snapshots[0]) + len(sums[0]) + len(detail[0])
     return Scored(now, papers, windows, order, categories, read, digest, inputs.counts, clock, inputs.totals)
 
@@ -358,23 +358,23 @@ def _epoch(moment: datetime) -> float:
     return moment.replace(tzinfo=UTC).timestamp()
 
 
-def best_first(papers: list[store.Candidate], score: Floats, keep: int) -> list[int]:
+def best_first(papers: store.Candidates, score: Floats, keep: int) -> list[int]:
     """Indexes of the ``keep`` best papers: score, then the newer day, then the higher id (as SQL sorts)."""
     scored = np.flatnonzero(score > 0)
     if scored.size > keep:  # only the contenders need the full sort
         scored = scored[np.argpartition(-score[scored], keep - 1)[:keep]]
         threshold = score[scored].min()
         scored = np.flatnonzero(score >= threshold)  # ties at the cut stay, to be ordered fairly
-    order = sorted(scored.tolist(), key=lambda i: papers[i].id, reverse=True)
-    order.sort(key=lambda i: (-score[i], _newest_first(papers[i].day)))
+    ids, days = papers.ids, papers.days
+    order = sorted(scored.tolist(), key=lambda i: ids[i], reverse=True)
+    order.sort(key=lambda i: (-score[i], _newest_first(days[i])))
     return order[:keep]
 
 
-def prior_age_hours(papers: list[store.Candidate], reference: date) -> np.ndarray[Any, np.dtype[np.float64]]:
-    return np.array(
-        [(reference - p.day).days * 24.0 if p.day is not None else np.nan for p in papers], dtype=np.float64
-    )
+def prior_age_hours(papers: store.Candidates, reference: date) -> np.ndarray[Any, np.dtype[np.float64]]:
+    days = np.array(papers.days, dtype=np.float64)  # no day: NaN
+    return (reference.toordinal() - days) * 24.0
 
 
-def _newest_first(day: date | None) -> int:
-    return -day.toordinal() if day else 1  # no day: after every dated paper, as NULLS LAST in SQL
+def _newest_first(day: int | None) -> int:
+    return -day if day is not None else 1  # no day: after every dated paper, as NULLS LAST in SQL
