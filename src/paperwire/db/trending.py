@@ -258,6 +258,7 @@ def planner_settings(conn: Connection, values: dict[str, str]) -> Iterator[None]
 # SQLite without statistics (a user's database is never ANALYZEd) planned the join from the signals' range
 # (every event of the horizon, 2.5M rows at 100k papers, 0.8 s) and looked each up among the pairs; CROSS JOIN
 # is SQLite's way to fix the order: the few thousand pairs outside, their events from ``ix_signals_actor``.
+# (SQLAlchemy has no CROSS JOIN; the epoch is ``epoch_seconds``'s SQLite arithmetic, the same bit for bit.)
 _PAIR_EVENTS_SQLITE = text(
     "SELECT signals.paper_id, signals.kind, signals.actor, (julianday(signals.at) - 2440587.5) * 86400.0 "
     "FROM signal_pairs CROSS JOIN signals "
