@@ -187,8 +187,8 @@ def test_list_items_carry_counts_and_reasons_not_decayed_masses(db: Database, se
     _library(db)
     listed = trending.trending(db, settings, window="week", limit=10, now=datetime(2026, 7, 1))
     [top] = [item for item in listed if item.id == "2606.00001"]
-    assert top.counts == {"hf_upvotes": 150}
-    assert top.reason == "150 on Hugging Face this week"
+    assert top.counts == {}  # its one HF count is a total (nothing seen before it), not upvotes of this week
+    assert top.reason == "150 on Hugging Face"
     assert 0 < top.why["hf_upvotes"] < 150  # decayed (five days old), kept for the API
     assert "." not in top.reason
 
@@ -241,6 +241,29 @@ def test_a_repository_seen_for_the_first_time_is_a_total_not_a_rise(db: Database
     stored = {i.id: i.reason for i in trending.trending(db, settings, window="day", limit=10)}
     assert stored["2607.00001"] == "2,300 GitHub stars"
     assert stored["2607.00002"] == "+40 GitHub stars today"
+
+
+def test_a_first_hugging_face_count_is_a_total_not_todays(db: Database, settings: Settings) -> None:
+    """A paper's first Hugging Face count says how many upvotes it has, not how many came today; a later
+    observation's rise is told as the span's. The score counts the first count in full either way."""
+    add_papers(db, paper("2607.00001", JULY_1), paper("2607.00002", JULY_1), paper("2607.00003", JULY_1))
+    add_signal(db, "2607.00001", "hf_upvotes", 163, datetime(2026, 7, 1, 6))  # first seen today
+    add_signal(db, "2607.00002", "hf_upvotes", 100, datetime(2026, 6, 28))  # seen before the day
+    add_signal(db, "2607.00002", "hf_upvotes", 163, datetime(2026, 7, 1, 6))
+    voted = datetime(2026, 7, 1, 7)
+    reactions.record_reaction(db, user_id="u1", paper_id="2607.00003", kind="upvote", on=True, now=voted)
+    add_signal(db, "2607.00003", "hf_upvotes", 12, datetime(2026, 7, 1, 6))
+    now = datetime(2026, 7, 1, 12)
+    items = {i.id: i for i in trending.trending(db, settings, window="day", limit=10, now=now)}
+    assert items["2607.00001"].reason == "163 on Hugging Face"
+    assert items["2607.00001"].counts == {}
+    assert items["2607.00001"].why["hf_upvotes"] > 100  # 163, decayed six hours: counted in full
+    assert items["2607.00002"].reason == "63 on Hugging Face today"
+    assert items["2607.00003"].reason == "1 upvote here today · 12 on Hugging Face"
+    trending.refresh(db, settings, now=now)  # stored scores say the same
+    stored = {i.id: i.reason for i in trending.trending(db, settings, window="day", limit=10)}
+    assert stored["2607.00001"] == "163 on Hugging Face"
+    assert stored["2607.00003"] == "1 upvote here today · 12 on Hugging Face"
 
 
 def test_a_first_total_follows_the_span_words() -> None:

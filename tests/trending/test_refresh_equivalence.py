@@ -10,7 +10,7 @@ import pytest
 
 from paperwire.config import Settings
 from paperwire.core.records import Signal
-from paperwire.core.signals import EVENT_KINDS, GITHUB_STARS, SNAPSHOT_KINDS
+from paperwire.core.signals import EVENT_KINDS, SNAPSHOT_KINDS
 from paperwire.db import signals as signals_db
 from paperwire.db.engine import Database
 from paperwire.trending.formula import KINDS, SPAN_HOURS, WINDOWS, Event, Snapshot, params_for, score_paper
@@ -75,8 +75,8 @@ def recount(
     rows: list[dict[str, object]], span_hours: float, horizon_hours: float
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Whole numbers from the rows themselves: events younger than the span; how much each snapshot series rose
-    in the span (the running maximum, from the first observation of the horizon on); for a star series first
-    seen in the span (nothing observed before it), its highest count instead of a rise."""
+    in the span (the running maximum, from the first observation of the horizon on); for a series first seen in
+    the span (nothing observed before it: Hugging Face or GitHub), its highest count instead of a rise."""
     counts: dict[str, float] = {}
     totals: dict[str, float] = {}
     by_series: dict[str, list[tuple[float, float]]] = {}
@@ -91,11 +91,9 @@ def recount(
         inside = [(a, v) for a, v in series if a < horizon_hours]
         highest = max(before) if before else None
         for age, value in inside:
-            if highest is None:  # a first observation: counted in the words as a rise, except for "+N" kinds
-                if age < span_hours and kind == GITHUB_STARS:
+            if highest is None:  # a first observation: a total in the words, not a rise in the span
+                if age < span_hours:
                     totals[kind] = max(v for _, v in inside)
-                elif age < span_hours:
-                    counts[kind] = counts.get(kind, 0) + value
                 highest = value
                 continue
             if age < span_hours:

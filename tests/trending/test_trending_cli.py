@@ -41,8 +41,8 @@ def test_trending_text_explains_each_rank(env: dict[str, str]) -> None:
     code, out, _ = run(env, "trending", "--now", "2026-08-21", "--limit", "1")
     assert code == 0
     assert "EnvHarness" in out
-    # Whole numbers; the repository's first star count is a total (nothing seen before it), not "+8 today".
-    assert "163 on Hugging Face · 1 comment on Hugging Face today · 8 GitHub stars" in out
+    # Whole numbers; first counts on Hugging Face and GitHub are totals (nothing seen before them), not "today".
+    assert "score 7.43 · 163 on Hugging Face · 1 comment on Hugging Face · 8 GitHub stars\n" in out
 
 
 def test_refresh_then_list_from_the_table(env: dict[str, str]) -> None:

@@ -54,8 +54,15 @@ class SignalKind:
 
     @property
     def told_as_rise(self) -> bool:
-        """Its words say "+N": a series' first observation (nothing seen before it) is then a total, no rise."""
+        """Its words say "+N": a series' first observation (nothing seen before it) is no rise to draw."""
         return self.counted_sign == "+"
+
+    @property
+    def first_count_is_total(self) -> bool:
+        """A snapshot series' first observation (nothing seen before it) says how many there are, not how many
+        came in a window's span: the words name it as a total after the span's ("... today · 163 on Hugging
+        Face", "2,300 GitHub stars"), never inside it ("163 on Hugging Face today")."""
+        return self.shape == "snapshot"
 
 
 GITHUB = Collector(

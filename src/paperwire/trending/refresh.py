@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ from paperwire.trending.formula import (
     WINDOWS,
     Floats,
     Increments,
+    Ints,
     Params,
     Window,
     WindowScores,
@@ -42,7 +44,8 @@ from paperwire.trending.formula import (
 )
 
 _KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
-_RISE_WORDED = np.array([BY_NAME[kind].told_as_rise for kind in KINDS])  # "+40 GitHub stars"
+_FIRST_IS_TOTAL = np.array([BY_NAME[kind].first_count_is_total for kind in KINDS])  # HF and GitHub
+_FIRST_CAP = np.array([FIRST_COUNTED.get(kind, np.inf) for kind in KINDS])  # of a first observation
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +53,7 @@ class Scored:
     """Every candidate paper scored in every window at one moment, and each window's list."""
 
     now: datetime
-    papers: list[store.Candidate]
+    papers: store.Candidates
     windows: dict[Window, WindowScores]
     order: dict[Window, list[int]]  # the list: best first, at most `trending_keep` papers (indexes of papers)
     categories: dict[str, list[str]]  # of the papers on a list
@@ -225,16 +228,16 @@ def _compute(db: Database, settings: Settings, now: datetime, digest: str | None
         sums = store.event_sums(conn, now_epoch, spans)
         detail = store.pair_events(conn, now - timedelta(hours=longest), now)
         # The candidates: the horizon's papers, and any older one with a snapshot or an in-app event just read.
-        signalled = {row[0] for row in snapshots} | {row[0] for row in sums}
+        signalled = set(snapshots[0]) | set(sums[0])
         papers = store.candidates(conn, first_day, as_of.date(), signalled)
-        index = {paper.id: i for i, paper in enumerate(papers)}
+        index = {paper_id: i for i, paper_id in enumerate(papers.ids)}
     inputs = build_inputs(index, snapshots, floors, sums, detail, as_of, now, params)
     prior_age = prior_age_hours(papers, reference)
     windows = {w: score_window(inputs.increments[w], prior_age, params[w], n_actors=inputs.n_actors) for w in WINDOWS}
     order = {w: best_first(papers, windows[w].score, settings.trending_keep) for w in WINDOWS}
     with db.read() as conn:
-        categories = store.categories_of(conn, sorted({papers[i].id for kept in order.values() for i in kept}))
-    read = len(snapshots) + len(sums) + len(detail)
+        categories = store.categories_of(conn, sorted({papers.ids[i] for kept in order.values() for i in kept}))
+    read = len(snapshots[0]) + len(sums[0]) + len(detail[0])
     return Scored(now, papers, windows, order, categories, read, digest, inputs.counts, clock, inputs.totals)
 
 
@@ -248,47 +251,64 @@ class Inputs:
 
 def build_inputs(
     index: dict[str, int],
-    snapshots: list[tuple[str, str, float, float]],
-    floors: dict[tuple[str, str], float],
-    sums: list[tuple[Any, ...]],
-    detail: list[tuple[str, str, str, float]],
+    snapshots: store.Columns,
+    floors: store.Columns,
+    sums: store.Columns,
+    detail: store.Columns,
     as_of: datetime,
     now: datetime,
     params: dict[Window, Params],
 ) -> Inputs:
     """Every candidate paper's increments per window as arrays (rows of other papers are dropped).
 
+    The inputs come as columns (``db.trending``): snapshots ``(paper, kind, epoch, value)`` in no order, the
+    series' floors ``(paper, kind, highest before)``, in-app sums ``(paper, kind, D_1.., C_1..)`` and the pairs'
+    events ``(paper, kind, actor, epoch)``; each is turned into whole numpy columns (ids to positions once per
+    column, no Python work per row beyond that).
+
     Snapshots are aged from ``as_of``. In-app events come summed per (paper, kind) and already decayed by the
     database (an increment of that amount at age 0), except those of the (paper, actor) pairs the cap may
     touch: these are taken out of the sums and scored one by one, with their actor and age (from ``now``).
     """
     n_kinds, n_papers = len(KINDS), len(index)
-    snaps = [row for row in snapshots if row[0] in index]
-    group = np.array([index[p] * n_kinds + _KIND_INDEX[k] for p, k, _, _ in snaps], dtype=np.int64)
-    value = np.array([v for _, _, _, v in snaps], dtype=np.float64)
-    floor = np.array([floors.get((p, k), np.nan) for p, k, _, _ in snaps], dtype=np.float64)
-    first_cap = np.array([FIRST_COUNTED.get(k, np.inf) for _, k, _, _ in snaps], dtype=np.float64)
-    snap_rise = rises(group, value, floor, first_cap)
-    snap_age = np.maximum((_epoch(as_of) - np.array([r[2] for r in snaps], dtype=np.float64)) / 3600.0, 0.0)
-    # A series' first observation with nothing seen before it is a total, not a rise in the span: a kind
-    # whose words say "+N" (GitHub stars) counts only the rises after an earlier observation, and its total
-    # is kept for the words ("2,300 GitHub stars"), never shown as "+2,300 ... today".
+    snap_paper, snap_kind = _positions(index, snapshots[0]), _kind_positions(snapshots[1])
+    ours = snap_paper >= 0
+    group = (snap_paper * n_kinds + snap_kind)[ours]
+    snap_t = np.array(snapshots[2], dtype=np.float64)[ours]
+    value = np.array(snapshots[3], dtype=np.float64)[ours]
+    # Each series in time order (equal moments: the lower count first), by a stable numpy sort of the numbers.
+    ordered = np.lexsort((value, snap_t, group))
+    group, snap_t, value = group[ordered], snap_t[ordered], value[ordered]
+    floor_of = np.full(n_papers * n_kinds, np.nan)
+    floor_paper = _positions(index, floors[0])
+    floor_key = floor_paper * n_kinds + _kind_positions(floors[1])
+    floor_of[floor_key[floor_paper >= 0]] = np.array(floors[2], dtype=np.float64)[floor_paper >= 0]
+    floor = floor_of[group]
+    snap_rise = rises(group, value, floor, _FIRST_CAP[group % n_kinds])
+    snap_age = np.maximum((_epoch(as_of) - snap_t) / 3600.0, 0.0)
+    # A series' first observation with nothing seen before it is a total, not a rise in the span: the words
+    # count only the rises after an earlier observation, and keep the total apart ("163 on Hugging Face",
+    # "2,300 GitHub stars"), never "163 on Hugging Face today" or "+2,300 GitHub stars today" (the score
+    # counts the first observation all the same: in full, a star count up to `first_counted`).
     opens = np.ones(group.size, dtype=bool)
     opens[1:] = group[1:] != group[:-1]
-    first_seen = opens & np.isnan(floor) & _RISE_WORDED[group % n_kinds]
+    first_seen = opens & np.isnan(floor) & _FIRST_IS_TOTAL[group % n_kinds]
     highest = np.zeros(n_papers * n_kinds)
     np.maximum.at(highest, group, value)
 
-    summed = [row for row in sums if row[0] in index]
-    sum_key = np.array([index[r[0]] * n_kinds + _KIND_INDEX[r[1]] for r in summed], dtype=np.int64)
+    sum_paper = _positions(index, sums[0])
+    summed = sum_paper >= 0
+    sum_key = (sum_paper * n_kinds + _kind_positions(sums[1]))[summed]
     # (D_1.., C_1..) of every row at once; one row per (paper, kind), so the keys are distinct.
-    sum_values = np.array([r[2:] for r in summed], dtype=np.float64).reshape(len(summed), 2 * len(WINDOWS))
-    heavy = [row for row in detail if row[0] in index]
+    sum_values = np.array(sums[2:], dtype=np.float64)[:, summed]
+    pair_paper = _positions(index, detail[0])
+    heavy = pair_paper >= 0
     actors: dict[str, int] = {}
-    heavy_actor = np.array([actors.setdefault(a, len(actors)) for _, _, a, _ in heavy], dtype=np.int64)
-    heavy_key = np.array([index[p] * n_kinds + _KIND_INDEX[k] for p, k, _, _ in heavy], dtype=np.int64)
+    heavy_actor = np.array([actors.setdefault(a, len(actors)) for a in _kept(detail[2], heavy)], dtype=np.int64)
+    heavy_key = (pair_paper * n_kinds + _kind_positions(detail[1]))[heavy]
     # The database's clock arithmetic can land a hair past `now` for a signal stamped exactly `now`.
-    heavy_age = np.maximum((_epoch(now) - np.array([r[3] for r in heavy], dtype=np.float64)) / 3600.0, 0.0)
+    heavy_age = np.maximum((_epoch(now) - np.array(detail[3], dtype=np.float64)[heavy]) / 3600.0, 0.0)
+    n_snaps, n_heavy = group.size, heavy_key.size
 
     increments: dict[Window, Increments] = {}
     counts: dict[Window, Floats] = {}
@@ -296,8 +316,8 @@ def build_inputs(
     for w_index, window in enumerate(WINDOWS):
         p = params[window]
         mass = np.zeros(n_papers * n_kinds)
-        mass[sum_key] = sum_values[:, w_index]
-        if heavy:
+        mass[sum_key] = sum_values[w_index]
+        if n_heavy:
             fresh = heavy_age < p.horizon_hours
             np.add.at(mass, heavy_key[fresh], -(0.5 ** (heavy_age[fresh] / p.half_life_hours)))
         mass[mass < 1e-9] = 0.0  # what the subtraction leaves of the pairs' own events is rounding
@@ -305,12 +325,12 @@ def build_inputs(
         increments[window] = Increments(
             paper=np.concatenate([group // n_kinds, keys // n_kinds, heavy_key // n_kinds]).astype(np.int64),
             kind=np.concatenate([group % n_kinds, keys % n_kinds, heavy_key % n_kinds]).astype(np.int64),
-            actor=np.concatenate([np.full(len(snaps), -1), np.full(keys.size, -2), heavy_actor]).astype(np.int64),
-            amount=np.concatenate([snap_rise, mass[keys], np.ones(len(heavy))]),
+            actor=np.concatenate([np.full(n_snaps, -1), np.full(keys.size, -2), heavy_actor]).astype(np.int64),
+            amount=np.concatenate([snap_rise, mass[keys], np.ones(n_heavy)]),
             age_hours=np.concatenate([snap_age, np.zeros(keys.size), heavy_age]),
         )
         count = np.zeros(n_papers * n_kinds)
-        count[sum_key] = sum_values[:, len(WINDOWS) + w_index]
+        count[sum_key] = sum_values[len(WINDOWS) + w_index]
         in_span = snap_age < SPAN_HOURS[window]
         risen = in_span & ~first_seen
         np.add.at(count, group[risen], snap_rise[risen])
@@ -321,27 +341,40 @@ def build_inputs(
     return Inputs(increments, counts, totals, len(actors))
 
 
+def _positions(index: dict[str, int], ids: tuple[Any, ...]) -> Ints:
+    """Each id's position in ``index`` (-1: not a candidate), as one array."""
+    return np.fromiter(map(index.get, ids, repeat(-1)), dtype=np.int64, count=len(ids))
+
+
+def _kind_positions(kinds: tuple[Any, ...]) -> Ints:
+    return np.fromiter(map(_KIND_INDEX.__getitem__, kinds), dtype=np.int64, count=len(kinds))
+
+
+def _kept(values: tuple[Any, ...], keep: np.ndarray[Any, np.dtype[np.bool_]]) -> list[Any]:
+    return [v for v, k in zip(values, keep.tolist(), strict=True) if k]
+
+
 def _epoch(moment: datetime) -> float:
     return moment.replace(tzinfo=UTC).timestamp()
 
 
-def best_first(papers: list[store.Candidate], score: Floats, keep: int) -> list[int]:
+def best_first(papers: store.Candidates, score: Floats, keep: int) -> list[int]:
     """Indexes of the ``keep`` best papers: score, then the newer day, then the higher id (as SQL sorts)."""
     scored = np.flatnonzero(score > 0)
     if scored.size > keep:  # only the contenders need the full sort
         scored = scored[np.argpartition(-score[scored], keep - 1)[:keep]]
         threshold = score[scored].min()
         scored = np.flatnonzero(score >= threshold)  # ties at the cut stay, to be ordered fairly
-    order = sorted(scored.tolist(), key=lambda i: papers[i].id, reverse=True)
-    order.sort(key=lambda i: (-score[i], _newest_first(papers[i].day)))
+    ids, days = papers.ids, papers.days
+    order = sorted(scored.tolist(), key=lambda i: ids[i], reverse=True)
+    order.sort(key=lambda i: (-score[i], _newest_first(days[i])))
     return order[:keep]
 
 
-def prior_age_hours(papers: list[store.Candidate], reference: date) -> np.ndarray[Any, np.dtype[np.float64]]:
-    return np.array(
-        [(reference - p.day).days * 24.0 if p.day is not None else np.nan for p in papers], dtype=np.float64
-    )
+def prior_age_hours(papers: store.Candidates, reference: date) -> np.ndarray[Any, np.dtype[np.float64]]:
+    days = np.array(papers.days, dtype=np.float64)  # no day: NaN
+    return (reference.toordinal() - days) * 24.0
 
 
-def _newest_first(day: date | None) -> int:
-    return -day.toordinal() if day else 1  # no day: after every dated paper, as NULLS LAST in SQL
+def _newest_first(day: int | None) -> int:
+    return -day if day is not None else 1  # no day: after every dated paper, as NULLS LAST in SQL
