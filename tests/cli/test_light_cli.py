@@ -132,7 +132,8 @@ def lite_rows_equal(db: Database, home: Path) -> bool:
         (["subscribers", "list", "--jsn"], {}),
         (["ingest", "status", "--status", "x"], {}),
         (["papers", "count"], {"PAPERWIRE_HARVEST_SOURCES": "nonsense"}),  # full settings: the same refusal
-        (["ingest", "status"], {"PAPERWIRE_LOG_LEVEL": "DEBUG"}),  # full settings, still the light path
+        (["ingest", "status"], {"PAPERWIRE_PORT": "8001"}),  # full settings, still the light path
+        (["ingest", "status"], {"PAPERWIRE_LOG_LEVEL": "DEBUG"}),  # a plain string: HomeSettings
     ],
     ids=lambda value: " ".join(value) if isinstance(value, list) else ",".join(value),
 )
@@ -202,7 +203,7 @@ def test_home_settings_read_the_environment_as_settings_do(
 
 @pytest.mark.parametrize(
     "environ",
-    [{"PAPERWIRE_HOME": ""}, {"PAPERWIRE_MAIL_URL": "dev://"}, {"PAPERWIRE_HOME": "/a", "paperwire_home": "/b"}],
+    [{"PAPERWIRE_HOME": ""}, {"PAPERWIRE_PORT": "8001"}, {"PAPERWIRE_HOME": "/a", "paperwire_home": "/b"}],
 )
 def test_anything_more_needs_the_full_settings(environ: dict[str, str]) -> None:
     assert HomeSettings.from_environ(environ) is None
