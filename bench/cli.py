@@ -33,22 +33,27 @@ HERE = Path(__file__).resolve().parents[1]
 QUIET = {"PAPERWIRE_LOG_LEVEL": "WARNING"}
 # label -> (arguments, paperwire settings beyond PAPERWIRE_HOME). The light commands run with PAPERWIRE_HOME
 # alone, as a user runs them; "+1 setting" shows the same command when the environment sets another paperwire
-# setting (then the full pydantic Settings are built and validated: cli/light.py).
+# setting that must be validated (then the full pydantic Settings are built and checked: cli/light.py; a plain
+# string such as PAPERWIRE_LOG_LEVEL, core.home.UNCHECKED_STRINGS, is not, and no longer counts).
 COMMANDS: dict[str, tuple[list[str], dict[str, str]]] = {
     "--help": (["--help"], {}),
     "papers count": (["papers", "count"], {}),
     "subscribers list": (["subscribers", "list"], {}),
     "ingest status": (["ingest", "status"], {}),
-    "papers count +1 setting": (["papers", "count"], QUIET),
+    "papers count +1 setting": (["papers", "count"], {"PAPERWIRE_PORT": "8001"}),
+    "--version": (["--version"], {}),
     "search (cold)": (["search", "graph neural networks for molecules", "--limit", "10"], QUIET),
+    "search --json (cold)": (["search", "graph neural networks for molecules", "--json"], QUIET),
 }
 # What no command can go below: the interpreter; what the light path imports (the standard library's sqlite3,
 # rich for stderr, platformdirs for the default home); the libraries every other database command needs
-# (typer, which itself imports pydantic; pydantic-settings for the typed settings; SQLAlchemy).
+# (typer, which itself imports pydantic; pydantic-settings for the typed settings; SQLAlchemy); what any search
+# imports (the vectors, the keyword index, the model's runtime and tokenizer, rich for the results).
 FLOORS: dict[str, str] = {
     "python -c pass": "pass",
     "light libraries": "import sqlite3, json, urllib.parse, rich.console, platformdirs",
     "full libraries": "import typer.main, pydantic_settings, sqlalchemy",
+    "search libraries": "import numpy, onnxruntime, faiss, tantivy, tokenizers, rich.console",
 }
 HEAVY = [
     "typer",
@@ -151,7 +156,12 @@ def main() -> None:
             f"no baseline at {options.base_src}: git archive <start-commit> | tar -x -C {options.base_src.parent}"
         )
     versions = [
-        Version("base", options.base_python, options.base_src),
+        # A relative path to the interpreter (.venv/bin/python) must survive the runs' cwd (the home's folder).
+        Version(
+            "base",
+            str(Path(options.base_python).absolute()) if "/" in options.base_python else options.base_python,
+            options.base_src,
+        ),
         Version("now", sys.executable, HERE / "src"),
     ]
     homes = {v.name: options.cache / v.name / "home" for v in versions}

@@ -1,8 +1,8 @@
 """The command starts at once (issue 16): `paperwire --help` imports no command module, each command only
-what it needs, and the light commands (`papers count`, `subscribers list`, `ingest status`) not even typer,
-pydantic or SQLAlchemy (the light path, `cli/light.py`; its output is compared with typer's in
-test_light_cli.py). Which modules a process imported is checked, not how long it took (timings are in
-bench/cli.py and docs/benchmarks.md)."""
+what it needs, and the light commands (`papers count`, `subscribers list`, `ingest status`, `--version`, and a
+`search` of a current index) not even typer, pydantic or SQLAlchemy (the light path, `cli/light.py`; its
+output is compared with typer's in test_light_cli.py). Which modules a process imported is checked, not how
+long it took (timings are in bench/cli.py and docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,15 @@ LIGHT_PATH = {
     "paperwire.db.lite",
     "paperwire.db.revisions",
     "paperwire.db.rows",
+}
+# ... and for a search: the search library, which reads the database through db.lite (search/reads.py).
+SEARCH_PATH = {
+    "paperwire.core.ids",
+    "paperwire.core.text",
+    "paperwire.search",
+    *(f"paperwire.search.{name}" for name in ("authors", "calibration", "embedder", "filters", "fusion")),
+    *(f"paperwire.search.{name}" for name in ("index", "lexical", "query", "reads", "results", "rows", "service")),
+    *(f"paperwire.search.{name}" for name in ("spaces", "static", "storage", "vectors")),
 }
 PROGRAM = """
 import json, os, sys
@@ -127,7 +136,7 @@ def test_light_commands_import_neither_typer_nor_pydantic_nor_sqlalchemy(
 def test_a_light_command_with_more_settings_builds_them_but_still_skips_typer_and_sqlalchemy(
     tmp_path: Path, initialised: dict[str, str]
 ) -> None:
-    modules = imported_by(tmp_path, "papers", "count", env={**initialised, "PAPERWIRE_LOG_LEVEL": "DEBUG"})
+    modules = imported_by(tmp_path, "papers", "count", env={**initialised, "PAPERWIRE_PORT": "8001"})
     assert "pydantic_settings" in modules
     assert not top_level(modules) & {*HEAVY, "typer", "click", "sqlalchemy"}
 
@@ -139,6 +148,41 @@ def test_other_commands_import_no_web_search_mail_or_migration_machinery(
     assert not top_level(modules) & set(HEAVY)
     assert not {m for m in modules if m.startswith(("paperwire.search", "paperwire.web", "paperwire.mail"))}
     assert {"paperwire.cli.common", "sqlalchemy"} <= modules  # (the probe ran the command)
+
+
+@pytest.fixture(scope="module")
+def sample_home(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The bundled sample, loaded and indexed (every paper in the transformer's space)."""
+    env = {"PAPERWIRE_HOME": str(tmp_path_factory.mktemp("sample") / "home")}
+    assert CliRunner().invoke(app, ["init", "--sample"], env=env).exit_code == 0
+    assert CliRunner().invoke(app, ["index"], env=env).exit_code == 0
+    return env
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["search", "graph neural networks"],
+        ["search", "graph neural networks", "--json", "--limit", "3"],
+        ["search", ""],
+        ["search", "2607.99999"],
+    ],
+    ids=" ".join,
+)
+def test_a_cold_search_imports_neither_typer_nor_pydantic_nor_sqlalchemy(
+    tmp_path: Path, sample_home: dict[str, str], command: list[str]
+) -> None:
+    modules = imported_by(tmp_path, *command, env={**sample_home, "PAPERWIRE_LOG_LEVEL": "WARNING"})
+    assert not top_level(modules) & {*LIBRARIES, "alembic", "fastapi", "starlette", "uvicorn", "jinja2", "httpx"}
+    assert not {m for m in modules if m.startswith("paperwire.") and m not in LIGHT_PATH | SEARCH_PATH}
+    assert "paperwire.search.service" in modules  # (the probe ran the search)
+    assert "rich.progress" not in modules  # nothing to index: no progress bar built
+
+
+def test_version_imports_none_of_the_libraries(tmp_path: Path, initialised: dict[str, str]) -> None:
+    modules = imported_by(tmp_path, "--version", env=initialised)
+    assert not top_level(modules) & {*HEAVY, *LIBRARIES, "rich"}
+    assert not {m for m in modules if m.startswith("paperwire.") and m not in LIGHT_PATH}
 
 
 def test_search_imports_the_search_stack_but_not_the_web_or_alembic(

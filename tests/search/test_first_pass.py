@@ -198,3 +198,18 @@ def test_a_cache_cleared_by_another_thread_mid_lookup_changes_nothing() -> None:
     racing = StaticEmbedder()
     racing._word_ids = _ClearedAfterUpdate()
     assert np.array_equal(racing.token_ids(text), expected)
+
+
+def test_the_first_pass_model_is_loaded_only_when_some_paper_or_the_query_needs_it(
+    service: SearchService, search_settings: Settings, db: Database, embedder: OnnxMiniLM
+) -> None:
+    store(db, [paper(*row) for row in PAPERS])
+    service.catch_up(upgrade=3)
+    partly = SearchService(search_settings, db, embedder=embedder)  # a new process: the saved index
+    assert partly.search("diffusion").coverage is not None
+    assert partly._first_pass is not None  # three papers are searched in its space
+    service.catch_up()
+    covered = SearchService(search_settings, db, embedder=embedder)
+    assert covered.search("diffusion").hits
+    assert covered.status().meaning_covered == 6
+    assert covered._first_pass is None  # every paper is in the transformer's space: never loaded

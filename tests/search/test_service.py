@@ -3,10 +3,12 @@ tantivy/faiss indexes on disk."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from datetime import date
 
 import pytest
+import tantivy
 
 from paperwire.config import Settings
 from paperwire.db import embeddings
@@ -185,6 +187,26 @@ def test_a_reader_process_picks_up_what_the_writer_saved(
     store(db, [paper("2601.00011", "Protein folding with language models", "Amino acid sequences.")])
     indexed.catch_up()
     assert ids(reader, "protein folding")[0] == "2601.00011"
+
+
+def test_a_keyword_index_of_an_older_schema_is_rebuilt_with_its_saved_state(
+    indexed: SearchService, search_settings: Settings, db: Database, embedder: OnnxMiniLM
+) -> None:
+    lexical = indexed.directory.lexical
+    shutil.rmtree(lexical)
+    lexical.mkdir()
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("older", stored=True)
+    older = tantivy.Index(builder.build(), path=str(lexical))
+    writer = older.writer(15_000_000, 1)
+    writer.add_document(tantivy.Document(older="an index an older paperwire wrote"))
+    writer.commit()
+    first = SearchService(search_settings, db, embedder=embedder)
+    assert first.status().documents == 0  # dropped with the keyword index it was saved with
+    second = SearchService(search_settings, db, embedder=embedder)  # the next process: must not find it either
+    assert (second.status().documents, second.status().behind) == (0, 6)
+    assert second.catch_up().indexed == 6  # caught up from the start
+    assert ids(second, "diffusion")[0] == "2601.00001"
 
 
 def test_rebuild_starts_over_and_keeps_stored_vectors(indexed: SearchService) -> None:

@@ -9,7 +9,8 @@ The command starts at once (issue 16): the root knows each command's name, modul
 none of them, and ``paperwire papers count`` only ``cli.papers`` (whose heavy imports sit inside the commands
 that need them). ``tests/cli/test_startup.py`` checks this table against what the modules register.
 
-The light commands (``papers count``, ``subscribers list``, ``ingest status``) do not even start typer:
+The light commands (``papers count``, ``subscribers list``, ``ingest status``, ``--version``, and ``search``
+on a current index) do not even start typer:
 ``main`` hands them to ``light.py`` first, which answers them with the standard library (and rich for what
 goes to stderr), the same output, options and exit codes as the typer commands; anything else it does not
 recognise (``--help``, an unknown option, PostgreSQL, a database to migrate) goes to the typer root
@@ -61,10 +62,11 @@ LIGHT_COMMANDS = frozenset({("papers", "count"), ("subscribers", "list"), ("inge
 
 
 def main() -> None:
-    if tuple(sys.argv[1:3]) in LIGHT_COMMANDS:
+    argv = sys.argv[1:]
+    if tuple(argv[:2]) in LIGHT_COMMANDS or argv[:1] == ["search"] or argv == ["--version"]:
         from paperwire.cli import light
 
-        code = light.run(sys.argv[1:])
+        code = light.run(argv)
         if code is not None:
             sys.exit(code)
     from paperwire.cli.root import app

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec, TypeVar
 import typer
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from paperwire.cli.output import print_error, stderr_console
+from paperwire.cli.output import print_error, sqlite_description, stderr_console
 from paperwire.cli.output import print_json as print_json  # every command module imports it from here
 from paperwire.config import ConfigurationError, Settings, load_settings
 from paperwire.core.records import SourceError
@@ -86,7 +86,7 @@ def database_description(config: Settings) -> str:
     path = sqlite_file(url)
     if path is None:
         return display_url(url)
-    return f"{path.absolute()}" + ("" if path.exists() else " (not created yet: run `paperwire init`)")
+    return sqlite_description(path)
 
 
 # --- progress --------------------------------------------------------------------------------------------

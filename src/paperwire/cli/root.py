@@ -54,9 +54,9 @@ def _print_version(value: bool) -> None:
         return
     from paperwire import __version__
     from paperwire.cli.common import database_description, settings
+    from paperwire.cli.output import show_version
 
-    print(f"paperwire {__version__}")
-    print(f"database: {database_description(settings())}")
+    show_version(__version__, database_description(settings()))
     raise typer.Exit()
 
 

@@ -7,8 +7,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from paperwire.cli.common import (
     CliError,
@@ -20,9 +18,9 @@ from paperwire.cli.common import (
     print_json,
     settings,
 )
-from paperwire.search import CatchUpReport, QueryError, SearchFilters, SearchHit, SearchService
+from paperwire.cli.output import hit_json, show_hits, show_search
+from paperwire.search import CatchUpReport, QueryError, SearchFilters, SearchService
 from paperwire.search.embedder import EmbedderError
-from paperwire.search.results import match_count, strength
 from paperwire.search.storage import IndexWriteError
 
 if TYPE_CHECKING:
@@ -159,24 +157,7 @@ def search(
         if not as_json:
             _report(caught_up, quiet_when_current=True)
         results = service.search(query, filters, limit=limit, sort=sort)
-    if as_json:
-        print_json([_hit_json(hit) for hit in results.hits])
-        return
-    for note in results.notes:
-        err.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
-    if results.unknown_id is not None:
-        err.print(f"{results.unknown_id} is not in this library.", highlight=False)
-        err.print(
-            f"To import it from the arXiv API: paperwire ingest arxiv-api --id {results.unknown_id}",
-            highlight=False,
-            soft_wrap=True,
-        )
-        return
-    err.print(match_count(results), highlight=False)
-    _print_hits(results.hits)
-    err.print(f"{len(results.hits)} of {results.total:,} ranked in {results.took_ms:.0f} ms", highlight=False)
-    if results.coverage is not None:
-        err.print(f"[yellow]{results.coverage.message}[/]", highlight=False, soft_wrap=True)
+    show_search(results, as_json=as_json)
 
 
 @clean_errors
@@ -195,29 +176,6 @@ def similar(
         except KeyError:
             raise CliError(f"no paper {paper_id!r} in the search index") from None
     if as_json:
-        print_json([_hit_json(hit) for hit in hits])
+        print_json([hit_json(hit) for hit in hits])
         return
-    _print_hits(hits)
-
-
-def _hit_json(hit: SearchHit) -> dict[str, object]:
-    data = hit.as_dict()
-    data.pop("snippet_html")
-    return data
-
-
-def _print_hits(hits: list[SearchHit]) -> None:
-    out = Console()
-    if not hits:
-        err.print("no results")
-    loose = False
-    for number, hit in enumerate(hits, start=1):
-        if not hit.matched and not loose and number > 1:
-            out.print("    — loosely related —", highlight=False)
-        loose = loose or not hit.matched
-        day = hit.announced_on or (hit.submitted_at.date() if hit.submitted_at else "")
-        label = strength(hit.match, hit.matched) if hit.semantic_rank or hit.lexical_rank else ""
-        why = " · ".join(part for part in (hit.why, f"{label} ({hit.match:.0%})" if label else "") if part)
-        out.print(f"{number:>2}. [bold]{escape(hit.title)}[/]", highlight=False)
-        facts = [hit.id, ", ".join(hit.categories[:3]), day, why]  # no "·  ·" where a paper has no category
-        out.print("    " + " · ".join(str(fact) for fact in facts if fact), highlight=False)
+    show_hits(hits)

@@ -8,54 +8,21 @@ An embedding is current when it was made by the same model from the same version
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperwire.db.engine import Database
+from paperwire.db.rows import HIT_FIELDS
+from paperwire.db.rows import ChangedPaper as ChangedPaper  # where they were: callers import them here
+from paperwire.db.rows import NewEmbedding as NewEmbedding
+from paperwire.db.rows import PaperText as PaperText
 from paperwire.db.schema import paper_embeddings, papers
 
 _SQLITE_MAX_PARAMS = 900
 
-# What the search index and result pages need of a paper (not the whole row).
-_HIT_COLUMNS = (
-    papers.c.id,
-    papers.c.version,
-    papers.c.title,
-    papers.c.abstract,
-    papers.c.authors,
-    papers.c.categories,
-    papers.c.primary_category,
-    papers.c.announced_on,
-    papers.c.submitted_at,
-    papers.c.updated_at,
-    papers.c.code_links,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class ChangedPaper:
-    id: str
-    seq: int
-    deleted: bool
-    title: str
-    abstract: str
-    authors: list[str]
-    categories: list[str]
-    announced_on: date | None
-    submitted_at: datetime | None
-    code_links: list[str]
-    vector: bytes | None  # the stored embedding, when current for this model and this version
-
-
-@dataclass(frozen=True, slots=True)
-class NewEmbedding:
-    paper_id: str
-    paper_seq: int
-    vector: bytes
+_HIT_COLUMNS = tuple(papers.c[name] for name in HIT_FIELDS)
 
 
 def max_seq(db: Database) -> int:
@@ -97,15 +64,6 @@ def changed_since(db: Database, since: int, *, model: str, limit: int) -> list[C
     )
     with db.read() as conn:
         return [ChangedPaper(**row) for row in conn.execute(query).mappings()]
-
-
-@dataclass(frozen=True, slots=True)
-class PaperText:
-    id: str
-    seq: int
-    title: str
-    abstract: str
-    vector: bytes | None  # the stored embedding, when current for this model and this version
 
 
 def texts_for_embedding(db: Database, ids: Sequence[str], *, model: str) -> list[PaperText]:
@@ -161,7 +119,6 @@ def count_embeddings(db: Database, *, model: str) -> int:
 _LIVE_BY_ID = select(*_HIT_COLUMNS).where(
     papers.c.id.in_(bindparam("ids", expanding=True)), papers.c.deleted.is_(False)
 )
-_HIT_NAMES = tuple(column.name for column in _HIT_COLUMNS)
 
 
 def live_papers_by_id(db: Database, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -171,7 +128,7 @@ def live_papers_by_id(db: Database, ids: Sequence[str]) -> dict[str, dict[str, A
         for start in range(0, len(ids), _SQLITE_MAX_PARAMS):
             chunk = list(ids[start : start + _SQLITE_MAX_PARAMS])
             for row in conn.execute(_LIVE_BY_ID, {"ids": chunk}).all():
-                found[row[0]] = dict(zip(_HIT_NAMES, row, strict=True))
+                found[row[0]] = dict(zip(HIT_FIELDS, row, strict=True))
     return found
 
 
@@ -184,3 +141,28 @@ def current_seqs(db: Database, ids: Sequence[str]) -> dict[str, int]:
             query = select(papers.c.id, papers.c.seq).where(papers.c.id.in_(chunk))
             found.update({str(row.id): int(row.seq) for row in conn.execute(query)})
     return found
+
+
+class SqlPaperStore:
+    """The search service's reads and writes (``search.reads.PaperStore``) on a ``Database``."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def max_seq(self) -> int:
+        return max_seq(self.db)
+
+    def count_changed_since(self, since: int) -> int:
+        return count_changed_since(self.db, since)
+
+    def live_papers_by_id(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return live_papers_by_id(self.db, ids)
+
+    def changed_since(self, since: int, *, model: str, limit: int) -> list[ChangedPaper]:
+        return changed_since(self.db, since, model=model, limit=limit)
+
+    def texts_for_embedding(self, ids: Sequence[str], *, model: str) -> list[PaperText]:
+        return texts_for_embedding(self.db, ids, model=model)
+
+    def save_embeddings(self, rows: Sequence[NewEmbedding], *, model: str, dim: int) -> None:
+        save_embeddings(self.db, rows, model=model, dim=dim)

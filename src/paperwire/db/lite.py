@@ -1,11 +1,12 @@
 """A read path with the stdlib ``sqlite3`` module, for the light commands (``papers count``, ``subscribers
-list``, ``ingest status``) on a SQLite file.
+list``, ``ingest status``, and ``search`` on a current index: ``SearchReads``) on a SQLite file.
 
 Importing SQLAlchemy and the table definitions costs ~0.3 s, more than these commands take otherwise
 (issue 16: the CLI must start at once). They read one table each, so this module asks the same questions in
 plain SQL and returns the same rows (``db/rows.py``) converted the way SQLAlchemy converts them on SQLite
-(``DateTime``: ``datetime.fromisoformat``; ``Boolean``: ``bool``; ``JSON``: ``json.loads``), so a light
-command prints byte for byte what the full one prints (``tests/cli/test_light_cli.py`` compares them).
+(``DateTime``: ``datetime.fromisoformat``; ``Date``: ``date.fromisoformat``; ``Boolean``: ``bool``; ``JSON``:
+``json.loads``), so a light command prints byte for byte what the full one prints
+(``tests/cli/test_light_cli.py`` compares them).
 
 It never creates or migrates anything: ``open_current`` gives None for anything but a plain SQLite URL of a
 file at the newest schema, and the caller then takes the full path (SQLAlchemy, migrations, PostgreSQL).
@@ -15,20 +16,21 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from paperwire.db.revisions import head_from_files
-from paperwire.db.rows import HarvestState, Subscriber
+from paperwire.db.rows import HIT_FIELDS, HarvestState, Subscriber
 
 SQLITE_PREFIX = "sqlite:///"
 # What SQLAlchemy's URL parser would read differently from a plain path (a query, escapes, user@host parts).
 _UNPLAIN = set("?#%@:\\")
 BUSY_TIMEOUT_S = 30.0  # as engine.SQLITE_BUSY_TIMEOUT_MS
+_MAX_PARAMS = 900  # as embeddings._SQLITE_MAX_PARAMS
 
 
 class MissingDatabase(RuntimeError):
@@ -102,6 +104,47 @@ def all_states(conn: sqlite3.Connection) -> list[HarvestState]:
         )
         for row in _rows(conn, "SELECT * FROM harvest_state ORDER BY source")
     ]
+
+
+class SearchReads:
+    """What a search of a current index reads (``search.reads.PaperReads``), as ``db.embeddings`` reads it."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def max_seq(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM papers").fetchone()[0])
+
+    def count_changed_since(self, since: int) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM papers WHERE seq > ?", (since,)).fetchone()[0])
+
+    def live_papers_by_id(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), _MAX_PARAMS):
+            chunk = list(ids[start : start + _MAX_PARAMS])
+            marks = ", ".join("?" * len(chunk))
+            sql = f"SELECT {', '.join(HIT_FIELDS)} FROM papers WHERE id IN ({marks}) AND deleted IS 0"
+            for row in _rows(self.conn, sql, tuple(chunk)):
+                found[row["id"]] = _hit_row(row)
+        return found
+
+
+_HIT_JSON = {"authors", "categories", "code_links"}
+_HIT_DATETIMES = {"submitted_at", "updated_at"}
+
+
+def _hit_row(row: sqlite3.Row) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in HIT_FIELDS:
+        value = row[name]
+        if name in _HIT_JSON:
+            value = _json(value)
+        elif name in _HIT_DATETIMES:
+            value = _datetime(value)
+        elif name == "announced_on":
+            value = None if value is None else date.fromisoformat(value)
+        values[name] = value
+    return values
 
 
 _SUBSCRIBER_JSON = {"topics", "categories", "authors", "liked"}

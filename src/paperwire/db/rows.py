@@ -1,10 +1,11 @@
 """Rows the light read path (``lite``, stdlib sqlite3) and the SQLAlchemy one both return, so a light
-command prints exactly what the full command prints. Nothing here imports SQLAlchemy."""
+command (and a light ``paperwire search``) prints exactly what the full command prints. Nothing here imports
+SQLAlchemy."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 PENDING, CONFIRMED, UNSUBSCRIBED = "pending", "confirmed", "unsubscribed"
@@ -54,3 +55,52 @@ class Subscriber:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# --- search's (db/embeddings.py) --------------------------------------------------------------------
+
+# The columns a search result shows of a paper (``live_papers_by_id``: a dict of these, by paper id).
+HIT_FIELDS = (
+    "id",
+    "version",
+    "title",
+    "abstract",
+    "authors",
+    "categories",
+    "primary_category",
+    "announced_on",
+    "submitted_at",
+    "updated_at",
+    "code_links",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedPaper:
+    id: str
+    seq: int
+    deleted: bool
+    title: str
+    abstract: str
+    authors: list[str]
+    categories: list[str]
+    announced_on: date | None
+    submitted_at: datetime | None
+    code_links: list[str]
+    vector: bytes | None  # the stored embedding, when current for this model and this version
+
+
+@dataclass(frozen=True, slots=True)
+class NewEmbedding:
+    paper_id: str
+    paper_seq: int
+    vector: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class PaperText:
+    id: str
+    seq: int
+    title: str
+    abstract: str
+    vector: bytes | None  # the stored embedding, when current for this model and this version

@@ -76,6 +76,10 @@ class SearchIndex:
                 return cls(directory, state, dim, ef_search=ef_search, first_pass_dim=first_pass_dim)
             index = cls(directory, saved, dim, ef_search=ef_search, first_pass_dim=first_pass_dim)
             if index.lexical.recreated:  # an older keyword index (another schema) was dropped: build again
+                # The saved state and arrays go with it: they describe the dropped keyword index, and the next
+                # open (this process after a failed catch-up, or another one) would find a current-looking
+                # index with no keywords in it and never rebuild.
+                directory.forget_saved()
                 return cls(directory, state, dim, ef_search=ef_search, first_pass_dim=first_pass_dim)
             try:
                 index.load_arrays(*files, directory.first_pass_file(saved.generation))

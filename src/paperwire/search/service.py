@@ -15,13 +15,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from paperwire.config import Settings
 from paperwire.core.ids import split_arxiv_id
-from paperwire.db import embeddings as store
-from paperwire.db.engine import Database
+from paperwire.db.rows import ChangedPaper, NewEmbedding, PaperText
 from paperwire.search.authors import name_keys
 from paperwire.search.calibration import QueryEvidence, judge, title_names_it
 from paperwire.search.embedder import Embedder, Vectors, load_embedder, paper_text
@@ -30,12 +29,16 @@ from paperwire.search.fusion import Fused, by_author_first, field_aware_fusion, 
 from paperwire.search.index import Entry, SearchIndex
 from paperwire.search.lexical import SNIPPET_CHARS, shorten
 from paperwire.search.query import ParsedQuery, QueryError, parse_query
+from paperwire.search.reads import PaperReads, PaperStore, SearchSettings
 from paperwire.search.results import CatchUpReport, Coverage, IndexStatus, SearchHit, SearchResults, explain
 from paperwire.search.rows import Mask
 from paperwire.search.spaces import add_first_pass, space_masks, transformer_weight
-from paperwire.search.static import StaticEmbedder
+from paperwire.search.static import STATIC_NAME, StaticEmbedder, static_dim
 from paperwire.search.storage import IndexDirectory, IndexState, IndexWriteError, ReadWriteLock
 from paperwire.search.vectors import Neighbour
+
+if TYPE_CHECKING:
+    from paperwire.db.engine import Database
 
 ProgressCallback = Callable[[int, int], None]  # (papers done, papers to do)
 SORTS = ("relevance", "date", "trending")
@@ -56,17 +59,28 @@ log = logging.getLogger(__name__)
 class SearchService:
     def __init__(
         self,
-        settings: Settings,
-        db: Database,
+        settings: SearchSettings,
+        db: Database | None = None,
         *,
+        reads: PaperReads | None = None,
         embedder: Embedder | None = None,
         first_pass: Embedder | None = None,
         one_shot: bool = False,
     ) -> None:
-        """``one_shot``: this process answers one query and exits (the CLI), so the model is loaded for a
+        """``db``: the database, read and written through SQLAlchemy (``db.embeddings``); or instead ``reads``:
+        any reader of it (``db.lite.SearchReads``: a cold CLI search without SQLAlchemy), enough to answer
+        queries on a current index; catching up needs a ``PaperStore``.
+
+        ``one_shot``: this process answers one query and exits (the CLI), so the model is loaded for a
         fast start rather than for fast queries (see ``OnnxMiniLM``)."""
+        if reads is None:
+            if db is None:
+                raise TypeError("SearchService needs a database (db) or a reader of it (reads)")
+            from paperwire.db.embeddings import SqlPaperStore  # SQLAlchemy: only for a database
+
+            reads = SqlPaperStore(db)
         self.settings = settings
-        self.db = db
+        self.reads = reads
         self._embedder = embedder
         self._first_pass = first_pass
         self._one_shot = one_shot
@@ -101,8 +115,23 @@ class SearchService:
                 self._first_pass = StaticEmbedder()
             return self._first_pass
 
+    @property
+    def _first_pass_name(self) -> str:
+        return self._first_pass.name if self._first_pass is not None else STATIC_NAME
+
+    @property
+    def _first_pass_dim(self) -> int:
+        # The first-pass model (a 15 MB table and a tokenizer) is loaded only when something is embedded with
+        # it: a search of an index the transformer covers never needs it.
+        return self._first_pass.dim if self._first_pass is not None else static_dim()
+
+    def _store(self) -> PaperStore:
+        if not isinstance(self.reads, PaperStore):
+            raise TypeError("this SearchService only reads the database: it cannot catch the index up")
+        return self.reads
+
     def _empty_state(self) -> IndexState:
-        return IndexState(model=self.embedder.name, first_pass=self.first_pass.name)
+        return IndexState(model=self.embedder.name, first_pass=self._first_pass_name)
 
     def _new_index(self) -> SearchIndex:
         return SearchIndex(
@@ -110,7 +139,7 @@ class SearchService:
             self._empty_state(),
             self.embedder.dim,
             ef_search=self.settings.search_hnsw_ef_search,
-            first_pass_dim=self.first_pass.dim,
+            first_pass_dim=self._first_pass_dim,
         )
 
     def _open(self) -> SearchIndex:
@@ -119,7 +148,7 @@ class SearchService:
             state=self._empty_state(),
             dim=self.embedder.dim,
             ef_search=self.settings.search_hnsw_ef_search,
-            first_pass_dim=self.first_pass.dim,
+            first_pass_dim=self._first_pass_dim,
         )
 
     def _loaded(self) -> SearchIndex:
@@ -168,14 +197,18 @@ class SearchService:
                 return CatchUpReport(busy=True, last_seq=index.state.last_seq, pending=_pending(index))
             return self._catch_up_locked(index, on_progress, upgrade, on_upgrade)
 
+    def is_current(self) -> bool:
+        """Whether the index holds every paper change the database has (one max(seq) query)."""
+        index = self._reload_if_advanced()
+        return self.reads.max_seq() <= index.state.last_seq
+
     def catch_up_if_behind(self, on_progress: ProgressCallback | None = None) -> CatchUpReport | None:
         """``catch_up`` when the database has changes the index lacks (a cheap max(seq) check first).
 
         Used right before a search: when the index cannot be written (a full disk) the failure is logged and
         the search goes on with the index as last saved, instead of failing too.
         """
-        index = self._reload_if_advanced()
-        if store.max_seq(self.db) <= index.state.last_seq:
+        if self.is_current():
             return None
         try:
             # The search is waiting: the first pass for everything, the transformer for the newest few only
@@ -239,7 +272,7 @@ class SearchService:
         started = time.perf_counter()
         since = index.state.last_seq
         report = report or CatchUpReport(last_seq=since)
-        total = store.count_changed_since(self.db, since)
+        total = self.reads.count_changed_since(since)
         if total == 0:
             return report
         pending: IndexState | None = None
@@ -250,7 +283,7 @@ class SearchService:
                 if since == 0:  # a first build: nothing of an older, abandoned index may survive
                     with self._lock.writing():
                         index.clear()
-                while batch := store.changed_since(self.db, since, model=index.state.model, limit=CATCH_UP_BATCH):
+                while batch := self._store().changed_since(since, model=index.state.model, limit=CATCH_UP_BATCH):
                     self._index_batch(index, batch, report)
                     since = batch[-1].seq
                     if on_progress:
@@ -269,7 +302,7 @@ class SearchService:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _index_batch(self, index: SearchIndex, batch: list[store.ChangedPaper], report: CatchUpReport) -> None:
+    def _index_batch(self, index: SearchIndex, batch: list[ChangedPaper], report: CatchUpReport) -> None:
         live = [p for p in batch if not p.deleted]
         vectors, upgraded = self._stored_vectors(live, report)
         first_pass = self.first_pass.embed([paper_text(p.title, p.abstract) for p in live])
@@ -281,7 +314,7 @@ class SearchService:
         report.indexed += len(live)
         report.removed += len(batch) - len(live)
 
-    def _stored_vectors(self, papers: Sequence[store.ChangedPaper], report: CatchUpReport) -> tuple[Vectors, Mask]:
+    def _stored_vectors(self, papers: Sequence[ChangedPaper], report: CatchUpReport) -> tuple[Vectors, Mask]:
         """Stored transformer vectors where current (zeros elsewhere), and which papers had one."""
         dim = self.embedder.dim
         out = np.zeros((len(papers), dim), dtype=np.float32)
@@ -321,7 +354,7 @@ class SearchService:
     def _upgrade_batch(self, index: SearchIndex, paper_ids: Sequence[str], report: CatchUpReport) -> None:
         # Papers deleted meanwhile are left for the next catch-up to remove; a paper changed meanwhile gets the
         # vector of its current text (stored against its current version), and the next catch-up reuses it.
-        papers = store.texts_for_embedding(self.db, paper_ids, model=self.embedder.name)
+        papers = self._store().texts_for_embedding(paper_ids, model=self.embedder.name)
         row_of = index.rows.row_of
         papers = [p for p in papers if p.id in row_of and not index.rows.upgraded[row_of[p.id]]]
         if not papers:
@@ -331,7 +364,7 @@ class SearchService:
             index.upgrade(np.array([row_of[p.id] for p in papers], dtype=np.int64), vectors)
         report.upgraded += len(papers)
 
-    def _transformer_vectors(self, papers: Sequence[store.PaperText], report: CatchUpReport) -> Vectors:
+    def _transformer_vectors(self, papers: Sequence[PaperText], report: CatchUpReport) -> Vectors:
         """Stored vectors where current; the rest embedded now and stored for every other search node."""
         embedder = self.embedder
         out = np.zeros((len(papers), embedder.dim), dtype=np.float32)
@@ -346,10 +379,10 @@ class SearchService:
             fresh = embedder.embed([paper_text(papers[i].title, papers[i].abstract) for i in missing])
             out[missing] = fresh
             rows = [
-                store.NewEmbedding(papers[i].id, papers[i].seq, _encode(vector))
+                NewEmbedding(papers[i].id, papers[i].seq, _encode(vector))
                 for i, vector in zip(missing, fresh, strict=True)
             ]
-            store.save_embeddings(self.db, rows, model=embedder.name, dim=embedder.dim)
+            self._store().save_embeddings(rows, model=embedder.name, dim=embedder.dim)
         report.embedded += len(missing)
         report.reused += len(papers) - len(missing)
         return out
@@ -583,7 +616,7 @@ class SearchService:
         return pins
 
     def _hits(self, index: SearchIndex, parsed: ParsedQuery, page: list[Fused]) -> list[SearchHit]:
-        rows = store.live_papers_by_id(self.db, [hit.id for hit in page])
+        rows = self.reads.live_papers_by_id([hit.id for hit in page])
         shown = [hit for hit in page if hit.id in rows]  # deleted since the last catch-up: left out
         snippets = index.lexical.snippets_html(parsed, [rows[hit.id]["abstract"] for hit in shown])
         in_title = index.lexical.titles_match(parsed, [str(rows[hit.id]["title"]) for hit in shown])
@@ -610,7 +643,7 @@ class SearchService:
             neighbours = vectors.search(vectors.vector(row), limit + 1, allowed)
             found = [(index.rows.ids[n.row], n.score) for n in neighbours]
         ranked = [(pid, score) for pid, score in found if pid != canonical][:limit]
-        rows = store.live_papers_by_id(self.db, [pid for pid, _ in ranked])
+        rows = self.reads.live_papers_by_id([pid for pid, _ in ranked])
         fused = [Fused(pid, score, semantic_rank=rank) for rank, (pid, score) in enumerate(ranked, start=1)]
         return [_hit(hit, rows[hit.id], _plain_snippet(rows[hit.id]["abstract"])) for hit in fused if hit.id in rows]
 
@@ -619,7 +652,7 @@ class SearchService:
         return IndexStatus(
             documents=index.documents,
             last_seq=index.state.last_seq,
-            behind=store.count_changed_since(self.db, index.state.last_seq),
+            behind=self.reads.count_changed_since(index.state.last_seq),
             model=index.state.model,
             vector_index=index.vectors.kind,
             path=str(self.directory.root),
@@ -711,7 +744,7 @@ def _sorted(ranked: list[Fused], sort: str, scores: Mapping[str, float], index: 
     return pinned + rest
 
 
-def _entry(paper: store.ChangedPaper) -> Entry:
+def _entry(paper: ChangedPaper) -> Entry:
     return Entry(
         id=paper.id,
         title=paper.title,

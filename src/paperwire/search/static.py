@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,15 @@ def content_token_ids(texts: Sequence[str], tokenizer: object | None = None) -> 
         ids = np.asarray(encoding.ids, dtype=np.int64)
         out.append(ids[~np.isin(ids, _SPECIAL_IDS)])
     return out
+
+
+@cache
+def static_dim(path: Path = STATIC_PATH) -> int:
+    """The model's dimension, from the file's header alone (loading the table takes ~50 ms, and a search of
+    an index the transformer covers never embeds anything with it)."""
+    if not path.is_file():
+        raise EmbedderError(f"first-pass model file missing: {path}; reinstall paperwire")
+    return int(np.load(path, mmap_mode="r").shape[1])
 
 
 class StaticEmbedder:

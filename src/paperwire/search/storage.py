@@ -128,11 +128,16 @@ class IndexDirectory:
             return None
         return (stat.st_mtime_ns, stat.st_size)
 
+    def forget_saved(self) -> None:
+        """Remove the saved state and the row and vector files (the keyword index stays)."""
+        self.state_file.unlink(missing_ok=True)
+        for path in self._array_files():
+            path.unlink(missing_ok=True)
+
     def wipe(self) -> None:
         """Remove every index file (the lock stays: it is held while this runs)."""
         shutil.rmtree(self.lexical, ignore_errors=True)
-        for path in [*self._array_files(), self.state_file]:
-            path.unlink(missing_ok=True)
+        self.forget_saved()
 
 
 class ReadWriteLock:
