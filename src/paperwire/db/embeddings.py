@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from paperwire.db import lite
 from paperwire.db.engine import Database
 from paperwire.db.schema import paper_embeddings, papers
 
@@ -162,16 +163,64 @@ _LIVE_BY_ID = select(*_HIT_COLUMNS).where(
     papers.c.id.in_(bindparam("ids", expanding=True)), papers.c.deleted.is_(False)
 )
 _HIT_NAMES = tuple(column.name for column in _HIT_COLUMNS)
+# The same question for the stdlib driver (SQLite): SQLAlchemy's statement execution and result processing
+# took ~0.7 ms of the ~0.9 ms a page's 20 rows cost at 100k papers; the driver alone takes ~0.2 ms.
+_LIVE_BY_ID_SQL = f"SELECT {', '.join(_HIT_NAMES)} FROM papers WHERE id IN ({{marks}}) AND deleted IS 0"
 
 
 def live_papers_by_id(db: Database, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Display fields of the given papers that exist and are not deleted."""
+    if db.is_sqlite:
+        return _live_by_id_sqlite(db, ids)
+    return _live_by_id_sqlalchemy(db, ids)
+
+
+def _live_by_id_sqlalchemy(db: Database, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     with db.read() as conn:
         for start in range(0, len(ids), _SQLITE_MAX_PARAMS):
             chunk = list(ids[start : start + _SQLITE_MAX_PARAMS])
             for row in conn.execute(_LIVE_BY_ID, {"ids": chunk}).all():
                 found[row[0]] = dict(zip(_HIT_NAMES, row, strict=True))
+    return found
+
+
+def _live_by_id_sqlite(db: Database, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``_live_by_id_sqlalchemy`` through the stdlib driver, each value converted as SQLAlchemy converts it
+    on SQLite (``JSON``: ``json.loads``, ``Date`` and ``DateTime``: ``fromisoformat``; see ``lite.py``), so the
+    rows are equal value for value and type for type (``tests/db/test_embeddings.py``). One statement per
+    chunk, outside a transaction: each is a consistent read on its own."""
+    found: dict[str, dict[str, Any]] = {}
+    with db.driver_connection() as conn:
+        for start in range(0, len(ids), _SQLITE_MAX_PARAMS):
+            chunk = list(ids[start : start + _SQLITE_MAX_PARAMS])
+            sql = _LIVE_BY_ID_SQL.format(marks=", ".join("?" * len(chunk)))
+            for (
+                pid,
+                version,
+                title,
+                abstract,
+                authors,
+                categories,
+                primary,
+                announced,
+                submitted,
+                updated,
+                code,
+            ) in conn.execute(sql, chunk).fetchall():
+                found[pid] = {
+                    "id": pid,
+                    "version": version,
+                    "title": title,
+                    "abstract": abstract,
+                    "authors": lite.json_value(authors),
+                    "categories": lite.json_value(categories),
+                    "primary_category": primary,
+                    "announced_on": lite.date_value(announced),
+                    "submitted_at": lite.datetime_value(submitted),
+                    "updated_at": lite.datetime_value(updated),
+                    "code_links": lite.json_value(code),
+                }
     return found
 
 

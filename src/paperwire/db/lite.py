@@ -17,7 +17,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -92,13 +92,13 @@ def all_states(conn: sqlite3.Connection) -> list[HarvestState]:
         HarvestState(
             source=row["source"],
             status=row["status"],
-            resume=_json(row["resume"]),
+            resume=json_value(row["resume"]),
             last_datestamp=row["last_datestamp"],
             pages_done=row["pages_done"],
             records_done=row["records_done"],
             error=row["error"],
-            started_at=_datetime(row["started_at"]),
-            updated_at=_datetime(row["updated_at"]),  # type: ignore[arg-type]  # NOT NULL
+            started_at=datetime_value(row["started_at"]),
+            updated_at=datetime_value(row["updated_at"]),  # type: ignore[arg-type]  # NOT NULL
         )
         for row in _rows(conn, "SELECT * FROM harvest_state ORDER BY source")
     ]
@@ -113,9 +113,9 @@ def _subscriber(row: sqlite3.Row) -> Subscriber:
     for name in Subscriber.__dataclass_fields__:
         value = row[name]
         if name in _SUBSCRIBER_JSON:
-            value = _json(value)
+            value = json_value(value)
         elif name in _SUBSCRIBER_DATETIMES:
-            value = _datetime(value)
+            value = datetime_value(value)
         elif name == "paused":
             value = None if value is None else bool(value)
         values[name] = value
@@ -128,9 +128,14 @@ def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> l
     return cursor.fetchall()
 
 
-def _json(value: str | None) -> Any:
+# SQLAlchemy's conversions of SQLite values (also used by ``embeddings.live_papers_by_id``).
+def json_value(value: str | None) -> Any:
     return None if value is None else json.loads(value)
 
 
-def _datetime(value: str | None) -> datetime | None:
+def datetime_value(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
+
+
+def date_value(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
