@@ -66,7 +66,9 @@ def authored(key: int, *names: str) -> LexicalDoc:
 
 
 def test_the_author_lookup_asks_the_term_dictionary_before_searching(monkeypatch: pytest.MonkeyPatch) -> None:
-    index = index_of(authored(1, "Tat-Seng Chua"), authored(2, "T.-S. Chua", "Ada Lovelace"), authored(3, "Alan Turing"))
+    index = index_of(
+        authored(1, "Tat-Seng Chua"), authored(2, "T.-S. Chua", "Ada Lovelace"), authored(3, "Alan Turing")
+    )
     with index.writing():
         index.delete(["id3"])
     searched: list[object] = []
