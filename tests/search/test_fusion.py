@@ -6,9 +6,11 @@ from paperwire.search.fusion import (
     Fused,
     by_author_first,
     field_aware_fusion,
+    keyword_fusion,
     matches_first,
     pin_first,
     reciprocal_rank_fusion,
+    with_semantic,
 )
 
 
@@ -85,3 +87,31 @@ def test_matches_come_first_after_pins_and_an_authors_papers() -> None:
     assert [hit.id for hit in ordered] == ["p", "c", "b", "a"]
     assert ordered[1].by_author
     assert ordered[1].matched
+
+
+def test_the_keyword_half_then_the_semantic_half_gives_one_pass_sums_to_the_bit() -> None:
+    # What search computes while the query is embedded, then once the vector is there: each score is the sum
+    # of the same terms in the same order as one pass over the lists (title, abstract, keyword-only, semantic).
+    title, abstract, lexical, semantic = ["a", "b", "c"], ["b", "d", "a"], ["b", "a", "e"], ["d", "f", "a"]
+    keywords = keyword_fusion(title, abstract, lexical=lexical, k=20, depth=100, title_weight=1.3, abstract_weight=0.7)
+    assert sorted(keywords) == ["a", "b", "c", "d", "e"]  # unsorted, no semantic term yet
+    assert (keywords["e"].score, keywords["e"].lexical_rank, keywords["e"].semantic_rank) == (1.0 / 23, 3, None)
+    fused = with_semantic(keywords, semantic, k=20, depth=100, semantic_weight=2.0)
+    scores = {hit.id: hit.score for hit in fused}
+    assert scores["a"] == 1.3 / 21 + 0.7 / 23 + 2.0 / 23  # exactly: the same additions in the same order
+    assert scores["d"] == 0.7 / 22 + 2.0 / 21
+    assert scores["f"] == 2.0 / 22
+    assert [hit.id for hit in fused] == [
+        h.id
+        for h in field_aware_fusion(
+            title,
+            abstract,
+            semantic,
+            lexical=lexical,
+            k=20,
+            depth=100,
+            title_weight=1.3,
+            abstract_weight=0.7,
+            semantic_weight=2.0,
+        )
+    ]

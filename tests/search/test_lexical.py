@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from paperwire.search.authors import author_keys, name_keys
 from paperwire.search.lexical import LexicalDoc, LexicalIndex, mark_ranges, shorten
 from paperwire.search.query import parse_query
 
@@ -52,3 +58,33 @@ def test_snippets_highlight_unicode_words_and_fall_back_to_plain_text() -> None:
 def test_shorten_cuts_at_a_word() -> None:
     assert shorten("one two three", 9) == "one two…"
     assert shorten("short", 9) == "short"
+
+
+def authored(key: int, *names: str) -> LexicalDoc:
+    keys = tuple(dict.fromkeys(k for name in names for k in author_keys(name)))
+    return replace(doc(key, f"Paper {key}", "text", authors=", ".join(names)), author_keys=keys)
+
+
+def test_the_author_lookup_asks_the_term_dictionary_before_searching(monkeypatch: pytest.MonkeyPatch) -> None:
+    index = index_of(
+        authored(1, "Tat-Seng Chua"), authored(2, "T.-S. Chua", "Ada Lovelace"), authored(3, "Alan Turing")
+    )
+    with index.writing():
+        index.delete(["id3"])
+    searched: list[object] = []
+    keys_of = LexicalIndex._keys
+
+    def counted(self: LexicalIndex, *args: Any, **kwargs: Any) -> list[int]:
+        searched.append(args[0])
+        return keys_of(self, *args, **kwargs)
+
+    monkeypatch.setattr(LexicalIndex, "_keys", counted)
+    assert sorted(index.keys_by_author(name_keys("Tat-Seng Chua"), None, 10)) == [1, 2]
+    assert len(searched) == 1
+    # No paper has an author of this name: no search at all (most short queries read as a name).
+    assert index.keys_by_author(name_keys("mixture experts"), None, 10) == []
+    assert index.keys_by_author(name_keys("Grace Hopper"), None, 10) == []
+    assert len(searched) == 1
+    # A key only a deleted paper holds is still in the dictionary: searched, and nothing is found, as before.
+    assert index.keys_by_author(name_keys("Alan Turing"), None, 10) == []
+    assert len(searched) == 2

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from paperwire.db import lite
 from paperwire.db.engine import Database
 from paperwire.db.rows import HIT_FIELDS
 from paperwire.db.rows import ChangedPaper as ChangedPaper  # where they were: callers import them here
@@ -123,6 +124,12 @@ _LIVE_BY_ID = select(*_HIT_COLUMNS).where(
 
 def live_papers_by_id(db: Database, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Display fields of the given papers that exist and are not deleted."""
+    if db.is_sqlite:
+        return _live_by_id_sqlite(db, ids)
+    return _live_by_id_sqlalchemy(db, ids)
+
+
+def _live_by_id_sqlalchemy(db: Database, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     with db.read() as conn:
         for start in range(0, len(ids), _SQLITE_MAX_PARAMS):
@@ -130,6 +137,13 @@ def live_papers_by_id(db: Database, ids: Sequence[str]) -> dict[str, dict[str, A
             for row in conn.execute(_LIVE_BY_ID, {"ids": chunk}).all():
                 found[row[0]] = dict(zip(HIT_FIELDS, row, strict=True))
     return found
+
+
+def _live_by_id_sqlite(db: Database, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``_live_by_id_sqlalchemy`` through the stdlib driver (``lite.live_papers_by_id``): SQLAlchemy's statement
+    execution and result processing took ~0.7 ms of the ~0.9 ms a page's 20 rows cost at 100k papers."""
+    with db.driver_connection() as conn:
+        return lite.live_papers_by_id(conn, ids)
 
 
 def current_seqs(db: Database, ids: Sequence[str]) -> dict[str, int]:

@@ -13,6 +13,7 @@ middle of one (stopped, in a debugger) would keep the others waiting. PostgreSQL
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -114,6 +115,19 @@ class Database:
     def read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    @contextmanager
+    def driver_connection(self) -> Iterator[sqlite3.Connection]:
+        """SQLite only: the stdlib connection of one pooled connection, outside any transaction (each statement
+        is then its own consistent read), for a hot read that SQLAlchemy's execution would slow down."""
+        assert self.is_sqlite, "the stdlib driver speaks SQLite only"
+        pooled = self.engine.raw_connection()
+        try:
+            driver = pooled.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            yield driver
+        finally:
+            pooled.close()
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -94,13 +94,13 @@ def all_states(conn: sqlite3.Connection) -> list[HarvestState]:
         HarvestState(
             source=row["source"],
             status=row["status"],
-            resume=_json(row["resume"]),
+            resume=json_value(row["resume"]),
             last_datestamp=row["last_datestamp"],
             pages_done=row["pages_done"],
             records_done=row["records_done"],
             error=row["error"],
-            started_at=_datetime(row["started_at"]),
-            updated_at=_datetime(row["updated_at"]),  # type: ignore[arg-type]  # NOT NULL
+            started_at=datetime_value(row["started_at"]),
+            updated_at=datetime_value(row["updated_at"]),  # type: ignore[arg-type]  # NOT NULL
         )
         for row in _rows(conn, "SELECT * FROM harvest_state ORDER BY source")
     ]
@@ -119,32 +119,23 @@ class SearchReads:
         return int(self.conn.execute("SELECT count(*) FROM papers WHERE seq > ?", (since,)).fetchone()[0])
 
     def live_papers_by_id(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), _MAX_PARAMS):
-            chunk = list(ids[start : start + _MAX_PARAMS])
-            marks = ", ".join("?" * len(chunk))
-            sql = f"SELECT {', '.join(HIT_FIELDS)} FROM papers WHERE id IN ({marks}) AND deleted IS 0"
-            for row in _rows(self.conn, sql, tuple(chunk)):
-                found[row["id"]] = _hit_row(row)
-        return found
+        return live_papers_by_id(self.conn, ids)
 
 
-_HIT_JSON = {"authors", "categories", "code_links"}
-_HIT_DATETIMES = {"submitted_at", "updated_at"}
-
-
-def _hit_row(row: sqlite3.Row) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name in HIT_FIELDS:
-        value = row[name]
-        if name in _HIT_JSON:
-            value = _json(value)
-        elif name in _HIT_DATETIMES:
-            value = _datetime(value)
-        elif name == "announced_on":
-            value = None if value is None else date.fromisoformat(value)
-        values[name] = value
-    return values
+def live_papers_by_id(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``db.embeddings.live_papers_by_id`` through the standard library's driver: each value converted as
+    SQLAlchemy converts it on SQLite, so the rows are equal value for value and type for type
+    (``tests/db/test_embeddings.py``). One statement per chunk: each is a consistent read on its own."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), _MAX_PARAMS):
+        chunk = list(ids[start : start + _MAX_PARAMS])
+        sql = _LIVE_BY_ID_SQL.format(marks=", ".join("?" * len(chunk)))
+        for row in conn.execute(sql, chunk).fetchall():
+            found[row[0]] = {
+                name: value if convert is None else convert(value)
+                for name, convert, value in zip(HIT_FIELDS, _HIT_CONVERSIONS, row, strict=True)
+            }
+    return found
 
 
 _SUBSCRIBER_JSON = {"topics", "categories", "authors", "liked"}
@@ -156,9 +147,9 @@ def _subscriber(row: sqlite3.Row) -> Subscriber:
     for name in Subscriber.__dataclass_fields__:
         value = row[name]
         if name in _SUBSCRIBER_JSON:
-            value = _json(value)
+            value = json_value(value)
         elif name in _SUBSCRIBER_DATETIMES:
-            value = _datetime(value)
+            value = datetime_value(value)
         elif name == "paused":
             value = None if value is None else bool(value)
         values[name] = value
@@ -171,9 +162,30 @@ def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> l
     return cursor.fetchall()
 
 
-def _json(value: str | None) -> Any:
+# SQLAlchemy's conversions of SQLite values (also used by ``embeddings.live_papers_by_id``).
+def json_value(value: str | None) -> Any:
     return None if value is None else json.loads(value)
 
 
-def _datetime(value: str | None) -> datetime | None:
+def datetime_value(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
+
+
+def date_value(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+_HIT_JSON = {"authors", "categories", "code_links"}
+_HIT_DATETIMES = {"submitted_at", "updated_at"}
+_HIT_DATES = {"announced_on"}
+_HIT_CONVERSIONS = tuple(
+    json_value
+    if name in _HIT_JSON
+    else datetime_value
+    if name in _HIT_DATETIMES
+    else date_value
+    if name in _HIT_DATES
+    else None
+    for name in HIT_FIELDS
+)
+_LIVE_BY_ID_SQL = f"SELECT {', '.join(HIT_FIELDS)} FROM papers WHERE id IN ({{marks}}) AND deleted IS 0"

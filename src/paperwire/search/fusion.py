@@ -61,7 +61,27 @@ def field_aware_fusion(
     """RRF of three lists: BM25 of the query's words in the title alone, in the abstract alone, and the semantic
     list. ``lexical`` (BM25 over both fields, title boosted) gives each hit its keyword rank, which the match
     model and the explanations use; papers only it found (a word still being typed) join with its weight 1.
-    Measured against two-list RRF in bench/quality.py (kept: better nDCG@10 on both held-out halves)."""
+    Measured against two-list RRF in bench/quality.py (kept: better nDCG@10 on both held-out halves).
+    In two steps (``keyword_fusion``, then ``with_semantic``) so that search fuses the keyword lists while
+    the query is still being embedded."""
+    keywords = keyword_fusion(
+        title, abstract, lexical=lexical, k=k, depth=depth, title_weight=title_weight, abstract_weight=abstract_weight
+    )
+    return with_semantic(keywords, semantic, k=k, depth=depth, semantic_weight=semantic_weight)
+
+
+def keyword_fusion(
+    title: Sequence[str],
+    abstract: Sequence[str],
+    *,
+    lexical: Sequence[str],
+    k: int,
+    depth: int,
+    title_weight: float,
+    abstract_weight: float,
+) -> dict[str, Fused]:
+    """The keyword half of ``field_aware_fusion``: the title and abstract lists' RRF terms and the keyword
+    ranks, by paper id, unsorted (``with_semantic`` adds the semantic list and sorts)."""
     # dict.get, not setdefault: setdefault would build a Fused for every entry of every list, found or not.
     fused: dict[str, Fused] = {}
     for ranked, weight in ((title, title_weight), (abstract, abstract_weight)):
@@ -76,6 +96,15 @@ def field_aware_fusion(
         if hit is None:
             hit = fused[paper_id] = Fused(paper_id, 1.0 / (k + rank))
         hit.lexical_rank = rank
+    return fused
+
+
+def with_semantic(
+    keywords: dict[str, Fused], semantic: Sequence[str], *, k: int, depth: int, semantic_weight: float
+) -> list[Fused]:
+    """``keyword_fusion``'s hits (changed in place) with the semantic list's RRF terms added, best first: each
+    score is the same sum, in the same order, as one pass over the three lists gives."""
+    fused = keywords
     for rank, paper_id in enumerate(semantic[:depth], start=1):
         hit = fused.get(paper_id)
         if hit is None:

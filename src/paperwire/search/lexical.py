@@ -226,10 +226,15 @@ class LexicalIndex:
 
     def keys_by_author(self, keys: Sequence[str], filters: SearchFilters | None, limit: int) -> list[int]:
         """Papers with an author answering to one of ``keys`` (see ``authors.name_keys``)."""
-        if not keys:
+        searcher = self.index.searcher()
+        # Most queries of two to four words read as a name; asking the term dictionary first (~1 µs a key)
+        # spares the search (~0.4 ms at 100k papers) when no paper has such an author. A key only deleted
+        # papers hold still counts here, and the search then finds nothing, as it would have.
+        known = [key for key in dict.fromkeys(keys) if searcher.doc_freq("author_key", key)]
+        if not known:
             return []
-        query = _filtered(Query.term_set_query(self.schema, "author_key", list(keys)), self.filter_queries(filters))
-        return self._keys(query, limit)
+        query = _filtered(Query.term_set_query(self.schema, "author_key", known), self.filter_queries(filters))
+        return self._keys(query, limit, searcher)
 
     def constrained_keys(self, parsed: ParsedQuery, filters: SearchFilters | None, limit: int) -> set[int] | None:
         """Every paper (up to ``limit``) the query's constraints allow; ``None`` when it has none."""
@@ -240,8 +245,8 @@ class LexicalIndex:
             constraints = [(Occur.Must, Query.all_query()), *constraints]
         return set(self._keys(_filtered(Query.boolean_query(constraints), self.filter_queries(filters)), limit))
 
-    def _keys(self, query: Query, limit: int) -> list[int]:
-        searcher = self.index.searcher()
+    def _keys(self, query: Query, limit: int, searcher: tantivy.Searcher | None = None) -> list[int]:
+        searcher = searcher or self.index.searcher()
         hits = searcher.search(query, limit, count=False).hits
         addresses = [address for _score, address in hits]
         return [int(k) for k in searcher.fast_field_values("key", addresses) if k is not None] if addresses else []

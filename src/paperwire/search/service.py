@@ -25,7 +25,7 @@ from paperwire.search.authors import name_keys
 from paperwire.search.calibration import QueryEvidence, judge, title_names_it
 from paperwire.search.embedder import Embedder, Vectors, load_embedder, paper_text
 from paperwire.search.filters import SearchFilters, category_prefixes, filing_day
-from paperwire.search.fusion import Fused, by_author_first, field_aware_fusion, matches_first, pin_first
+from paperwire.search.fusion import Fused, by_author_first, keyword_fusion, matches_first, pin_first, with_semantic
 from paperwire.search.index import Entry, SearchIndex
 from paperwire.search.lexical import SNIPPET_CHARS, shorten
 from paperwire.search.query import ParsedQuery, QueryError, parse_query
@@ -489,36 +489,23 @@ class SearchService:
         if not parsed.text:  # only au:, cat:, id: or filters: every paper they allow, newest first
             return _Found(self._browse(index, allowed, constrained, depth), len(constrained or ()))
         # The meaning side (the query's embedding, the slowest step, then the vector searches) runs on another
-        # thread while the keyword side, which needs no vector, runs here: onnxruntime and faiss release the
-        # GIL, so on a free core the two overlap. The caller's read lock covers both: this thread waits for the
-        # other before it returns, an error included.
+        # thread while the keyword side, which needs no vector, runs here and fuses its lists: onnxruntime and
+        # faiss release the GIL, so on a free core the two overlap, and what is left once the vector is there
+        # is the semantic list's share of the fusion and the judging. The caller's read lock covers both: this
+        # thread waits for the other before it returns, an error included.
         meaning = self._query_pool().submit(self._meaning_side, index, parsed.text, allowed, depth)
         try:
-            known = index.id_of_key
-            scored = index.lexical.search_scored(parsed, filters, depth)
-            lexical = {known[k]: score for k, score in scored if k in known}
-            title, abstract = (
-                [known[k] for k, _s in index.lexical.field_scored(parsed, f, filters, depth) if k in known]
-                for f in ("title", "abstract")
-            )
-            pins = self._pins(index, parsed, filters, allowed)
-            idf_mass = index.lexical.idf_mass(parsed)
-            titled = {known[k] for k in index.lexical.titles_holding_all(parsed, filters, depth) if k in known}
-            author_ids = self._by_author(index, parsed, filters, allowed, depth)
+            words = self._keyword_side(index, parsed, filters, allowed, depth)
         except BaseException:
             wait([meaning])
             raise
         vector, first_pass_vector, neighbours, first_pass_ids = meaning.result()
         semantic_ids = [index.rows.ids[n.row] for n in neighbours]
-        fused = field_aware_fusion(
-            title,
-            abstract,
+        fused = with_semantic(
+            words.fused,
             semantic_ids,
-            lexical=list(lexical),
             k=self.settings.search_rrf_k,
             depth=depth,
-            title_weight=self.settings.search_title_weight,
-            abstract_weight=self.settings.search_abstract_weight,
             semantic_weight=transformer_weight(
                 self.settings.search_semantic_weight, index.rows.upgraded_count, index.documents
             ),
@@ -526,11 +513,11 @@ class SearchService:
         fused = add_first_pass(
             fused, first_pass_ids, k=self.settings.search_rrf_k, weight=self.settings.search_first_pass_weight
         )
-        fused = pin_first(fused, pins)
+        fused = pin_first(fused, words.pins)
         evidence = QueryEvidence(
             words=len(parsed.text.split()),
-            idf_mass=idf_mass,
-            lexical_top=max(lexical.values(), default=0.0),
+            idf_mass=words.idf_mass,
+            lexical_top=max(words.lexical.values(), default=0.0),
             semantic_top=neighbours[0].score if neighbours else 0.0,
         )
         first_pass: dict[str, float] = {}
@@ -541,14 +528,50 @@ class SearchService:
         judge(
             fused,
             evidence,
-            lexical,
+            words.lexical,
             _cosines(index, fused, vector),
             first_pass=first_pass,
             first_pass_query=first_pass_evidence,
         )
-        title_names_it(fused, titled)
-        fused = by_author_first(fused, author_ids)
-        return _Found(matches_first(fused), len(lexical), author=parsed.name_query if author_ids else None)
+        title_names_it(fused, words.titled)
+        fused = by_author_first(fused, words.author_ids)
+        author = parsed.name_query if words.author_ids else None
+        return _Found(matches_first(fused), len(words.lexical), author=author)
+
+    def _keyword_side(
+        self,
+        index: SearchIndex,
+        parsed: ParsedQuery,
+        filters: SearchFilters | None,
+        allowed: np.ndarray | None,
+        depth: int,
+    ) -> _Keywords:
+        """Everything of a query that needs no vector: the keyword lists fused, exact pins, the words' idf
+        mass, the titles holding every word of a short topic and the papers of an author it names."""
+        known = index.id_of_key
+        scored = index.lexical.search_scored(parsed, filters, depth)
+        lexical = {known[k]: score for k, score in scored if k in known}
+        title, abstract = (
+            [known[k] for k, _s in index.lexical.field_scored(parsed, f, filters, depth) if k in known]
+            for f in ("title", "abstract")
+        )
+        fused = keyword_fusion(
+            title,
+            abstract,
+            lexical=list(lexical),
+            k=self.settings.search_rrf_k,
+            depth=depth,
+            title_weight=self.settings.search_title_weight,
+            abstract_weight=self.settings.search_abstract_weight,
+        )
+        return _Keywords(
+            lexical=lexical,
+            fused=fused,
+            pins=self._pins(index, parsed, filters, allowed),
+            idf_mass=index.lexical.idf_mass(parsed),
+            titled={known[k] for k in index.lexical.titles_holding_all(parsed, filters, depth) if k in known},
+            author_ids=self._by_author(index, parsed, filters, allowed, depth),
+        )
 
     def _by_author(
         self,
@@ -672,6 +695,18 @@ def _pending(index: SearchIndex) -> int:
 def _coverage(index: SearchIndex) -> Coverage | None:
     coverage = Coverage(covered=index.rows.upgraded_count, documents=index.documents)
     return None if coverage.complete else coverage
+
+
+@dataclass(frozen=True, slots=True)
+class _Keywords:
+    """The keyword side of a query (see ``SearchService._keyword_side``)."""
+
+    lexical: dict[str, float]  # paper id -> BM25 over title and abstract, best first
+    fused: dict[str, Fused]  # the keyword lists' share of the fusion (``fusion.keyword_fusion``)
+    pins: list[str]
+    idf_mass: float
+    titled: set[str]  # papers whose title holds every word of a short query
+    author_ids: list[str]  # the papers of the author the query names, newest first
 
 
 @dataclass(slots=True)
