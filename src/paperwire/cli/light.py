@@ -27,7 +27,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperwire.cli import LIGHT_COMMANDS
-from paperwire.cli.output import print_error, show_harvests, show_subscribers, show_version, sqlite_description
+from paperwire.cli.output import (
+    print_error,
+    show_harvests,
+    show_search,
+    show_subscribers,
+    show_version,
+    sqlite_description,
+)
 from paperwire.core.home import HomeSettings
 from paperwire.db import lite
 
@@ -265,8 +272,6 @@ def _search(search: _Search) -> int | None:
         if results is None:
             print_error(failure or "")
             return 1
-        from paperwire.cli.output import show_search
-
         show_search(results, as_json=search.as_json)
         return 0
     except KeyboardInterrupt:

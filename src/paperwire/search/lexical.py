@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import tantivy
@@ -57,16 +58,15 @@ def _analyzer(*, stopwords: bool) -> tantivy.TextAnalyzer:
     return builder.filter(Filter.stemmer("english")).build()
 
 
-_INDEX_TERMS: tantivy.TextAnalyzer | None = None
+@cache
+def _index_analyzer() -> tantivy.TextAnalyzer:
+    return _analyzer(stopwords=True)
 
 
 def index_terms(text: str) -> list[str]:
     """The words of ``text`` as the keyword index stores them (folded, stemmed, stop words dropped), in order:
     the recommender compares papers' words with these, so "models" and "modelling" are one word there too."""
-    global _INDEX_TERMS
-    if _INDEX_TERMS is None:
-        _INDEX_TERMS = _analyzer(stopwords=True)
-    return list(_INDEX_TERMS.analyze(text))
+    return list(_index_analyzer().analyze(text))
 
 
 def _schema() -> tantivy.Schema:
