@@ -4,12 +4,13 @@ nothing-new notes, a learned profile that finds the liked theme, retraining only
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from paperwire import trending
 from paperwire.cli import app
 from paperwire.db import feedback as fb
 from paperwire.db import outbox
@@ -20,6 +21,7 @@ from paperwire.mail.plan import DigestPlan
 from paperwire.recommend import REASONS, Recommender, picks_for, reader_for
 from paperwire.search import MATCH_THRESHOLD
 from testkit.mail_world import LISTING_DAY, NOW, World
+from testkit.trending_data import add_signal
 
 CODES = ["2605.12796", "2605.13007", "2605.13020"]  # three coding-theory papers (cs.IT) of the day
 FOURTH_CODES = "2605.13201"  # "Decoding Product Codes and Staircase Codes ..."
@@ -261,3 +263,18 @@ def test_the_coauthor_count_is_every_liked_paper_of_that_author(world: World) ->
     plan = planned(world)[reader.id]
     item = next(i for i in plan.items if i.id == "2605.99013")
     assert (item.reason, item.why) == ("liked", "by Lovelace, Ada, who wrote 2 papers you liked")
+
+
+def test_a_trending_filler_tells_a_first_hugging_face_count_as_its_total(world: World) -> None:
+    """A paper first seen on Hugging Face with 162 upvotes is on the list for that count: the digest says
+    so ("trending today: 162 on Hugging Face"), never "no reactions to it yet"."""
+    at = datetime.combine(LISTING_DAY, datetime.min.time()) + timedelta(hours=9)
+    add_signal(world.db, FOURTH_CODES, "hf_upvotes", 162, at)
+    add_signal(world.db, FOURTH_CODES, "hf_comments", 5, at)
+    trending.refresh(world.db, world.settings, now=NOW)
+    reader = world.subscriber("filler@example.org", authors=["Nobody Of This Name"], digest_size=3)
+    items = {i.id: i for i in planned(world)[reader.id].items}
+    assert items[FOURTH_CODES].reason == "trending"
+    assert items[FOURTH_CODES].why == "trending today: 162 on Hugging Face · 5 comments on Hugging Face"
+    others = [i for i in items.values() if i.id != FOURTH_CODES]
+    assert all(i.why.startswith("one of the newest papers today") for i in others)  # no signals: none claimed

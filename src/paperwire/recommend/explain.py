@@ -63,11 +63,14 @@ def shares_words(words: Sequence[str], title: str, label: str) -> str:
     return f"shares the words {quoted} with “{short(title)}”, {POSITIVE_LABELS.get(label, label)}"
 
 
-def trending(counts: Mapping[str, int], period: Period) -> str:
-    """Whole events counted in the period's window (never decayed masses: "0.5 upvotes" is not a count)."""
-    if not any(round(v) > 0 for v in counts.values()):
+def trending(counts: Mapping[str, int], totals: Mapping[str, int], period: Period) -> str:
+    """Whole events counted in the period's window (never decayed masses: "0.5 upvotes" is not a count), and
+    the counts of series first seen in it ("163 on Hugging Face": a total, not a rise), as the trending list
+    words them."""
+    told = _trending.told(counts, totals)
+    if told is None:
         return f"one of the newest papers {period.when}, to fill the digest (no reactions to it yet)"
-    return f"trending {period.when}: {_trending.describe(counts)}"
+    return f"trending {period.when}: {told}"
 
 
 def nothing_new_on(name: str, period: Period) -> str:

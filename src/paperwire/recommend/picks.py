@@ -161,7 +161,7 @@ class PeriodPool:
                 self.db, self.settings, window=self.period.window, limit=TRENDING_CANDIDATES, now=self.end
             )
             self._trending = [
-                (self.row_of[item.id], explain.trending(item.counts, self.period))
+                (self.row_of[item.id], explain.trending(item.counts, item.totals, self.period))
                 for item in items
                 if item.id in self.row_of
             ]

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from paperwire.core.signals import SNAPSHOT_KINDS
 from paperwire.db import signals as _signals
 from paperwire.db.engine import Database
-from paperwire.trending.explain import describe
+from paperwire.trending.explain import describe, told
 from paperwire.trending.formula import WINDOWS, Window
 from paperwire.trending.history import DailyHistory, life_history, signal_history
 from paperwire.trending.ranking import TrendingError, TrendingItem, as_of, as_of_note, scores, trending
@@ -46,6 +46,7 @@ __all__ = [
     "scores",
     "signal_history",
     "sparkline_svg",
+    "told",
     "trending",
 ]
 

@@ -41,13 +41,24 @@ def explain(
     ``totals`` are series first seen in the span (a repository's first star count): with no earlier count
     there is no rise to tell, so they are named as totals after the span's words ("... today · 2,300 GitHub
     stars"), and only for a kind with no rise counted."""
-    seen = [_total(kind, n) for kind, n in (totals or {}).items() if round(n) > 0 and round(counts.get(kind, 0)) <= 0]
-    said = [describe(counts, window)] if any(round(counts.get(kind, 0)) > 0 for kind in ORDER) else []
-    if said or seen:
-        return " · ".join(said + seen)
+    told = _told(counts, totals, window)
+    if told is not None:
+        return told
     if any(value > 0 for kind, value in why.items() if kind != PRIOR):
         return f"earlier signals, fading: nothing new {SPAN_WORDS.get(window, 'lately')}"
     return NOTHING
+
+
+def told(counts: Mapping[str, float], totals: Mapping[str, float] | None = None) -> str | None:
+    """``explain``'s words for the counts and the first-seen totals, without a span ("12 upvotes here · 163
+    on Hugging Face"), for a sentence that names the period itself; None when there is nothing to tell."""
+    return _told(counts, totals, None)
+
+
+def _told(counts: Mapping[str, float], totals: Mapping[str, float] | None, window: str | None) -> str | None:
+    seen = [_total(kind, n) for kind, n in (totals or {}).items() if round(n) > 0 and round(counts.get(kind, 0)) <= 0]
+    said = [describe(counts, window)] if any(round(counts.get(kind, 0)) > 0 for kind in ORDER) else []
+    return " · ".join(said + seen) if said or seen else None
 
 
 def describe_points(points: Mapping[str, float]) -> str:

@@ -41,6 +41,7 @@ class TrendingItem:
     abstract: str
     code_links: list[str]
     counts: dict[str, int] = field(default_factory=dict)  # whole events in the window's span, per kind
+    totals: dict[str, int] = field(default_factory=dict)  # a series first seen in the span: its count, per kind
     reason: str = ""  # the counts in words: "12 upvotes here · 163 on Hugging Face this week"
 
     def as_dict(self) -> dict[str, Any]:
@@ -154,6 +155,7 @@ def _rank_in_memory(
 
 def _item(row: dict[str, Any], window: Window) -> TrendingItem:
     counts = {kind: int(n) for kind, n in row["parts"].get("counts", {}).items()}
+    totals = {kind: int(n) for kind, n in row["parts"].get("totals", {}).items()}
     return TrendingItem(
         id=row["id"],
         title=row["title"],
@@ -166,5 +168,6 @@ def _item(row: dict[str, Any], window: Window) -> TrendingItem:
         abstract=row["abstract"],
         code_links=list(row["code_links"]),
         counts=counts,
-        reason=explain(counts, row["parts"]["why"], window, row["parts"].get("totals", {})),
+        totals=totals,
+        reason=explain(counts, row["parts"]["why"], window, totals),
     )
