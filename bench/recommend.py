@@ -173,6 +173,33 @@ def claim_figures(
     }
 
 
+def ceiling_figures(collection: Collection, qids: list[str], ranked: dict[str, list[str]]) -> dict[str, float]:
+    """What a perfect judge could claim over search's own ranking, using the judgements themselves (no product
+    can): the bound on any calibration of this ranking.
+
+    ``digest_recall``: every relevant paper of the ranking's top 10 claimed, nothing else (precision 1.0): the
+    most a 10-paper digest in this order can recall. ``precision_at_07``: for each topic the shortest prefix of
+    the ranking that holds 70% of its relevant papers, claimed whole (the best precision a per-topic cut of this
+    ranking gets at recall 0.7; ``reach_07`` is the share of topics whose ranking reaches 0.7 at all)."""
+    shown_true = sum(sum(d in collection.qrels[q] for d in ranked[q][:DIGEST]) for q in qids)
+    possible = sum(min(DIGEST, len(collection.qrels[q])) for q in qids)
+    cut_true = cut_len = reached = 0
+    for q in qids:
+        relevant = set(collection.qrels[q])
+        need = int(np.ceil(0.7 * len(relevant)))
+        found = 0
+        for k, doc in enumerate(ranked[q], start=1):
+            found += doc in relevant
+            if found >= need:
+                cut_true, cut_len, reached = cut_true + found, cut_len + k, reached + 1
+                break
+    return {
+        "digest_recall": shown_true / possible if possible else 0.0,
+        "precision_at_07": cut_true / cut_len if cut_len else 0.0,
+        "reach_07": reached / len(qids) if qids else 0.0,
+    }
+
+
 def halves(collection: Collection) -> tuple[list[str], list[str]]:
     ids = [qid for qid, _ in collection.queries if qid in collection.qrels]
     return ids[0::2], ids[1::2]
@@ -190,17 +217,20 @@ def bench_claims(settings: Settings, cache: Path) -> None:
     )
     print("| set | queries | claims/query | precision | recall | digest precision | digest recall |")
     print("|---|---|---:|---:|---:|---:|---:|")
+    ceilings: list[str] = []
     for collection in (load_cisi(BENCHMARKS / "cisi"), load_cranfield(BENCHMARKS / "cranfield")):
         with tempfile.TemporaryDirectory(prefix="recommend-claims-") as tmp:
             db, search, doc_of = claim_world(collection, settings, cache, Path(tmp))
             texts = {qid: bench_query(text) for qid, text in collection.queries if qid in collection.qrels}
             recommender = Recommender(db, settings, search, now=datetime(2026, 1, 5, 12))
             claimed: dict[str, set[str]] = {}
+            ranked: dict[str, list[str]] = {}
             digest: dict[str, list[str]] = {}
             started = time.perf_counter()
             for qid, text in texts.items():
                 hits = search.search(text, SearchFilters(since=CLAIM_DAY, until=CLAIM_DAY), limit=1000).hits
                 claimed[qid] = {doc_of[h.id] for h in hits if h.matched}
+                ranked[qid] = [doc_of[h.id] for h in hits]
                 picks = recommender.picks(Reader(key=f"q{qid}", topics=(text,), digest_size=DIGEST), CLAIM_DAY)
                 digest[qid] = [doc_of[p.paper_id] for p in picks.items if p.reason == "topic"]
             seconds = time.perf_counter() - started
@@ -212,8 +242,21 @@ def bench_claims(settings: Settings, cache: Path) -> None:
                     f"| {f['precision']:.3f} | {f['recall']:.3f} | {f['digest_precision']:.3f} "
                     f"| {f['digest_recall']:.3f} |"
                 )
+                c = ceiling_figures(collection, qids, ranked)
+                ceilings.append(
+                    f"| {collection.name} | {label} ({len(qids)}) | {c['digest_recall']:.3f} "
+                    f"| {c['precision_at_07']:.3f} | {c['reach_07']:.2f} |"
+                )
             print(f"  {collection.name}: {len(texts)} queries in {seconds:.0f}s", file=sys.stderr)
             db.dispose()
+    print(
+        "\nThe ceiling: a perfect judge over search's ranking (it reads the judgements). Digest recall with "
+        "precision 1.0 (only the relevant papers of the top 10 claimed); the best precision of a per-topic cut "
+        "at recall 0.7 over the whole ranking, and the share of topics whose ranking reaches 0.7 at all.\n"
+    )
+    print("| set | queries | digest recall at precision 1.0 | precision at recall 0.7 | topics reaching 0.7 |")
+    print("|---|---|---:|---:|---:|")
+    print("\n".join(ceilings))
 
 
 # --- author continuity ------------------------------------------------------------------------------------

@@ -58,6 +58,18 @@ def test_only_true_matches_are_claimed_and_an_unmatched_topic_gets_a_note(world:
     assert all(i.reason in REASONS for i in plan.items)
 
 
+def test_a_topic_whose_every_match_the_reader_already_liked_gets_the_nothing_new_note(world: World) -> None:
+    first = world.subscriber("first@example.org", topics=["3D animation"], digest_size=10)
+    matches = [i.id for i in planned(world)[first.id].items if i.reason == "topic"]
+    assert matches  # the day has 3D-animation papers
+    reader = world.subscriber("liked-all@example.org", topics=["3D animation"], liked=matches, digest_size=10)
+    plan = planned(world)[reader.id]
+    # Each match is a paper they already like: none is offered, so the topic has nothing new for them.
+    assert not {i.id for i in plan.items} & set(matches)
+    assert plan.notes == ["Nothing new on *3D animation* today"]
+    assert not [i for i in plan.items if i.reason == "topic"]
+
+
 def test_author_and_category_with_nothing_new_get_their_notes(world: World) -> None:
     reader = world.subscriber(
         "notes@example.org", authors=["Nobody Of This Name"], categories=["q-bio.NC"], digest_size=3

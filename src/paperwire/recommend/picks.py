@@ -349,7 +349,7 @@ class Recommender:
         limit = reader.digest_size if limit is None else limit
         skip = set(exclude) | set(reader.fewer) | set(state.positives)
         notes: list[str] = []
-        streams = self._streams(state, pool, notes)
+        streams = self._streams(state, pool, skip, notes)
         chosen, later = _mix(streams, pool, skip, self._fewer_close(state, pool), limit)
         taken = {p.paper_id for p in chosen} | {p.paper_id for p in later}
         for row, why in pool.trending():
@@ -372,27 +372,29 @@ class Recommender:
         close = max_cosine(pool.matrix, state.fewer_matrix) >= FEWER_NEIGHBOUR_COSINE
         return {pool.papers[r].id for r in np.flatnonzero(close & pool.has_vector)}
 
-    def _streams(self, state: ReaderState, pool: PeriodPool, notes: list[str]) -> list[list[tuple[int, Pick]]]:
+    def _streams(
+        self, state: ReaderState, pool: PeriodPool, skip: set[str], notes: list[str]
+    ) -> list[list[tuple[int, Pick]]]:
+        """One stream per interest, and a note for each interest none of whose papers may be shown: a match
+        the reader already received, liked or turned down is nothing new to them."""
         reader, period = state.reader, pool.period
         streams: list[list[tuple[int, Pick]]] = []
+
+        def add(stream: list[tuple[int, Pick]], note: str) -> None:
+            if all(pick.paper_id in skip for _, pick in stream):
+                notes.append(note)
+            streams.append(stream)
+
         for name in reader.authors:
-            stream = pool.stream(AUTHOR, name, partial(_author_stream, pool, name))
-            if not stream:
-                notes.append(explain.nothing_new_by(name, period))
-            streams.append(stream)
+            add(pool.stream(AUTHOR, name, partial(_author_stream, pool, name)), explain.nothing_new_by(name, period))
         for topic in reader.topics:
-            stream = pool.stream(TOPIC, topic, partial(_topic_stream, pool, topic))
-            if not stream:
-                notes.append(explain.nothing_new_on(topic, period))
-            streams.append(stream)
+            add(pool.stream(TOPIC, topic, partial(_topic_stream, pool, topic)), explain.nothing_new_on(topic, period))
         personal = self._personal(state, pool)
         if personal:
             streams.append(personal)
         for category in reader.categories:
             stream = pool.stream(CATEGORY, category, partial(_category_stream, pool, category))
-            if not stream:
-                notes.append(explain.nothing_new_in(category, period))
-            streams.append(stream)
+            add(stream, explain.nothing_new_in(category, period))
         return streams
 
     def _personal(self, state: ReaderState, pool: PeriodPool) -> list[tuple[int, Pick]]:
