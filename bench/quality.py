@@ -170,17 +170,27 @@ def field_runs(collection: Collection, index: LexicalIndex, field: str) -> dict[
     }
 
 
-def embeddings(texts: list[str], embedder: Embedder, cache: Path | None, label: str) -> Vectors:
-    path = cache / f"{label}-{embedder.name}.npy" if cache else None
+def embeddings(
+    texts: list[str], embedder: Embedder, cache: Path | None, label: str, *, one_by_one: bool = False
+) -> Vectors:
+    """``one_by_one`` for queries: the product embeds each query alone, through the query model (int8
+    products, see search/onnx_rewrite.py), whose vectors differ a little from a batch's."""
+    suffix = "-single-int8" if one_by_one else ""
+    path = cache / f"{label}-{embedder.name}{suffix}.npy" if cache else None
     if path and path.exists():
         loaded: Vectors = np.load(path)
         if len(loaded) == len(texts):
             return loaded
-    vectors = embedder.embed(texts)
+    vectors = single_vectors(texts, embedder) if one_by_one else embedder.embed(texts)
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
         np.save(path, vectors)
     return vectors
+
+
+def single_vectors(texts: Sequence[str], embedder: Embedder) -> Vectors:
+    """Each text embedded alone, as the product embeds a query."""
+    return np.stack([embedder.embed([t])[0] for t in texts]) if texts else embedder.embed([])
 
 
 @dataclass
@@ -199,7 +209,7 @@ def semantic_vectors(collection: Collection, embedder: Embedder, cache: Path | N
         [paper_text(t, w) for t, w in collection.docs.values()], embedder, cache, f"{collection.name}-docs"
     )
     query_vectors = embeddings(
-        [bench_query(q) for _, q in collection.queries], embedder, cache, f"{collection.name}-queries"
+        [bench_query(q) for _, q in collection.queries], embedder, cache, f"{collection.name}-queries", one_by_one=True
     )
     print(f"  embedded {collection.name} with {embedder.name} in {time.perf_counter() - started:.0f}s", file=sys.stderr)
     return Semantic(doc_vectors, {qid: v for (qid, _), v in zip(collection.queries, query_vectors, strict=True)})
@@ -455,7 +465,7 @@ def random_letter_queries(count: int = 50, seed: int = 13) -> list[str]:
 
 def report_nonsense(all_runs: list[Runs], model: MatchModel, embedder: Embedder, space: str) -> None:
     queries = random_letter_queries()
-    vectors = embedder.embed(queries)
+    vectors = single_vectors(queries, embedder)
     print(f"\n### {len(queries)} random-letter queries, {space} (e.g. {queries[0]!r}, {queries[1]!r})\n")
     print("| set | queries with a match | matches | best match |")
     print("|---|---:|---:|---:|")

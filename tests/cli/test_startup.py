@@ -49,7 +49,8 @@ SEARCH_PATH = {
     "paperwire.core.text",
     "paperwire.search",
     *(f"paperwire.search.{name}" for name in ("authors", "calibration", "embedder", "filters", "fusion")),
-    *(f"paperwire.search.{name}" for name in ("index", "lexical", "query", "reads", "results", "rows", "service")),
+    *(f"paperwire.search.{name}" for name in ("index", "lexical", "onnx_rewrite", "query", "reads", "results", "rows")),
+    "paperwire.search.service",
     *(f"paperwire.search.{name}" for name in ("spaces", "static", "storage", "vectors")),
 }
 PROGRAM = """

@@ -257,7 +257,7 @@ def _search(search: _Search) -> int | None:
         with lite.open_current(path) as conn:
             if conn is None:
                 return None
-            service = SearchService(config, reads=lite.SearchReads(conn), one_shot=True)
+            service = SearchService(config, reads=lite.SearchReads(conn))
             if not service.is_current():
                 return None  # catching up writes: the typer command does it, with its progress bar and report
             try:

@@ -77,9 +77,9 @@ def _index_progress(description: str) -> Iterator[Callable[[int, int], None]]:
             progress.stop()
 
 
-def _service(*, one_shot: bool = False) -> SearchService:
+def _service() -> SearchService:
     config = settings()
-    return SearchService(config, open_database(config), one_shot=one_shot)
+    return SearchService(config, open_database(config))
 
 
 def _report(report: CatchUpReport | None, *, quiet_when_current: bool = False) -> None:
@@ -150,7 +150,7 @@ def search(
     )
     if sort not in {"relevance", "date"}:
         raise CliError(f"unknown sort {sort!r}: use relevance or date")
-    service = _service(one_shot=True)  # one query, then the process ends
+    service = _service()
     with _search_errors():
         with _index_progress("indexing new papers") as on_progress:
             caught_up = service.catch_up_if_behind(on_progress)

@@ -17,6 +17,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from paperwire.search.onnx_rewrite import RewriteError, lean_model
+
 Vectors = npt.NDArray[np.float32]
 
 TOKENIZER_PATH = Path(__file__).parent / "model" / "tokenizer.json"
@@ -64,9 +66,7 @@ def mean_pool(hidden: Vectors, mask: npt.NDArray[np.int64]) -> Vectors:
 class OnnxMiniLM:
     """all-MiniLM-L6-v2 (int8 ONNX) with its WordPiece tokenizer."""
 
-    def __init__(
-        self, *, max_tokens: int = 256, batch_size: int = 32, threads: int = 0, one_shot: bool = False
-    ) -> None:
+    def __init__(self, *, max_tokens: int = 256, batch_size: int = 32, threads: int = 0) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -78,22 +78,25 @@ class OnnxMiniLM:
         self._tokenizer.enable_truncation(max_tokens)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token, not a secret
         self._onnxruntime, self._model, self._threads = onnxruntime, str(minilm_model_path()), threads
-        self._one_shot = one_shot
 
     # Each session is made on first use: creating one is most of a cold `paperwire search` (issue 16), and a
     # search needs only the query session, `paperwire index` mostly the other.
     @cached_property
     def _session(self) -> Any:
-        return _new_session(self._onnxruntime, self._model, self._threads)
+        return _new_session(self._onnxruntime, self._lean(int8_matmul=False), self._threads)
 
     @cached_property
     def _query_session(self) -> Any:
         # A single query is a few tokens: splitting it over threads costs more than it saves (measured:
-        # p50 12 ms on one thread vs 16 ms on two on a busy 2-core machine), so queries get their own session.
-        # A process that embeds one query (``one_shot``: the CLI) skips onnxruntime's graph optimisations:
-        # the session is made in ~25 ms instead of ~0.4 s, and its one query takes ~60 ms instead of ~8
-        # (measured on this 2-core machine, issue 16). The vectors agree to 1e-7 (the same operators, unfused).
-        return _new_session(self._onnxruntime, self._model, 1, optimise=not self._one_shot)
+        # p50 12 ms on one thread vs 16 ms on two on a busy 2-core machine), so queries get their own session,
+        # whose weight products run in int8 (onnx_rewrite.py: ~2.7 ms a query instead of 6-8 ms).
+        return _new_session(self._onnxruntime, self._lean(int8_matmul=True), 1)
+
+    def _lean(self, *, int8_matmul: bool) -> bytes:
+        try:
+            return lean_model(Path(self._model).read_bytes(), int8_matmul=int8_matmul).model
+        except RewriteError as exc:  # pragma: no cover - the file's checksum was verified
+            raise EmbedderError(f"cannot read the model file {self._model}: {exc}") from exc
 
     @property
     def name(self) -> str:
@@ -124,7 +127,7 @@ class OnnxMiniLM:
         return mean_pool(np.asarray(hidden, dtype=np.float32), mask)
 
 
-def _new_session(onnxruntime: Any, model: str, threads: int, *, optimise: bool = True) -> Any:
+def _new_session(onnxruntime: Any, model: str | bytes, threads: int, *, optimise: bool = True) -> Any:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     if not optimise:
@@ -146,18 +149,15 @@ def minilm_model_path() -> Path:
     return path
 
 
-# name -> factory(max_tokens, batch_size, one_shot)
-EMBEDDERS: dict[str, Callable[[int, int, bool], Embedder]] = {
-    "minilm-l6-int8": lambda max_tokens, batch_size, one_shot: OnnxMiniLM(
-        max_tokens=max_tokens, batch_size=batch_size, one_shot=one_shot
-    ),
+# name -> factory(max_tokens, batch_size)
+EMBEDDERS: dict[str, Callable[[int, int], Embedder]] = {
+    "minilm-l6-int8": lambda max_tokens, batch_size: OnnxMiniLM(max_tokens=max_tokens, batch_size=batch_size),
 }
 
 
-def load_embedder(name: str, *, max_tokens: int, batch_size: int, one_shot: bool = False) -> Embedder:
-    """The embedder configured by ``PAPERWIRE_SEARCH_EMBEDDER`` (a key of ``EMBEDDERS``); ``one_shot`` for a
-    process that embeds one query and exits (it then starts faster and embeds that query slower)."""
+def load_embedder(name: str, *, max_tokens: int, batch_size: int) -> Embedder:
+    """The embedder configured by ``PAPERWIRE_SEARCH_EMBEDDER`` (a key of ``EMBEDDERS``)."""
     factory = EMBEDDERS.get(name)
     if factory is None:
         raise EmbedderError(f"unknown embedder {name!r}; choose one of {', '.join(sorted(EMBEDDERS))}")
-    return factory(max_tokens, batch_size, one_shot)
+    return factory(max_tokens, batch_size)

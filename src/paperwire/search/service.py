@@ -65,14 +65,10 @@ class SearchService:
         reads: PaperReads | None = None,
         embedder: Embedder | None = None,
         first_pass: Embedder | None = None,
-        one_shot: bool = False,
     ) -> None:
         """``db``: the database, read and written through SQLAlchemy (``db.embeddings``); or instead ``reads``:
         any reader of it (``db.lite.SearchReads``: a cold CLI search without SQLAlchemy), enough to answer
-        queries on a current index; catching up needs a ``PaperStore``.
-
-        ``one_shot``: this process answers one query and exits (the CLI), so the model is loaded for a
-        fast start rather than for fast queries (see ``OnnxMiniLM``)."""
+        queries on a current index; catching up needs a ``PaperStore``."""
         if reads is None:
             if db is None:
                 raise TypeError("SearchService needs a database (db) or a reader of it (reads)")
@@ -83,7 +79,6 @@ class SearchService:
         self.reads = reads
         self._embedder = embedder
         self._first_pass = first_pass
-        self._one_shot = one_shot
         self.directory = IndexDirectory(settings.home / "search")
         self._index: SearchIndex | None = None
         self._stamp: tuple[int, int] | None = None
@@ -103,7 +98,6 @@ class SearchService:
                     self.settings.search_embedder,
                     max_tokens=self.settings.search_max_tokens,
                     batch_size=self.settings.search_embed_batch_size,
-                    one_shot=self._one_shot,
                 )
             return self._embedder
 
