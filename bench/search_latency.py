@@ -4,6 +4,8 @@ corpus and at synthetic 100k / 1M papers, against a naive baseline measured in t
 Usage:
   .venv/bin/python bench/search_latency.py --size real [--embeddings-from PATH.db]
   .venv/bin/python bench/search_latency.py --size 100000
+  .venv/bin/python bench/search_latency.py --size 100000 --embeddings-from PATH.db   # real vectors, perturbed
+  .venv/bin/python bench/search_latency.py --save-embeddings PATH.db   # the corpus's vectors for the above (~20 min)
   .venv/bin/python bench/search_latency.py --size 1000000 --queries 200
   .venv/bin/python bench/search_latency.py --vector-kinds   # flat vs HNSW, to choose the threshold
   .venv/bin/python bench/search_latency.py --http-url http://127.0.0.1:8000   # a running paperwire serve
@@ -12,8 +14,10 @@ Usage:
   (computed here, or copied from a database that already has them, e.g. one ``paperwire index`` built).
 - N papers: the real papers replicated with new ids and perturbed text (two abstract words swapped, a
   replica number in the title) and *random unit vectors* as embeddings (embedding a million abstracts on
-  two cores would take days; vector search costs the same for any vectors, and random ones are the hard
-  case for an HNSW graph).
+  two cores would take days; exact search costs the same for any vectors, and random ones are the hard
+  case for an HNSW graph: it walks much more of the graph for them than for clustered real vectors).
+  With ``--embeddings-from`` the real papers get their real vectors and each replica its original's,
+  perturbed (``replica_embeddings``): clustered like a real library.
 - The naive baseline: the same query embedding, numpy brute-force inner product over all vectors and an
   SQLite FTS5 ``bm25()`` query, fused with the same RRF.
 Each size runs in a fresh process so its peak RSS is its own. Queries are distinct (no cache hits): 2-4
@@ -51,7 +55,7 @@ from paperwire.db.migrate import upgrade
 from paperwire.db.schema import paper_embeddings
 from paperwire.ingest import jsonl
 from paperwire.search import SearchService
-from paperwire.search.embedder import OnnxMiniLM
+from paperwire.search.embedder import OnnxMiniLM, paper_text
 from paperwire.search.fusion import reciprocal_rank_fusion
 from paperwire.search.vectors import FLAT, HNSW, VectorIndex
 
@@ -118,6 +122,49 @@ def random_embeddings(db: Database, model: str, rng: np.random.Generator) -> Non
         ]
         with db.write() as conn:
             conn.execute(paper_embeddings.insert(), values)
+
+
+def replica_embeddings(
+    db: Database, source: Path, model: str, base: list[PaperRecord], rng: np.random.Generator
+) -> None:
+    """With ``--embeddings-from`` at N papers: each real paper gets its real vector, each replica (a copy of
+    ``base[i % len(base)]``, see ``replicas``) that vector perturbed as ``grown`` perturbs it (cosine ~0.93
+    to its original): clusters shaped like real data, where random unit vectors are HNSW's hard case."""
+    with sqlite3.connect(source) as src:
+        stored = dict(src.execute("SELECT paper_id, vector FROM paper_embeddings WHERE model = ?", (model,)))
+    real = np.stack([np.frombuffer(stored[r.id], dtype="<f2").astype(np.float32) for r in base])
+    with db.read() as conn:
+        rows = conn.exec_driver_sql("SELECT id, seq FROM papers ORDER BY seq").all()
+    index_of = {r.id: i for i, r in enumerate(base)}
+    for start in range(0, len(rows), 20_000):
+        chunk = rows[start : start + 20_000]
+        sources = [index_of[pid] if pid in index_of else int(pid.removeprefix("syn/")) % len(base) for pid, _ in chunk]
+        noise = rng.standard_normal((len(chunk), DIM)).astype(np.float32) * 0.02
+        noise[[pid in index_of for pid, _ in chunk]] = 0.0
+        x = real[sources] + noise
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        values = [
+            {"paper_id": pid, "model": model, "dim": DIM, "vector": v.astype("<f2").tobytes(), "paper_seq": seq}
+            for (pid, seq), v in zip(chunk, x, strict=True)
+        ]
+        with db.write() as conn:
+            conn.execute(paper_embeddings.insert(), values)
+
+
+def save_embeddings(path: Path) -> int:
+    """The real papers' vectors, embedded as paperwire embeds papers, in a ``paper_embeddings`` table shaped
+    like paperwire's (float16), for ``--embeddings-from``; any database ``paperwire index`` built on the corpus
+    serves as well."""
+    base = real_records()
+    embedder = OnnxMiniLM(max_tokens=Settings().search_max_tokens, batch_size=8)
+    vectors = embedder.embed([paper_text(r.title, r.abstract) for r in base])
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS paper_embeddings (paper_id TEXT PRIMARY KEY, model TEXT, vector BLOB)")
+        conn.executemany(
+            "INSERT OR REPLACE INTO paper_embeddings VALUES (?, ?, ?)",
+            [(r.id, embedder.name, v.astype("<f2").tobytes()) for r, v in zip(base, vectors, strict=True)],
+        )
+    return len(base)
 
 
 def copy_embeddings(db: Database, source: Path, model: str) -> int:
@@ -235,6 +282,8 @@ def run_size(size: str, args: argparse.Namespace, postgres_url: str | None = Non
         store_s = time.perf_counter() - started
         if size == "real" and args.embeddings_from:
             copy_embeddings(db, args.embeddings_from, embedder.name)
+        elif args.embeddings_from:
+            replica_embeddings(db, args.embeddings_from, embedder.name, base, np.random.default_rng(7))
         elif size != "real":
             random_embeddings(db, embedder.name, np.random.default_rng(7))
         service = SearchService(settings, db, embedder=embedder)
@@ -262,6 +311,7 @@ def run_size(size: str, args: argparse.Namespace, postgres_url: str | None = Non
             "size": size,
             "papers": stored,
             "vector_index": service.status().vector_index,
+            "vectors": "real" if size == "real" else "real+perturbed" if args.embeddings_from else "random",
             "store_s": round(store_s, 1),
             "catch_up_s": round(build_s, 1),
             "embedded_during_catch_up": report.embedded,
@@ -359,10 +409,13 @@ def main() -> None:
     parser.add_argument("--vector-kinds", action="store_true")
     parser.add_argument("--http-url", default=None, help="Time /api/search of a running paperwire serve.")
     parser.add_argument("--postgres", default=None, help="Also measure --size on this PostgreSQL (a fresh schema).")
+    parser.add_argument("--save-embeddings", type=Path, default=None, help="Embed the corpus into this database.")
     args = parser.parse_args()
     if not CORPUS.exists():
         print(f"skipped: {CORPUS} not found")
         return
+    if args.save_embeddings:
+        print(f"saved {save_embeddings(args.save_embeddings):,} vectors to {args.save_embeddings}", file=sys.stderr)
     if args.vector_kinds:
         print(json.dumps(vector_kinds(args), indent=2))
     if args.http_url:
