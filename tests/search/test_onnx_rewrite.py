@@ -8,7 +8,7 @@ import numpy as np
 import onnxruntime
 import pytest
 
-from paperwire.search.embedder import minilm_model_path
+from paperwire.search.embedder import minilm_model_path, new_session
 from paperwire.search.onnx_rewrite import RewriteError, lean_model, parse
 
 
@@ -18,9 +18,7 @@ def shipped() -> bytes:
 
 
 def session(model: bytes) -> onnxruntime.InferenceSession:
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    return new_session(onnxruntime, model, 1)  # with the product's options
 
 
 def hidden(model: onnxruntime.InferenceSession, length: int) -> np.ndarray:
