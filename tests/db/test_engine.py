@@ -7,8 +7,7 @@ from sqlalchemy import text
 
 from paperwire.core.clock import utcnow
 from paperwire.core.records import PaperRecord
-from paperwire.db import lite
-from paperwire.db.engine import SQLITE_MMAP_BYTES, Database, normalize_url
+from paperwire.db.engine import Database, normalize_url
 from paperwire.db.migrate import head_revision, is_up_to_date, upgrade
 from paperwire.db.papers import count_papers, upsert_papers
 from paperwire.ingest.normalize import make_record
@@ -18,17 +17,6 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_db: Database) -> None:
     with sqlite_db.read() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
-
-
-def test_sqlite_reads_through_a_memory_map_on_both_drivers(sqlite_db: Database) -> None:
-    """A search reads its page's rows through the pooled connection, a cold CLI search through ``db.lite``'s:
-    both map the file (issue 13: 20 rows at 100k papers in 0.27 ms instead of 0.62)."""
-    with sqlite_db.read() as conn:
-        assert conn.execute(text("PRAGMA mmap_size")).scalar() == SQLITE_MMAP_BYTES
-        path = Path(str(conn.engine.url.database))
-    with lite.open_current(path) as light:
-        assert light is not None
-        assert light.execute("PRAGMA mmap_size").fetchone()[0] == SQLITE_MMAP_BYTES == lite.MMAP_BYTES
 
 
 def test_migrations_are_idempotent(db: Database) -> None:

@@ -32,10 +32,6 @@ except ImportError:  # not on Windows: there, writers of different processes que
     fcntl = None  # type: ignore[assignment]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-# Reads through a memory map instead of a read() per page: a search's 20 rows from a 600 MB database of 100k
-# papers took 0.62 ms with read() and 0.27 ms mapped (issue 13). Address space only; the pages are the OS's
-# file cache either way.
-SQLITE_MMAP_BYTES = 1 << 30
 
 
 def normalize_url(url: str) -> str:
@@ -55,7 +51,6 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
 
 

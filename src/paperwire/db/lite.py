@@ -30,7 +30,6 @@ SQLITE_PREFIX = "sqlite:///"
 # What SQLAlchemy's URL parser would read differently from a plain path (a query, escapes, user@host parts).
 _UNPLAIN = set("?#%@:\\")
 BUSY_TIMEOUT_S = 30.0  # as engine.SQLITE_BUSY_TIMEOUT_MS
-MMAP_BYTES = 1 << 30  # as engine.SQLITE_MMAP_BYTES
 _MAX_PARAMS = 900  # as embeddings._SQLITE_MAX_PARAMS
 
 
@@ -65,7 +64,6 @@ def open_current(path: Path) -> Iterator[sqlite3.Connection | None]:
     uri = f"file:{quote(str(path.absolute()))}?mode=rw"
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
-        conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         conn.execute("BEGIN")
         try:
             versions = [row[0] for row in conn.execute("SELECT version_num FROM alembic_version")]
