@@ -37,7 +37,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -114,14 +114,18 @@ def random_embeddings(db: Database, model: str, rng: np.random.Generator) -> Non
         rows = conn.exec_driver_sql("SELECT id, seq FROM papers ORDER BY seq").all()
     for start in range(0, len(rows), 20_000):
         chunk = rows[start : start + 20_000]
-        x = rng.standard_normal((len(chunk), DIM)).astype(np.float32)
-        x /= np.linalg.norm(x, axis=1, keepdims=True)
-        values = [
-            {"paper_id": pid, "model": model, "dim": DIM, "vector": v.astype("<f2").tobytes(), "paper_seq": seq}
-            for (pid, seq), v in zip(chunk, x, strict=True)
-        ]
-        with db.write() as conn:
-            conn.execute(paper_embeddings.insert(), values)
+        store_vectors(db, model, chunk, rng.standard_normal((len(chunk), DIM)).astype(np.float32))
+
+
+def store_vectors(db: Database, model: str, papers: Sequence[tuple[str, int]], x: np.ndarray) -> None:
+    """One vector per (paper id, seq), scaled to unit length and stored as paperwire stores real ones."""
+    x = x / np.linalg.norm(x, axis=1, keepdims=True)
+    values = [
+        {"paper_id": pid, "model": model, "dim": DIM, "vector": v.astype("<f2").tobytes(), "paper_seq": seq}
+        for (pid, seq), v in zip(papers, x, strict=True)
+    ]
+    with db.write() as conn:
+        conn.execute(paper_embeddings.insert(), values)
 
 
 def replica_embeddings(
@@ -141,14 +145,7 @@ def replica_embeddings(
         sources = [index_of[pid] if pid in index_of else int(pid.removeprefix("syn/")) % len(base) for pid, _ in chunk]
         noise = rng.standard_normal((len(chunk), DIM)).astype(np.float32) * 0.02
         noise[[pid in index_of for pid, _ in chunk]] = 0.0
-        x = real[sources] + noise
-        x /= np.linalg.norm(x, axis=1, keepdims=True)
-        values = [
-            {"paper_id": pid, "model": model, "dim": DIM, "vector": v.astype("<f2").tobytes(), "paper_seq": seq}
-            for (pid, seq), v in zip(chunk, x, strict=True)
-        ]
-        with db.write() as conn:
-            conn.execute(paper_embeddings.insert(), values)
+        store_vectors(db, model, chunk, real[sources] + noise)
 
 
 def save_embeddings(path: Path) -> int:

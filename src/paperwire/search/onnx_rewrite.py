@@ -100,8 +100,8 @@ class _Graph:
     def __init__(self, graph: memoryview) -> None:
         self.fields = parse(graph)
         self.nodes = {i: _node(f) for i, f in enumerate(self.fields) if f.number == GRAPH_NODE}
-        self.int8_matrices = _int8_matrices(self.fields)
-        self.initializers = {_string(f, TENSOR_NAME) for f in self.fields if f.number == GRAPH_INITIALIZER}
+        self.initializers = _initializers(self.fields)
+        self.int8_matrices = {name for name, int8_matrix in self.initializers.items() if int8_matrix}
         self.producer = {out: i for i, node in self.nodes.items() for out in node.outputs}
         self.uses = Counter(name for node in self.nodes.values() for name in node.inputs)
         self.uses.update(_string(f, VALUE_INFO_NAME) for f in self.fields if f.number == GRAPH_OUTPUT)
@@ -126,7 +126,7 @@ class _Graph:
     def int8_products(self) -> int:
         count = 0
         for i, node in self.nodes.items():
-            if node.op_type != "MatMul" or node.domain or len(node.inputs) != 2 or i in self.replaced:
+            if node.op_type != "MatMul" or node.domain or len(node.inputs) != 2:
                 continue
             found = self.dequantised(node.inputs[1])
             if found is None:
@@ -171,20 +171,20 @@ class _Graph:
         return out
 
 
-def _int8_matrices(fields: list[Field]) -> set[str]:
-    """Names of the graph's two-dimensional int8 initializers."""
-    names = set()
+def _initializers(fields: list[Field]) -> dict[str, bool]:
+    """The graph's initializers by name, each read once: whether it is a two-dimensional int8 matrix."""
+    found = {}
     for f in fields:
         if f.number != GRAPH_INITIALIZER or not isinstance(f.value, memoryview):
             continue
         tensor = parse(f.value)
+        name = next((_text(t) for t in tensor if t.number == TENSOR_NAME), "")
         dims = [t for t in tensor if t.number == TENSOR_DIMS]
         data_type = [t.value for t in tensor if t.number == TENSOR_DATA_TYPE]
         # dims are a repeated int64: one varint field each, or one packed field
         rank = sum(1 for t in dims if t.wire == VARINT) + sum(_count_varints(t) for t in dims if t.wire == LENGTH)
-        if data_type == [INT8] and rank == 2:
-            names.add(_string(f, TENSOR_NAME))
-    return names
+        found[name] = data_type == [INT8] and rank == 2
+    return found
 
 
 def _opset_domains(fields: list[Field]) -> set[str]:
