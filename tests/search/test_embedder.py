@@ -9,7 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from paperwire.search.embedder import EmbedderError, OnnxMiniLM, load_embedder, mean_pool, paper_text
+from paperwire.search import embedder as embedder_module
+from paperwire.search.embedder import (
+    EmbedderError,
+    OnnxMiniLM,
+    cpu_features,
+    int8_products_fit,
+    load_embedder,
+    mean_pool,
+    paper_text,
+)
 
 SAMPLE = Path(__file__).parents[2] / "src" / "paperwire" / "sample"
 
@@ -75,23 +84,85 @@ def test_matches_the_sentence_transformers_reference(embedder: OnnxMiniLM) -> No
     assert cosines.min() >= 0.99
 
 
-def test_a_query_alone_is_embedded_with_int8_products_close_to_the_paper_model(embedder: OnnxMiniLM) -> None:
-    """A single text (a query) goes through the int8 query session (issue 13: ~2.7 ms instead of 6-8);
-    papers, embedded in batches, through the float one. The two must agree closely, but not exactly: if
-    they were equal to float rounding, the query would not be taking the int8 path."""
-    texts = ["graph neural networks for molecules", "a", "Attention is all you need", *sample_texts(5)]
+QUERIES = ["graph neural networks for molecules", "a", "Attention is all you need"]
+
+
+def papers_and_queries(embedder: OnnxMiniLM) -> tuple[np.ndarray, np.ndarray]:
+    """The same texts embedded as papers (a batch: the float session) and one by one (the query session)."""
+    texts = [*QUERIES, *sample_texts(5)]
     papers = embedder.embed([*texts, "a second text, so that this is a batch"])[: len(texts)]
-    queries = np.stack([embedder.embed([t])[0] for t in texts])
+    return papers, np.stack([embedder.embed([t])[0] for t in texts])
+
+
+def test_a_query_alone_is_embedded_with_int8_products_close_to_the_paper_model(embedder: OnnxMiniLM) -> None:
+    """A single text (a query) goes through the query session, with int8 weight products where the CPU has
+    VNNI (issue 13: ~2.7 ms instead of 6-8); papers, embedded in batches, through the float one. The two must
+    agree closely, but not exactly: if they were equal to float rounding, the query would not be taking the
+    int8 path."""
+    if not int8_products_fit(cpu_features()):
+        pytest.skip("this CPU has no VNNI: queries take float products (the next test)")
+    papers, queries = papers_and_queries(embedder)
+    assert embedder.query_products == "int8"
     cosines = (papers * queries).sum(axis=1)
     assert cosines.min() >= 0.98
     assert np.abs(papers - queries).max() > 1e-4
     assert np.allclose(np.linalg.norm(queries, axis=1), 1.0, atol=1e-5)
 
 
+def test_without_vnni_queries_take_the_float_products(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedder_module, "int8_products_fit", lambda features: False)
+    embedder = OnnxMiniLM(max_tokens=128, batch_size=8)
+    papers, queries = papers_and_queries(embedder)
+    assert embedder.query_products == "float"
+    assert np.abs(papers - queries).max() < 1e-5
+
+
+def test_int8_products_that_disagree_with_the_model_are_not_used(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As a CPU whose int8 kernel saturated would show: the probe's vectors point elsewhere."""
+    probe = json.loads(embedder_module.PROBE_PATH.read_text())
+    probe["vectors"] = [list(reversed(vector)) for vector in probe["vectors"]]
+    wrong = tmp_path / "probe.json"
+    wrong.write_text(json.dumps(probe))
+    monkeypatch.setattr(embedder_module, "PROBE_PATH", wrong)
+    monkeypatch.setattr(embedder_module, "int8_products_fit", lambda features: True)
+    embedder = OnnxMiniLM(max_tokens=128, batch_size=8)
+    papers, queries = papers_and_queries(embedder)
+    assert embedder.query_products == "float"
+    assert np.abs(papers - queries).max() < 1e-5
+    assert "int8 query products disagree" in caplog.text
+
+
+def test_the_shipped_probe_is_what_the_float_model_gives() -> None:
+    """If the model file or the float session changed, the probe would no longer be the model's own."""
+    embedder = OnnxMiniLM()
+    probe = json.loads(embedder_module.PROBE_PATH.read_text())
+    made = np.stack([embedder.embed([text, text])[0] for text in probe["texts"]])  # a batch: the float session
+    assert ((made * np.asarray(probe["vectors"])).sum(axis=1) > 0.99999).all()
+    if int8_products_fit(cpu_features()):
+        assert 0.98 <= embedder._probe_agreement(embedder._query_session) < 0.9999
+
+
+def test_cpu_features_are_read_from_cpuinfo(tmp_path: Path) -> None:
+    x86 = tmp_path / "x86"
+    x86.write_text("processor\t: 0\nmodel name\t: Xeon\nflags\t\t: fpu sse2 avx2 avx512_vnni\n\nprocessor\t: 1\n")
+    arm = tmp_path / "arm"
+    arm.write_text("processor\t: 0\nFeatures\t: fp asimd asimddp\n")
+    assert cpu_features(x86) == {"fpu", "sse2", "avx2", "avx512_vnni"}
+    assert cpu_features(arm) == {"fp", "asimd", "asimddp"}
+    assert cpu_features(tmp_path / "missing") == frozenset()
+    assert int8_products_fit(cpu_features(x86))
+    assert int8_products_fit(frozenset({"avx2", "avx_vnni"}))
+    assert not int8_products_fit(frozenset({"avx2", "fma"}))  # AMD Zen 2/3, Intel before Cascade Lake
+    assert not int8_products_fit(cpu_features(arm))  # not measured: float
+    assert not int8_products_fit(frozenset())
+
+
 def test_query_vectors_are_the_same_in_every_process(embedder: OnnxMiniLM) -> None:
     """A new embedder (the CLI's cold search) gives the server's query vectors exactly: the int8 session
     has no cheaper start-up variant whose quantisation would round differently."""
     fresh = OnnxMiniLM(max_tokens=embedder.max_tokens, batch_size=8)
-    for query in ["graph neural networks for molecules", "a", "Attention is all you need"]:
+    for query in QUERIES:
         assert np.array_equal(embedder.embed([query])[0], fresh.embed([query])[0])
     assert fresh.name == embedder.name  # the same space: stored vectors stay valid
