@@ -42,7 +42,7 @@ from paperwire.search.calibration import (
     load_model,
     title_names_it,
 )
-from paperwire.search.embedder import Embedder, OnnxMiniLM, Vectors, cpu_features, int8_products_fit, paper_text
+from paperwire.search.embedder import Embedder, OnnxMiniLM, Vectors, paper_text
 from paperwire.search.fusion import Fused, field_aware_fusion, matches_first, reciprocal_rank_fusion
 from paperwire.search.lexical import LexicalDoc, LexicalIndex
 from paperwire.search.query import MAX_QUERY_CHARS, parse_query
@@ -170,18 +170,13 @@ def field_runs(collection: Collection, index: LexicalIndex, field: str) -> dict[
     }
 
 
-def query_products() -> str:
-    """Which weight products this CPU's query session takes (``embedder.int8_products_fit``): cached query
-    vectors made with the other are not these."""
-    return "int8" if int8_products_fit(cpu_features()) else "float"
-
-
 def embeddings(
     texts: list[str], embedder: Embedder, cache: Path | None, label: str, *, one_by_one: bool = False
 ) -> Vectors:
     """``one_by_one`` for queries: the product embeds each query alone, through the query model (int8
     products where the CPU has VNNI, see search/embedder.py), whose vectors differ a little from a batch's."""
-    suffix = f"-single-{query_products()}" if one_by_one else ""
+    # Named by the products this CPU's query session takes: query vectors cached on another CPU are not these.
+    suffix = f"-single-{getattr(embedder, 'query_products', 'float')}" if one_by_one else ""
     path = cache / f"{label}-{embedder.name}{suffix}.npy" if cache else None
     if path and path.exists():
         loaded: Vectors = np.load(path)

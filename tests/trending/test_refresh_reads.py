@@ -42,7 +42,7 @@ def test_sqlite_reads_the_pairs_events_from_the_pairs(sqlite_db: Database) -> No
     event.listen(sqlite_db.engine, "before_cursor_execute", keep)
     with sqlite_db.read() as conn:
         found = store.pair_events(conn, NOW - timedelta(days=60), NOW)
-        (statement, parameters), = sent
+        ((statement, parameters),) = sent
         plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
         stats = conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")).scalar()
     assert stats == 0

@@ -86,7 +86,7 @@ class OnnxMiniLM:
         self._tokenizer.enable_truncation(max_tokens)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token, not a secret
         self._onnxruntime, self._model, self._threads = onnxruntime, str(minilm_model_path()), threads
-        self.query_products = ""  # "int8" or "float" once the query session is made (``_query_session``)
+        self._query_products = ""  # set by ``_query_session``
 
     # Each session is made on first use: creating one is most of a cold `paperwire search` (issue 16), and a
     # search needs only the query session, `paperwire index` mostly the other.
@@ -104,19 +104,25 @@ class OnnxMiniLM:
             session = new_session(self._onnxruntime, self._lean(int8_matmul=True), 1)
             agreement = self._probe_agreement(session)
             if agreement >= PROBE_MIN_COSINE:
-                self.query_products = "int8"
+                self._query_products = "int8"
                 return session
             log.warning(
                 "int8 query products disagree with the model on this CPU (cosine %.3f): queries use float", agreement
             )
-        self.query_products = "float"
+        self._query_products = "float"
         return new_session(self._onnxruntime, self._lean(int8_matmul=False), 1)
+
+    @property
+    def query_products(self) -> str:
+        """The weight products queries take on this CPU, "int8" or "float" (the query session is made)."""
+        _ = self._query_session
+        return self._query_products
 
     def _probe_agreement(self, session: Any) -> float:
         """The least cosine between ``session``'s vectors of the probe queries and the float model's, shipped
         with the package (``model/query_probe.json``): a kernel that rounds or saturates shows here."""
         probe = json.loads(PROBE_PATH.read_text())
-        vectors = np.stack([self._run(session, [text]) for text in probe["texts"]])[:, 0]
+        vectors = np.stack([self._run(session, [text])[0] for text in probe["texts"]])
         expected = np.asarray(probe["vectors"], dtype=np.float32)
         return float((vectors * expected).sum(axis=1).min())
 
